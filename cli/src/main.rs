@@ -1,0 +1,107 @@
+//! `leakscope`: the command line over leakscope-core. Glue only: parse
+//! flags, read files, print what the core computes.
+
+use clap::{Parser, Subcommand};
+use leakscope_core::report::{list, top, traces, View};
+use leakscope_core::{decode_with, Limits, Profile};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "leakscope", version, about = "Read Go profiles like go tool pprof, and find goroutine and memory leaks")]
+struct Cli {
+    /// Largest decompressed size accepted, in MiB (guards against gzip bombs).
+    #[arg(long, global = true, default_value_t = 1024)]
+    max_decompressed_mib: usize,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Flat and cumulative values per function, like `go tool pprof -top`.
+    Top {
+        /// Sort by cumulative value.
+        #[arg(long)]
+        cum: bool,
+        /// Sample type to report (e.g. inuse_space, alloc_objects, delay).
+        #[arg(long = "sample-index")]
+        sample_index: Option<String>,
+        /// Show at most N nodes.
+        #[arg(long)]
+        nodecount: Option<usize>,
+        /// Hide nodes below this fraction of the total.
+        #[arg(long, default_value_t = 0.005)]
+        nodefraction: f64,
+        file: PathBuf,
+    },
+    /// Every sample's stack, like `go tool pprof -traces`.
+    Traces {
+        #[arg(long = "sample-index")]
+        sample_index: Option<String>,
+        file: PathBuf,
+    },
+    /// Annotated source of functions matching REGEX, like `go tool pprof -list`.
+    List {
+        regex: String,
+        /// Directories to search for source files (colon separated).
+        #[arg(long = "source-path")]
+        source_path: Option<String>,
+        #[arg(long = "sample-index")]
+        sample_index: Option<String>,
+        file: PathBuf,
+    },
+}
+
+fn load(path: &Path, limits: Limits) -> Result<Profile, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    decode_with(&bytes, limits, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn run(cli: Cli) -> Result<String, String> {
+    let limits = Limits { max_decompressed: cli.max_decompressed_mib.saturating_mul(1 << 20) };
+    match cli.cmd {
+        Cmd::Top { cum, sample_index, nodecount, nodefraction, file } => {
+            let p = load(&file, limits)?;
+            let si = p.sample_index(sample_index.as_deref()).map_err(|e| e.to_string())?;
+            let view = View::new(&p, si);
+            let opts = top::TopOptions { cum_sort: cum, node_count: nodecount, node_fraction: nodefraction, ..Default::default() };
+            let t = top::top(&view, &opts);
+            Ok(top::format_top(&view, &t))
+        }
+        Cmd::Traces { sample_index, file } => {
+            let p = load(&file, limits)?;
+            let si = p.sample_index(sample_index.as_deref()).map_err(|e| e.to_string())?;
+            let view = View::new(&p, si);
+            Ok(traces::format_traces(&view, &traces::traces(&view)))
+        }
+        Cmd::List { regex, source_path, sample_index, file } => {
+            let p = load(&file, limits)?;
+            let si = p.sample_index(sample_index.as_deref()).map_err(|e| e.to_string())?;
+            let view = View::new(&p, si);
+            let dirs = match source_path {
+                Some(sp) => sp.split(':').map(PathBuf::from).collect(),
+                None => vec![std::env::current_dir().map_err(|e| e.to_string())?],
+            };
+            let mut src = list::DirSources { search_path: dirs };
+            let l = list::list(&view, &regex, &mut src).map_err(|e| e.to_string())?;
+            if l.is_empty() {
+                return Err(format!("no matches found for regexp: {regex}"));
+            }
+            Ok(list::format_list(&view, &regex, &l))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("leakscope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Bytes in, [`Profile`] out. The format is detected from the bytes, never
+//! from the file name: gzip is unwrapped first, then profile.proto, the
+//! goroutine dumps and the legacy text forms are told apart by content.
+
+mod builder;
+pub mod goroutine;
+pub mod gzip;
+pub mod legacy;
+pub mod proto;
+
+use crate::error::DecodeError;
+use crate::profile::Profile;
+
+/// Limits that keep hostile input from eating memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest decompressed size accepted (default 1 GiB).
+    pub max_decompressed: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_decompressed: 1 << 30 }
+    }
+}
+
+/// Decodes any supported profile format.
+pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
+    decode_with(data, Limits::default(), &mut |_| {})
+}
+
+/// Decodes with explicit limits and a progress callback that receives the
+/// number of input bytes consumed so far. The result is normalized the way
+/// `go tool pprof` normalizes every profile it loads (drop_frames applied,
+/// duplicate samples merged), so reports agree with it.
+pub fn decode_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(usize)) -> Result<Profile, DecodeError> {
+    let mut p = decode_raw(data, limits, progress)?;
+    p.remove_uninteresting()?;
+    p.merge_duplicates();
+    Ok(p)
+}
+
+/// Decodes without pprof's normalization: the file's samples as written.
+pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(usize)) -> Result<Profile, DecodeError> {
+    if data.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let inflated;
+    let data = if gzip::is_gzip(data) {
+        inflated = gzip::gunzip(data, limits.max_decompressed, progress)?;
+        if inflated.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        &inflated[..]
+    } else {
+        if data.len() > limits.max_decompressed {
+            return Err(DecodeError::TooLarge { limit: limits.max_decompressed });
+        }
+        data
+    };
+    if let Some(text) = as_text(data) {
+        let t = text.trim_start_matches('\u{feff}');
+        if goroutine::is_debug1(t) {
+            let mut p = goroutine::decode_debug1(t)?;
+            if t.starts_with("threadcreate") {
+                p.format = Some(crate::SourceFormat::LegacyThreadcreate);
+            }
+            return Ok(p);
+        }
+        if legacy::is_heap(t) {
+            return legacy::decode_heap(t.trim_start());
+        }
+        if legacy::is_contention(t) {
+            return legacy::decode_contention(t.trim_start());
+        }
+        if goroutine::is_debug2(t) {
+            return goroutine::decode_debug2(t);
+        }
+        return Err(DecodeError::Unrecognized(describe_text(t)));
+    }
+    if proto::looks_like_proto(data) {
+        return proto::decode_proto(data);
+    }
+    Err(DecodeError::Unrecognized(format!(
+        "the first bytes ({}) are neither gzip, profile.proto nor text",
+        data.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    )))
+}
+
+/// Text when the sample at the start is valid UTF-8 without control bytes.
+fn as_text(data: &[u8]) -> Option<&str> {
+    let head = &data[..data.len().min(4096)];
+    let printable = head.iter().all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t');
+    if !printable {
+        return None;
+    }
+    std::str::from_utf8(data).ok().or_else(|| {
+        // A cut in the middle of a multi-byte character at the end.
+        let e = std::str::from_utf8(data).unwrap_err();
+        if e.error_len().is_none() { std::str::from_utf8(&data[..e.valid_up_to()]).ok() } else { None }
+    })
+}
+
+fn describe_text(t: &str) -> String {
+    let first = t.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let first: String = first.chars().take(60).collect();
+    if t.contains("WARNING: DATA RACE") {
+        return "this is a race detector report, not a profile".into();
+    }
+    if first.to_ascii_lowercase().starts_with("<!doctype") || first.to_ascii_lowercase().starts_with("<html") {
+        return "this is an HTML page (did the URL point at the pprof index instead of a profile?)".into();
+    }
+    format!("text starting with {first:?} is not a Go profile or goroutine dump")
+}

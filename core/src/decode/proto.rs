@@ -1,0 +1,374 @@
+//! profile.proto (github.com/google/pprof/proto/profile.proto), decoded by
+//! prost from hand-written message structs, then validated into the model.
+
+use crate::error::DecodeError;
+use crate::profile::*;
+use std::collections::HashMap;
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbProfile {
+    #[prost(message, repeated, tag = "1")]
+    pub sample_type: Vec<PbValueType>,
+    #[prost(message, repeated, tag = "2")]
+    pub sample: Vec<PbSample>,
+    #[prost(message, repeated, tag = "3")]
+    pub mapping: Vec<PbMapping>,
+    #[prost(message, repeated, tag = "4")]
+    pub location: Vec<PbLocation>,
+    #[prost(message, repeated, tag = "5")]
+    pub function: Vec<PbFunction>,
+    // bytes, not string: a profile with a stray invalid UTF-8 name should
+    // still open (pprof's Go decoder does not check either).
+    #[prost(bytes = "vec", repeated, tag = "6")]
+    pub string_table: Vec<Vec<u8>>,
+    #[prost(int64, tag = "7")]
+    pub drop_frames: i64,
+    #[prost(int64, tag = "8")]
+    pub keep_frames: i64,
+    #[prost(int64, tag = "9")]
+    pub time_nanos: i64,
+    #[prost(int64, tag = "10")]
+    pub duration_nanos: i64,
+    #[prost(message, optional, tag = "11")]
+    pub period_type: Option<PbValueType>,
+    #[prost(int64, tag = "12")]
+    pub period: i64,
+    #[prost(int64, repeated, tag = "13")]
+    pub comment: Vec<i64>,
+    #[prost(int64, tag = "14")]
+    pub default_sample_type: i64,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbValueType {
+    #[prost(int64, tag = "1")]
+    pub r#type: i64,
+    #[prost(int64, tag = "2")]
+    pub unit: i64,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbSample {
+    #[prost(uint64, repeated, tag = "1")]
+    pub location_id: Vec<u64>,
+    #[prost(int64, repeated, tag = "2")]
+    pub value: Vec<i64>,
+    #[prost(message, repeated, tag = "3")]
+    pub label: Vec<PbLabel>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbLabel {
+    #[prost(int64, tag = "1")]
+    pub key: i64,
+    #[prost(int64, tag = "2")]
+    pub str: i64,
+    #[prost(int64, tag = "3")]
+    pub num: i64,
+    #[prost(int64, tag = "4")]
+    pub num_unit: i64,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbMapping {
+    #[prost(uint64, tag = "1")]
+    pub id: u64,
+    #[prost(uint64, tag = "2")]
+    pub memory_start: u64,
+    #[prost(uint64, tag = "3")]
+    pub memory_limit: u64,
+    #[prost(uint64, tag = "4")]
+    pub file_offset: u64,
+    #[prost(int64, tag = "5")]
+    pub filename: i64,
+    #[prost(int64, tag = "6")]
+    pub build_id: i64,
+    #[prost(bool, tag = "7")]
+    pub has_functions: bool,
+    #[prost(bool, tag = "8")]
+    pub has_filenames: bool,
+    #[prost(bool, tag = "9")]
+    pub has_line_numbers: bool,
+    #[prost(bool, tag = "10")]
+    pub has_inline_frames: bool,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbLocation {
+    #[prost(uint64, tag = "1")]
+    pub id: u64,
+    #[prost(uint64, tag = "2")]
+    pub mapping_id: u64,
+    #[prost(uint64, tag = "3")]
+    pub address: u64,
+    #[prost(message, repeated, tag = "4")]
+    pub line: Vec<PbLine>,
+    #[prost(bool, tag = "5")]
+    pub is_folded: bool,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbLine {
+    #[prost(uint64, tag = "1")]
+    pub function_id: u64,
+    #[prost(int64, tag = "2")]
+    pub line: i64,
+    #[prost(int64, tag = "3")]
+    pub column: i64,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct PbFunction {
+    #[prost(uint64, tag = "1")]
+    pub id: u64,
+    #[prost(int64, tag = "2")]
+    pub name: i64,
+    #[prost(int64, tag = "3")]
+    pub system_name: i64,
+    #[prost(int64, tag = "4")]
+    pub filename: i64,
+    #[prost(int64, tag = "5")]
+    pub start_line: i64,
+}
+
+/// Heuristic used by format detection: does this look like a protobuf
+/// message whose first field is one profile.proto can start with?
+pub fn looks_like_proto(data: &[u8]) -> bool {
+    // Field numbers 1..14 with wire type 0 (varint) or 2 (length-delimited).
+    matches!(data.first(), Some(&b) if {
+        let field = b >> 3;
+        let wt = b & 7;
+        (1..=14).contains(&field) && (wt == 0 || wt == 2)
+    })
+}
+
+/// Decodes raw (already decompressed) profile.proto bytes.
+pub fn decode_proto(data: &[u8]) -> Result<Profile, DecodeError> {
+    let pb = <PbProfile as prost::Message>::decode(data).map_err(|e| DecodeError::Protobuf(e.to_string()))?;
+    convert(pb)
+}
+
+struct Strings(Vec<String>);
+
+impl Strings {
+    fn get(&self, idx: i64, what: &str) -> Result<String, DecodeError> {
+        usize::try_from(idx)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .cloned()
+            .ok_or_else(|| {
+                DecodeError::Invalid(format!(
+                    "{what} refers to string index {idx}, but the string table has {} entries",
+                    self.0.len()
+                ))
+            })
+    }
+}
+
+/// Maps file ids to dense indexes; rejects 0 and duplicates.
+fn index_ids(ids: impl Iterator<Item = u64>, what: &str) -> Result<HashMap<u64, u32>, DecodeError> {
+    let mut m = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if id == 0 {
+            return Err(DecodeError::Invalid(format!("{what} #{i} has id 0")));
+        }
+        if m.insert(id, i as u32).is_some() {
+            return Err(DecodeError::Invalid(format!("duplicate {what} id {id}")));
+        }
+    }
+    Ok(m)
+}
+
+fn convert(pb: PbProfile) -> Result<Profile, DecodeError> {
+    let strings = Strings(pb.string_table.into_iter().map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())).collect());
+    if let Some(first) = strings.0.first() {
+        if !first.is_empty() {
+            return Err(DecodeError::Invalid("string table must start with the empty string".into()));
+        }
+    } else if !(pb.sample.is_empty() && pb.sample_type.is_empty()) {
+        return Err(DecodeError::Invalid("the string table is empty".into()));
+    }
+    let vt = |v: &PbValueType, what: &str| -> Result<ValueType, DecodeError> {
+        Ok(ValueType { r#type: strings.get(v.r#type, what)?, unit: strings.get(v.unit, what)? })
+    };
+    let sample_types = pb.sample_type.iter().map(|v| vt(v, "a sample type")).collect::<Result<Vec<_>, _>>()?;
+
+    let mapping_ix = index_ids(pb.mapping.iter().map(|m| m.id), "mapping")?;
+    let mappings = pb
+        .mapping
+        .iter()
+        .map(|m| {
+            Ok(Mapping {
+                id: m.id,
+                start: m.memory_start,
+                limit: m.memory_limit,
+                offset: m.file_offset,
+                file: strings.get(m.filename, "a mapping's file name")?,
+                build_id: strings.get(m.build_id, "a mapping's build id")?,
+                has_functions: m.has_functions,
+                has_filenames: m.has_filenames,
+                has_line_numbers: m.has_line_numbers,
+                has_inline_frames: m.has_inline_frames,
+            })
+        })
+        .collect::<Result<Vec<_>, DecodeError>>()?;
+
+    let function_ix = index_ids(pb.function.iter().map(|f| f.id), "function")?;
+    let functions = pb
+        .function
+        .iter()
+        .map(|f| {
+            Ok(Function {
+                id: f.id,
+                name: strings.get(f.name, "a function name")?,
+                system_name: strings.get(f.system_name, "a function's system name")?,
+                filename: strings.get(f.filename, "a function's file name")?,
+                start_line: f.start_line,
+            })
+        })
+        .collect::<Result<Vec<_>, DecodeError>>()?;
+
+    let location_ix = index_ids(pb.location.iter().map(|l| l.id), "location")?;
+    let mut locations = Vec::with_capacity(pb.location.len());
+    for l in &pb.location {
+        let mapping = match l.mapping_id {
+            0 => None,
+            id => Some(*mapping_ix.get(&id).ok_or_else(|| {
+                DecodeError::Invalid(format!("location {} refers to mapping id {id}, which does not exist", l.id))
+            })?),
+        };
+        let lines = l
+            .line
+            .iter()
+            .map(|ln| {
+                let function = *function_ix.get(&ln.function_id).ok_or_else(|| {
+                    DecodeError::Invalid(format!(
+                        "location {} refers to function id {}, which does not exist",
+                        l.id, ln.function_id
+                    ))
+                })?;
+                Ok(Line { function, line: ln.line, column: ln.column })
+            })
+            .collect::<Result<Vec<_>, DecodeError>>()?;
+        locations.push(Location { id: l.id, mapping, address: l.address, lines, is_folded: l.is_folded });
+    }
+
+    let ntypes = sample_types.len();
+    let mut samples = Vec::with_capacity(pb.sample.len());
+    for (si, s) in pb.sample.into_iter().enumerate() {
+        if s.value.len() != ntypes {
+            return Err(DecodeError::Invalid(format!(
+                "sample #{si} has {} values but the profile has {ntypes} sample types",
+                s.value.len()
+            )));
+        }
+        let locs = s
+            .location_id
+            .iter()
+            .map(|id| {
+                location_ix.get(id).copied().ok_or_else(|| {
+                    DecodeError::Invalid(format!("sample #{si} refers to location id {id}, which does not exist"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut labels = Vec::new();
+        let mut num_labels = Vec::new();
+        for l in &s.label {
+            let key = strings.get(l.key, "a label key")?;
+            if l.str != 0 {
+                labels.push((key, strings.get(l.str, "a label value")?));
+            } else if l.num != 0 || l.num_unit != 0 {
+                num_labels.push(NumLabel { key, value: l.num, unit: strings.get(l.num_unit, "a label unit")? });
+            }
+        }
+        samples.push(Sample { locations: locs, values: s.value, labels, num_labels });
+    }
+
+    let comments = pb.comment.iter().map(|&c| strings.get(c, "a comment")).collect::<Result<Vec<_>, _>>()?;
+    Ok(Profile {
+        sample_types,
+        default_sample_type: strings.get(pb.default_sample_type, "the default sample type")?,
+        samples,
+        locations,
+        functions,
+        mappings,
+        drop_frames: strings.get(pb.drop_frames, "drop_frames")?,
+        keep_frames: strings.get(pb.keep_frames, "keep_frames")?,
+        time_nanos: pb.time_nanos,
+        duration_nanos: pb.duration_nanos,
+        period_type: pb.period_type.as_ref().map(|v| vt(v, "the period type")).transpose()?,
+        period: pb.period,
+        comments,
+        goroutines: Vec::new(),
+        format: Some(SourceFormat::Proto),
+        kind_hint: String::new(),
+    })
+}
+
+/// Encodes a model back into profile.proto bytes (used by tests and the
+/// benchmark generator; ids are written as index + 1).
+pub fn encode_proto(p: &Profile) -> Vec<u8> {
+    let mut table: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut ix: HashMap<String, i64> = HashMap::new();
+    ix.insert(String::new(), 0);
+    let mut s = |v: &str| -> i64 {
+        if let Some(&i) = ix.get(v) {
+            return i;
+        }
+        let i = table.len() as i64;
+        table.push(v.as_bytes().to_vec());
+        ix.insert(v.to_string(), i);
+        i
+    };
+    let mut pb = PbProfile {
+        sample_type: p.sample_types.iter().map(|v| PbValueType { r#type: s(&v.r#type), unit: s(&v.unit) }).collect(),
+        ..Default::default()
+    };
+    for m in &p.mappings {
+        pb.mapping.push(PbMapping {
+            id: m.id,
+            memory_start: m.start,
+            memory_limit: m.limit,
+            file_offset: m.offset,
+            filename: s(&m.file),
+            build_id: s(&m.build_id),
+            has_functions: m.has_functions,
+            has_filenames: m.has_filenames,
+            has_line_numbers: m.has_line_numbers,
+            has_inline_frames: m.has_inline_frames,
+        });
+    }
+    for (i, f) in p.functions.iter().enumerate() {
+        pb.function.push(PbFunction {
+            id: i as u64 + 1,
+            name: s(&f.name),
+            system_name: s(&f.system_name),
+            filename: s(&f.filename),
+            start_line: f.start_line,
+        });
+    }
+    for (i, l) in p.locations.iter().enumerate() {
+        pb.location.push(PbLocation {
+            id: i as u64 + 1,
+            mapping_id: l.mapping.map(|m| p.mappings[m as usize].id).unwrap_or(0),
+            address: l.address,
+            line: l.lines.iter().map(|ln| PbLine { function_id: ln.function as u64 + 1, line: ln.line, column: ln.column }).collect(),
+            is_folded: l.is_folded,
+        });
+    }
+    for smp in &p.samples {
+        let mut label: Vec<PbLabel> = smp.labels.iter().map(|(k, v)| PbLabel { key: s(k), str: s(v), num: 0, num_unit: 0 }).collect();
+        label.extend(smp.num_labels.iter().map(|n| PbLabel { key: s(&n.key), str: 0, num: n.value, num_unit: s(&n.unit) }));
+        pb.sample.push(PbSample { location_id: smp.locations.iter().map(|&l| l as u64 + 1).collect(), value: smp.values.clone(), label });
+    }
+    pb.drop_frames = s(&p.drop_frames);
+    pb.keep_frames = s(&p.keep_frames);
+    pb.time_nanos = p.time_nanos;
+    pb.duration_nanos = p.duration_nanos;
+    pb.period_type = p.period_type.as_ref().map(|v| PbValueType { r#type: s(&v.r#type), unit: s(&v.unit) });
+    pb.period = p.period;
+    pb.comment = p.comments.iter().map(|c| s(c)).collect();
+    pb.default_sample_type = s(&p.default_sample_type);
+    pb.string_table = table;
+    prost::Message::encode_to_vec(&pb)
+}

@@ -1,0 +1,265 @@
+//! Aggregation of samples into nodes with flat and cum values, following
+//! pprof's `internal/graph` rules: flat goes to the leaf frame, cum once to
+//! every distinct node on a stack, and an in-edge is "inline" when every
+//! call along it was inlined. Reports are built on top of this.
+
+use crate::profile::Profile;
+use std::collections::HashMap;
+
+/// How finely frames are told apart (pprof's `-granularity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Granularity {
+    #[default]
+    Functions,
+    /// Function, file and line: what `list` uses.
+    Lines,
+    Files,
+}
+
+/// What identifies a node. Mirrors pprof's NodeInfo after aggregation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeInfo {
+    pub name: String,
+    pub file: String,
+    pub lineno: i64,
+    pub start_line: i64,
+    pub objfile: String,
+}
+
+impl NodeInfo {
+    /// pprof's `PrintableName`.
+    pub fn printable_name(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if !self.name.is_empty() {
+            parts.push(self.name.clone());
+        }
+        if self.lineno != 0 {
+            parts.push(format!("{}:{}", self.file, self.lineno));
+        } else if !self.file.is_empty() {
+            parts.push(self.file.clone());
+        } else if !self.name.is_empty() {
+        } else if !self.objfile.is_empty() {
+            parts.push(format!("[{}]", base_name(&self.objfile)));
+        } else {
+            parts.push("<unknown>".into());
+        }
+        parts.join(" ")
+    }
+}
+
+pub fn base_name(path: &str) -> &str {
+    let p = path.trim_end_matches('/');
+    p.rsplit('/').next().unwrap_or(p)
+}
+
+/// Go's `filepath.Clean` for the slash-separated paths profiles carry.
+pub fn clean_path(p: &str) -> String {
+    if p.is_empty() {
+        return String::new();
+    }
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if out.last().is_some_and(|l| *l != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            x => out.push(x),
+        }
+    }
+    let j = out.join("/");
+    match (rooted, j.is_empty()) {
+        (true, _) => format!("/{j}"),
+        (false, true) => ".".into(),
+        _ => j,
+    }
+}
+
+/// The node ids of every location's frames, innermost first, shared by all
+/// graphs built from one profile at one granularity.
+pub struct NodeIndex {
+    pub infos: Vec<NodeInfo>,
+    pub location_nodes: Vec<Vec<u32>>,
+}
+
+impl NodeIndex {
+    pub fn new(p: &Profile, g: Granularity, obj_names: bool) -> Self {
+        let mut ids: HashMap<NodeInfo, u32> = HashMap::new();
+        let mut infos = Vec::new();
+        let mut location_nodes = Vec::with_capacity(p.locations.len());
+        // Function-level keys repeat across locations: cache by (function, line).
+        let mut by_line: HashMap<(u32, i64, Option<u32>), u32> = HashMap::new();
+        for loc in &p.locations {
+            let objfile = loc.mapping.map(|m| p.mappings[m as usize].file.as_str()).unwrap_or("");
+            let mut nodes = Vec::with_capacity(loc.lines.len().max(1));
+            if loc.lines.is_empty() {
+                let info = NodeInfo { objfile: objfile.to_string(), ..Default::default() };
+                nodes.push(intern(&mut ids, &mut infos, info));
+            }
+            for line in &loc.lines {
+                let lineno = if g == Granularity::Lines { line.line } else { 0 };
+                let key = (line.function, lineno, if obj_names { loc.mapping } else { None });
+                let id = match by_line.get(&key) {
+                    Some(&id) => id,
+                    None => {
+                        let f = &p.functions[line.function as usize];
+                        let mut info = NodeInfo {
+                            name: if g == Granularity::Files { String::new() } else { f.name.clone() },
+                            file: if g == Granularity::Functions { String::new() } else { clean_path(&f.filename) },
+                            lineno,
+                            ..Default::default()
+                        };
+                        if obj_names || (info.name.is_empty()) {
+                            info.objfile = objfile.to_string();
+                            info.start_line = f.start_line;
+                        }
+                        let id = intern(&mut ids, &mut infos, info);
+                        by_line.insert(key, id);
+                        id
+                    }
+                };
+                nodes.push(id);
+            }
+            location_nodes.push(nodes);
+        }
+        NodeIndex { infos, location_nodes }
+    }
+}
+
+fn intern(ids: &mut HashMap<NodeInfo, u32>, infos: &mut Vec<NodeInfo>, info: NodeInfo) -> u32 {
+    if let Some(&i) = ids.get(&info) {
+        return i;
+    }
+    let i = infos.len() as u32;
+    ids.insert(info.clone(), i);
+    infos.push(info);
+    i
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Edge {
+    pub weight: i64,
+    pub inline: bool,
+    pub residual: bool,
+}
+
+/// Flat and cum for every node id of a [`NodeIndex`] (0 where absent).
+pub struct Graph {
+    pub flat: Vec<i64>,
+    pub cum: Vec<i64>,
+    pub edges: HashMap<(u32, u32), Edge>,
+    /// Node ids present in the graph (flat or cum non-zero), unsorted.
+    pub nodes: Vec<u32>,
+}
+
+impl Graph {
+    /// Builds the graph for one sample type. With `kept`, nodes outside it
+    /// are skipped and the edges that jump over them become residual.
+    pub fn build(p: &Profile, idx: &NodeIndex, value_index: usize, kept: Option<&[bool]>) -> Graph {
+        let n = idx.infos.len();
+        let mut flat = vec![0i64; n];
+        let mut cum = vec![0i64; n];
+        let mut stamp = vec![u32::MAX; n];
+        let mut edges: HashMap<(u32, u32), Edge> = HashMap::new();
+        let mut edge_stamp: HashMap<(u32, u32), u32> = HashMap::new();
+        for (si, s) in p.samples.iter().enumerate() {
+            let w = s.values.get(value_index).copied().unwrap_or(0);
+            if w == 0 {
+                continue;
+            }
+            let si = si as u32;
+            let mut parent: Option<u32> = None;
+            let mut residual = false;
+            for &loc in s.locations.iter().rev() {
+                let nodes = &idx.location_nodes[loc as usize];
+                for ni in (0..nodes.len()).rev() {
+                    let node = nodes[ni];
+                    if kept.is_some_and(|k| !k[node as usize]) {
+                        residual = true;
+                        continue;
+                    }
+                    if stamp[node as usize] != si {
+                        stamp[node as usize] = si;
+                        cum[node as usize] += w;
+                    }
+                    if let Some(par) = parent {
+                        if par != node {
+                            let key = (par, node);
+                            if edge_stamp.insert(key, si) != Some(si) {
+                                let inline = ni != nodes.len() - 1;
+                                let e = edges.entry(key).or_insert(Edge { weight: 0, inline, residual });
+                                e.weight += w;
+                                e.residual |= residual;
+                                if !inline {
+                                    e.inline = false;
+                                }
+                            }
+                        }
+                    }
+                    parent = Some(node);
+                    residual = false;
+                }
+            }
+            if let (Some(leaf), false) = (parent, residual) {
+                flat[leaf as usize] += w;
+            }
+        }
+        let nodes = (0..n as u32).filter(|&i| flat[i as usize] != 0 || cum[i as usize] != 0).collect();
+        Graph { flat, cum, edges, nodes }
+    }
+
+    /// `(inline)` / `(partial-inline)` mark of a node from its in-edges.
+    pub fn inline_label(&self, node: u32) -> &'static str {
+        let (mut inline, mut noinline) = (false, false);
+        for ((_, dst), e) in &self.edges {
+            if *dst == node {
+                if e.inline {
+                    inline = true;
+                } else {
+                    noinline = true;
+                }
+            }
+        }
+        match (inline, noinline) {
+            (true, true) => "(partial-inline)",
+            (true, false) => "(inline)",
+            _ => "",
+        }
+    }
+
+    /// Precomputes every node's inline label (one pass over the edges).
+    pub fn inline_labels(&self) -> HashMap<u32, &'static str> {
+        let mut flags: HashMap<u32, (bool, bool)> = HashMap::new();
+        for ((_, dst), e) in &self.edges {
+            let f = flags.entry(*dst).or_default();
+            if e.inline {
+                f.0 = true;
+            } else {
+                f.1 = true;
+            }
+        }
+        flags
+            .into_iter()
+            .map(|(k, (i, n))| (k, if i && n { "(partial-inline)" } else if i { "(inline)" } else { "" }))
+            .collect()
+    }
+}
+
+/// pprof's FlatNameOrder / CumNameOrder.
+pub fn sort_nodes(nodes: &mut [u32], g: &Graph, idx: &NodeIndex, cum: bool) {
+    let names: HashMap<u32, String> = nodes.iter().map(|&n| (n, idx.infos[n as usize].printable_name())).collect();
+    nodes.sort_by(|&a, &b| {
+        let (fa, fb) = (g.flat[a as usize].abs(), g.flat[b as usize].abs());
+        let (ca, cb) = (g.cum[a as usize].abs(), g.cum[b as usize].abs());
+        let (first, third) = if cum { (cb.cmp(&ca), fb.cmp(&fa)) } else { (fb.cmp(&fa), cb.cmp(&ca)) };
+        first
+            .then_with(|| names[&a].cmp(&names[&b]))
+            .then(third)
+            .then_with(|| idx.infos[a as usize].cmp(&idx.infos[b as usize]))
+    });
+}

@@ -1,0 +1,369 @@
+//! The profile model: one shape for every input format. Ids from the file
+//! are replaced by dense indexes, validated once at decode time, so that
+//! reports can index without checks and never see a dangling id.
+
+use serde::{Deserialize, Serialize};
+
+/// A sample type or period type, e.g. `inuse_space/bytes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueType {
+    pub r#type: String,
+    pub unit: String,
+}
+
+/// Which input format a profile came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceFormat {
+    Proto,
+    GoroutineDebug1,
+    GoroutineDebug2,
+    LegacyHeap,
+    LegacyContention,
+    LegacyThreadcreate,
+}
+
+impl SourceFormat {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SourceFormat::Proto => "profile.proto",
+            SourceFormat::GoroutineDebug1 => "goroutine dump (debug=1)",
+            SourceFormat::GoroutineDebug2 => "goroutine dump (debug=2)",
+            SourceFormat::LegacyHeap => "heap profile text (debug=1)",
+            SourceFormat::LegacyContention => "contention profile text (debug=1)",
+            SourceFormat::LegacyThreadcreate => "threadcreate profile text (debug=1)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mapping {
+    pub id: u64,
+    pub start: u64,
+    pub limit: u64,
+    pub offset: u64,
+    pub file: String,
+    pub build_id: String,
+    pub has_functions: bool,
+    pub has_filenames: bool,
+    pub has_line_numbers: bool,
+    pub has_inline_frames: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Function {
+    pub id: u64,
+    pub name: String,
+    pub system_name: String,
+    pub filename: String,
+    pub start_line: i64,
+}
+
+/// One frame of a location: `function` indexes [`Profile::functions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Line {
+    pub function: u32,
+    pub line: i64,
+    pub column: i64,
+}
+
+/// `lines[0]` is the innermost inlined frame, the last one the physical caller.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Location {
+    pub id: u64,
+    pub mapping: Option<u32>,
+    pub address: u64,
+    pub lines: Vec<Line>,
+    pub is_folded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumLabel {
+    pub key: String,
+    pub value: i64,
+    pub unit: String,
+}
+
+/// `locations[0]` is the leaf. Indexes point into [`Profile::locations`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub locations: Vec<u32>,
+    pub values: Vec<i64>,
+    pub labels: Vec<(String, String)>,
+    pub num_labels: Vec<NumLabel>,
+}
+
+/// A frame as printed in a goroutine dump (`created by` lines).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Frame {
+    pub function: String,
+    pub file: String,
+    pub line: i64,
+}
+
+/// One goroutine of a `debug=2` dump: what the leak rules need beyond the
+/// aggregated stack.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Goroutine {
+    pub id: u64,
+    /// The bracket's first part: `chan receive`, `select (no cases)`, ...
+    pub state: String,
+    pub wait_minutes: Option<u64>,
+    pub locked_to_thread: bool,
+    pub leaked: bool,
+    pub durable: bool,
+    pub labels: Vec<(String, String)>,
+    pub created_by: Option<Frame>,
+    pub creator_goroutine: Option<u64>,
+    pub originating_goroutine: Option<u64>,
+    pub frames_elided: u64,
+    /// Index of the aggregated sample that holds this goroutine's stack.
+    pub sample: u32,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub sample_types: Vec<ValueType>,
+    pub default_sample_type: String,
+    pub samples: Vec<Sample>,
+    pub locations: Vec<Location>,
+    pub functions: Vec<Function>,
+    pub mappings: Vec<Mapping>,
+    pub drop_frames: String,
+    pub keep_frames: String,
+    pub time_nanos: i64,
+    pub duration_nanos: i64,
+    pub period_type: Option<ValueType>,
+    pub period: i64,
+    pub comments: Vec<String>,
+    /// Per-goroutine details, only for `debug=2` dumps.
+    pub goroutines: Vec<Goroutine>,
+    pub format: Option<SourceFormat>,
+    /// Set by text decoders that know the profile kind better than the
+    /// sample types do (`mutex` vs `block`, `goroutineleak`).
+    pub kind_hint: String,
+}
+
+impl Default for SourceFormat {
+    fn default() -> Self {
+        SourceFormat::Proto
+    }
+}
+
+impl Profile {
+    /// The profile type as pprof would name it from its sample types:
+    /// `goroutine`, `heap`, `cpu`, `block`, `mutex`, ...
+    pub fn kind(&self) -> String {
+        let has = |t: &str| self.sample_types.iter().any(|s| s.r#type == t);
+        if !self.kind_hint.is_empty() {
+            return self.kind_hint.clone();
+        }
+        if has("inuse_space") || has("alloc_space") {
+            return "heap".into();
+        }
+        if has("cpu") {
+            return "cpu".into();
+        }
+        if let Some(pt) = &self.period_type {
+            if pt.r#type == "contentions" || (has("contentions") && has("delay")) {
+                // Go writes block and mutex profiles alike; only the text
+                // form's `--- mutex:` header tells them apart.
+                return if self.kind_hint.is_empty() { "contention".into() } else { self.kind_hint.clone() };
+            }
+            if !pt.r#type.is_empty() && pt.r#type != "space" {
+                return pt.r#type.clone();
+            }
+        }
+        self.sample_types.last().map(|s| s.r#type.clone()).unwrap_or_default()
+    }
+
+    /// Index of the sample type pprof uses when none is asked for: the
+    /// default_sample_type if set, else the last one.
+    pub fn default_sample_index(&self) -> usize {
+        if !self.default_sample_type.is_empty() {
+            if let Some(i) = self.sample_types.iter().position(|s| s.r#type == self.default_sample_type) {
+                return i;
+            }
+        }
+        self.sample_types.len().saturating_sub(1)
+    }
+
+    /// Resolves a sample type by name (pprof's `-sample_index` also takes a number).
+    pub fn sample_index(&self, name: Option<&str>) -> Result<usize, crate::ReportError> {
+        if self.sample_types.is_empty() {
+            return Err(crate::ReportError::NoSampleTypes);
+        }
+        let Some(name) = name else { return Ok(self.default_sample_index()) };
+        if let Ok(i) = name.parse::<usize>() {
+            if i < self.sample_types.len() {
+                return Ok(i);
+            }
+        }
+        // pprof also accepts "inuse" for "inuse_space" style prefixes.
+        if let Some(i) = self.sample_types.iter().position(|s| s.r#type == name) {
+            return Ok(i);
+        }
+        if let Some(i) = self.sample_types.iter().position(|s| s.r#type.strip_prefix(name).is_some_and(|r| r == "_space" || r == "s")) {
+            return Ok(i);
+        }
+        Err(crate::ReportError::UnknownSampleType {
+            name: name.to_string(),
+            available: self.sample_types.iter().map(|s| s.r#type.as_str()).collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// Total of |value| over all samples for one sample type.
+    pub fn total(&self, index: usize) -> i64 {
+        self.samples.iter().map(|s| s.values.get(index).copied().unwrap_or(0).abs()).sum()
+    }
+
+    /// The name a goroutine text dump gives to this profile's file, for
+    /// the `File:` header line.
+    pub fn main_binary(&self) -> Option<&str> {
+        self.mappings.first().map(|m| m.file.as_str()).filter(|f| !f.is_empty())
+    }
+}
+
+impl Profile {
+    /// pprof's RemoveUninteresting: applies the profile's own drop_frames /
+    /// keep_frames regexes, which every pprof report honours.
+    pub fn remove_uninteresting(&mut self) -> Result<(), crate::DecodeError> {
+        if self.drop_frames.is_empty() {
+            return Ok(());
+        }
+        let compile = |s: &str| {
+            regex::Regex::new(&format!("^({s})$")).map_err(|e| crate::DecodeError::Invalid(format!("drop_frames/keep_frames regexp {s:?}: {e}")))
+        };
+        let drop = compile(&self.drop_frames)?;
+        let keep = if self.keep_frames.is_empty() { None } else { Some(compile(&self.keep_frames)?) };
+        let matches = |name: &str| {
+            let simple = simplify_func(name);
+            drop.is_match(simple) && !keep.as_ref().is_some_and(|k| k.is_match(simple))
+        };
+        let n = self.locations.len();
+        let (mut prune, mut beneath) = (vec![false; n], vec![false; n]);
+        for (li, loc) in self.locations.iter_mut().enumerate() {
+            let hit = (0..loc.lines.len()).rev().find(|&i| {
+                let f = &self.functions[loc.lines[i].function as usize];
+                !f.name.is_empty() && matches(&f.name)
+            });
+            if let Some(i) = hit {
+                beneath[li] = true;
+                if i == loc.lines.len() - 1 {
+                    prune[li] = true;
+                } else {
+                    loc.lines.drain(..=i);
+                }
+            }
+        }
+        for s in &mut self.samples {
+            let mut found_user = false;
+            for i in (0..s.locations.len()).rev() {
+                let id = s.locations[i] as usize;
+                if !prune[id] && !beneath[id] {
+                    found_user = true;
+                    continue;
+                }
+                if !found_user {
+                    continue;
+                }
+                if prune[id] {
+                    s.locations.drain(..=i);
+                } else {
+                    s.locations.drain(..i);
+                }
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Drops a C++-style argument list from a symbol, as pprof does before
+/// matching drop_frames.
+fn simplify_func(f: &str) -> &str {
+    let f = f.strip_prefix('.').unwrap_or(f);
+    let mut from = 0;
+    while let Some(i) = f[from..].find('(') {
+        let at = from + i;
+        let rest = &f[at..];
+        if rest.starts_with("(anonymous namespace)") {
+            from = at + "(anonymous namespace)".len();
+        } else if at >= 8 && f[..at].ends_with("operator") && rest.starts_with("()") {
+            from = at + 2;
+        } else {
+            return &f[..at];
+        }
+    }
+    f
+}
+
+impl Profile {
+    /// What pprof's `profile.Merge` does to every profile it loads, even a
+    /// single one: identical functions and locations become one, samples
+    /// with the same stack and labels are summed, all-zero samples go.
+    /// Reports (notably `traces`) depend on it.
+    pub fn merge_duplicates(&mut self) {
+        use std::collections::HashMap;
+        let mut fmap: HashMap<(&str, &str, &str, i64), u32> = HashMap::new();
+        let mut functions = Vec::new();
+        let fcanon: Vec<u32> = self
+            .functions
+            .iter()
+            .map(|f| {
+                *fmap.entry((&f.name, &f.system_name, &f.filename, f.start_line)).or_insert_with(|| {
+                    functions.push(f.clone());
+                    functions.len() as u32 - 1
+                })
+            })
+            .collect();
+        let mut lmap: HashMap<(Option<u32>, u64, Vec<Line>, bool), u32> = HashMap::new();
+        let mut locations = Vec::new();
+        let lcanon: Vec<u32> = self
+            .locations
+            .iter()
+            .map(|l| {
+                let lines: Vec<Line> = l.lines.iter().map(|ln| Line { function: fcanon[ln.function as usize], ..*ln }).collect();
+                let rel = l.address.wrapping_sub(l.mapping.map(|m| self.mappings[m as usize].start).unwrap_or(0));
+                *lmap.entry((l.mapping, rel, lines.clone(), l.is_folded)).or_insert_with(|| {
+                    locations.push(Location { lines, ..l.clone() });
+                    locations.len() as u32 - 1
+                })
+            })
+            .collect();
+        let mut smap: HashMap<(Vec<u32>, Vec<(String, String)>, Vec<(String, i64, String)>), u32> = HashMap::new();
+        let mut samples: Vec<Sample> = Vec::new();
+        let mut sample_canon = vec![u32::MAX; self.samples.len()];
+        for (i, s) in std::mem::take(&mut self.samples).into_iter().enumerate() {
+            if s.values.iter().all(|&v| v == 0) {
+                continue;
+            }
+            let locs: Vec<u32> = s.locations.iter().map(|&l| lcanon[l as usize]).collect();
+            let mut labels = s.labels.clone();
+            labels.sort();
+            let mut nums: Vec<(String, i64, String)> = s.num_labels.iter().map(|n| (n.key.clone(), n.value, n.unit.clone())).collect();
+            nums.sort();
+            match smap.get(&(locs.clone(), labels.clone(), nums.clone())) {
+                Some(&j) => {
+                    for (a, b) in samples[j as usize].values.iter_mut().zip(&s.values) {
+                        *a += b;
+                    }
+                    sample_canon[i] = j;
+                }
+                None => {
+                    let j = samples.len() as u32;
+                    smap.insert((locs.clone(), labels, nums), j);
+                    samples.push(Sample { locations: locs, ..s });
+                    sample_canon[i] = j;
+                }
+            }
+        }
+        self.functions = functions;
+        self.locations = locations;
+        self.samples = samples;
+        self.goroutines.retain_mut(|g| {
+            let c = sample_canon.get(g.sample as usize).copied().unwrap_or(u32::MAX);
+            g.sample = c;
+            c != u32::MAX
+        });
+    }
+}

@@ -1,0 +1,181 @@
+//! `top`: one row per node with flat, flat%, sum%, cum, cum%.
+
+use super::View;
+use crate::graph::{sort_nodes, Graph, Granularity, NodeIndex};
+use crate::measurement;
+
+#[derive(Debug, Clone)]
+pub struct TopOptions {
+    pub cum_sort: bool,
+    /// Maximum rows (pprof `-nodecount`); `None` shows all.
+    pub node_count: Option<usize>,
+    /// Drop nodes with |cum| below total x fraction (pprof default 0.005).
+    pub node_fraction: f64,
+    pub granularity: Granularity,
+}
+
+impl Default for TopOptions {
+    fn default() -> Self {
+        TopOptions { cum_sort: false, node_count: None, node_fraction: 0.005, granularity: Granularity::Functions }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TopRow {
+    pub name: String,
+    /// The function name alone (for links to Source and Flame).
+    pub function: String,
+    /// "", "(inline)" or "(partial-inline)".
+    pub inline: String,
+    pub flat: i64,
+    pub cum: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Top {
+    pub rows: Vec<TopRow>,
+    pub total: i64,
+    /// Sum of the flat values of the rows shown.
+    pub flat_sum: i64,
+    pub dropped_nodes: usize,
+    /// Nodes left after the node-fraction cut, before the node-count cut.
+    pub orig_count: usize,
+    /// Unit chosen for the values (pprof's "minimum" output unit).
+    pub output_unit: String,
+    pub node_fraction: f64,
+}
+
+pub fn top(view: &View, opts: &TopOptions) -> Top {
+    let p = view.profile;
+    let idx = NodeIndex::new(p, opts.granularity, false);
+    let mut g = Graph::build(p, &idx, view.sample_index, None);
+    let total_flat: i64 = g.nodes.iter().map(|&n| g.flat[n as usize]).sum();
+    let cutoff = ((total_flat as f64) * opts.node_fraction) as i64;
+    let cutoff = cutoff.abs();
+    let mut dropped = 0;
+    if cutoff > 0 {
+        let mut kept = vec![false; idx.infos.len()];
+        let mut count = 0;
+        for &n in &g.nodes {
+            if g.cum[n as usize].abs() >= cutoff {
+                kept[n as usize] = true;
+                count += 1;
+            }
+        }
+        if count != g.nodes.len() {
+            dropped = g.nodes.len() - count;
+            g = Graph::build(p, &idx, view.sample_index, Some(&kept));
+        }
+    }
+    let orig_count = g.nodes.len();
+    let mut nodes = g.nodes.clone();
+    sort_nodes(&mut nodes, &g, &idx, opts.cum_sort);
+    if let Some(nc) = opts.node_count.filter(|&nc| nc > 0 && nc < nodes.len()) {
+        let mut kept = vec![false; idx.infos.len()];
+        for &n in &nodes[..nc] {
+            kept[n as usize] = true;
+        }
+        g = Graph::build(p, &idx, view.sample_index, Some(&kept));
+        nodes = g.nodes.clone();
+        sort_nodes(&mut nodes, &g, &idx, opts.cum_sort);
+    }
+    let labels = g.inline_labels();
+    let rows: Vec<TopRow> = nodes
+        .iter()
+        .map(|&n| TopRow {
+            name: idx.infos[n as usize].printable_name(),
+            function: idx.infos[n as usize].name.clone(),
+            inline: labels.get(&n).copied().unwrap_or("").to_string(),
+            flat: g.flat[n as usize],
+            cum: g.cum[n as usize],
+        })
+        .collect();
+    let output_unit = select_output_unit(view, rows.iter().map(|r| (r.flat, r.cum)));
+    Top {
+        flat_sum: rows.iter().map(|r| r.flat).sum(),
+        rows,
+        total: view.total,
+        dropped_nodes: dropped,
+        orig_count,
+        output_unit,
+        node_fraction: opts.node_fraction,
+    }
+}
+
+/// pprof's selectOutputUnit: the unit of the smallest non-zero value,
+/// moved up one unit when that would still show it as at least 0.01.
+pub fn select_output_unit(view: &View, values: impl Iterator<Item = (i64, i64)>) -> String {
+    let mut min_value = 0i64;
+    let mut any = false;
+    for (flat, cum) in values {
+        any = true;
+        let m = if flat != 0 { flat.abs() } else { cum.abs() };
+        if m > 0 && (min_value == 0 || m < min_value) {
+            min_value = m;
+        }
+    }
+    if !any {
+        return "minimum".into();
+    }
+    let max_value = view.total;
+    if min_value == 0 {
+        min_value = max_value;
+    }
+    let (_, min_unit) = measurement::scale(min_value, &view.sample_unit, "minimum");
+    let (_, max_unit) = measurement::scale(max_value, &view.sample_unit, "minimum");
+    let mut unit = min_unit.clone();
+    if min_unit != max_unit && min_value.saturating_mul(100) < max_value {
+        unit = measurement::scale(min_value.saturating_mul(100), &view.sample_unit, "minimum").1;
+    }
+    if unit.is_empty() { view.sample_unit.clone() } else { unit }
+}
+
+/// The header lines pprof prints above the table.
+pub fn report_labels(view: &View, t: &Top) -> Vec<String> {
+    let mut labels = view.profile_labels(&t.output_unit);
+    let fv = |v| view.format_value(v, &t.output_unit);
+    labels.push(format!(
+        "Showing nodes accounting for {}, {} of {} total",
+        fv(t.flat_sum),
+        measurement::percentage(t.flat_sum, t.total).trim(),
+        fv(t.total)
+    ));
+    if t.total != 0 {
+        if t.dropped_nodes > 0 {
+            let cut = ((t.total as f64) * t.node_fraction) as i64;
+            labels.push(format!(
+                "Dropped {} {} (cum <= {})",
+                t.dropped_nodes,
+                if t.dropped_nodes > 1 { "nodes" } else { "node" },
+                fv(cut.abs())
+            ));
+        }
+        if !t.rows.is_empty() && t.rows.len() < t.orig_count {
+            labels.push(format!("Showing top {} nodes out of {}", t.rows.len(), t.orig_count));
+        }
+    }
+    labels
+}
+
+/// `go tool pprof -top` text.
+pub fn format_top(view: &View, t: &Top) -> String {
+    let mut out = report_labels(view, t).join("\n");
+    out.push('\n');
+    out.push_str(&format!("{:>10} {:>5}% {:>5}% {:>10} {:>5}%\n", "flat", "flat", "sum", "cum", "cum"));
+    let mut sum = 0i64;
+    for r in &t.rows {
+        sum += r.flat;
+        let inl = if r.inline.is_empty() { String::new() } else { format!(" {}", r.inline) };
+        out.push_str(&format!(
+            "{:>10} {} {} {:>10} {}  {}{}\n",
+            view.format_value(r.flat, &t.output_unit),
+            measurement::percentage(r.flat, t.total),
+            measurement::percentage(sum, t.total),
+            view.format_value(r.cum, &t.output_unit),
+            measurement::percentage(r.cum, t.total),
+            r.name,
+            inl
+        ));
+    }
+    out
+}

@@ -1,0 +1,110 @@
+//! `traces`: every sample's stack, in profile order, never merged.
+
+use super::View;
+use crate::graph::{Granularity, NodeIndex};
+use crate::measurement;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TraceFrame {
+    pub name: String,
+    pub inline: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Trace {
+    /// `key:  v1 v2` lines, sorted, string labels then numeric ones.
+    pub labels: Vec<(String, String)>,
+    pub value: i64,
+    /// Leaf first.
+    pub frames: Vec<TraceFrame>,
+}
+
+pub fn traces(view: &View) -> Vec<Trace> {
+    let p = view.profile;
+    let idx = NodeIndex::new(p, Granularity::Functions, false);
+    let num_units = num_label_units(p);
+    let mut out = Vec::new();
+    for s in &p.samples {
+        let mut frames = Vec::new();
+        for &loc in &s.locations {
+            let nodes = &idx.location_nodes[loc as usize];
+            for (i, &n) in nodes.iter().enumerate() {
+                frames.push(TraceFrame { name: idx.infos[n as usize].printable_name(), inline: i != nodes.len() - 1 });
+            }
+        }
+        if frames.is_empty() {
+            continue;
+        }
+        // pprof sorts the formatted `%10s:  %s` lines, padding included.
+        let padded = |(k, v): &(String, String)| format!("{k:>10}:  {v}");
+        let mut labels = group(s.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        labels.sort_by_key(padded);
+        let mut nums = group(s.num_labels.iter().map(|n| {
+            let unit = num_units.get(&n.key).cloned().unwrap_or_else(|| n.key.clone());
+            (n.key.clone(), measurement::label(n.value, &unit))
+        }));
+        nums.sort_by_key(padded);
+        labels.extend(nums);
+        out.push(Trace { labels, value: s.values.get(view.sample_index).copied().unwrap_or(0), frames });
+    }
+    out
+}
+
+/// Joins the values of repeated keys with spaces, keeping first-seen order.
+fn group(items: impl Iterator<Item = (String, String)>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (k, v) in items {
+        match out.iter_mut().find(|(kk, _)| *kk == k) {
+            Some((_, vv)) => {
+                vv.push(' ');
+                vv.push_str(&v);
+            }
+            None => out.push((k, v)),
+        }
+    }
+    out
+}
+
+/// pprof's NumLabelUnits: the unit given in the profile, else a guess from
+/// the key (`bytes`-like keys), else the key itself.
+pub fn num_label_units(p: &crate::Profile) -> std::collections::HashMap<String, String> {
+    let mut units = std::collections::HashMap::new();
+    for s in &p.samples {
+        for n in &s.num_labels {
+            if !n.unit.is_empty() {
+                units.entry(n.key.clone()).or_insert_with(|| n.unit.clone());
+            }
+        }
+    }
+    for s in &p.samples {
+        for n in &s.num_labels {
+            units.entry(n.key.clone()).or_insert_with(|| match n.key.as_str() {
+                "alignment" | "request" => "bytes".into(),
+                k => k.to_string(),
+            });
+        }
+    }
+    units
+}
+
+const SEPARATOR: &str = "-----------+-------------------------------------------------------";
+
+/// `go tool pprof -traces` text.
+pub fn format_traces(view: &View, traces: &[Trace]) -> String {
+    let mut out = view.profile_labels("minimum").join("\n");
+    out.push('\n');
+    for t in traces {
+        out.push_str(SEPARATOR);
+        out.push('\n');
+        for (k, v) in &t.labels {
+            out.push_str(&format!("{k:>10}:  {v}\n"));
+        }
+        for (i, f) in t.frames.iter().enumerate() {
+            let v = if i == 0 { view.format_value(t.value, "minimum") } else { String::new() };
+            out.push_str(&format!("{v:>10}   {}{}\n", f.name, if f.inline { " (inline)" } else { "" }));
+        }
+    }
+    out.push_str(SEPARATOR);
+    out.push('\n');
+    out
+}
