@@ -8,7 +8,7 @@ use crate::profile::*;
 /// `goroutine profile: total N` (or `goroutineleak profile: ...`).
 pub fn is_debug1(text: &str) -> bool {
     let first = text.lines().next().unwrap_or("");
-    first.starts_with("goroutine profile: total ") || first.starts_with("goroutineleak profile: total ")
+    ["goroutine", "goroutineleak", "threadcreate"].iter().any(|k| first.starts_with(&format!("{k} profile: total ")))
 }
 
 /// A traceback-style dump: some line reads `goroutine N [...]:`.
@@ -136,8 +136,7 @@ fn parse_header(line: &str) -> Option<Header> {
     if close < open {
         return None;
     }
-    let tail = rest[close + 1..].trim();
-    let tail = tail.strip_suffix(':').unwrap_or(tail).trim();
+    let tail = rest[close + 1..].trim().trim_start_matches(':').trim_end_matches(':').trim();
     let labels = if tail.starts_with('{') { parse_label_map(tail) } else { Vec::new() };
     if !rest.trim_end().ends_with(':') && labels.is_empty() {
         return None;

@@ -1,0 +1,46 @@
+//! The binary prints what the core computes, and fails cleanly.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fx(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/go").join(rel)
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_leakscope")).args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn top_and_traces_match_oracles() {
+    let pb = fx("h1-substring-retention/heap-3.pb.gz");
+    let (code, out, _) = run(&["top", "--nodecount", "1000000", "--sample-index", "alloc_space", pb.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(out, std::fs::read_to_string(fx("h1-substring-retention/heap-3.top.alloc_space.txt")).unwrap());
+    let (code, out, _) = run(&["traces", fx("a1-chanrecv-leak-n3/goroutine-2.pb.gz").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(out, std::fs::read_to_string(fx("a1-chanrecv-leak-n3/goroutine-2.traces.txt")).unwrap());
+}
+
+#[test]
+fn top_on_a_debug2_dump() {
+    let (code, out, _) = run(&["top", fx("a2-chanrecv-leak-n500/goroutine-3.debug2.txt").to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Type: goroutine"), "{out}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("500 99.40%") && l.ends_with("main.searchHandler.func1")), "{out}");
+}
+
+#[test]
+fn bad_file_names_file_and_problem() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let bad = dir.join("half.pb.gz");
+    let data = std::fs::read(fx("a1-chanrecv-leak-n3/goroutine-3.pb.gz")).unwrap();
+    std::fs::write(&bad, &data[..data.len() / 3]).unwrap();
+    let (code, _, err) = run(&["top", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("half.pb.gz") && err.contains("truncated"), "{err}");
+    let (code, _, err) = run(&["top", "--sample-index", "nope", fx("a1-chanrecv-leak-n3/goroutine-3.pb.gz").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown sample type \"nope\""), "{err}");
+}

@@ -1,0 +1,171 @@
+//! Bad input never panics, hangs or eats memory: each class of damage gets
+//! a typed error that says what is wrong.
+
+use leakscope_core::decode::proto::{encode_proto, PbLabel, PbLocation, PbProfile, PbSample, PbValueType};
+use leakscope_core::{decode, decode_with, DecodeError, Limits};
+use std::path::Path;
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)).unwrap()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    v.extend(miniz_oxide::deflate::compress_to_vec(data, 6));
+    v.extend(crc32fast_hash(data).to_le_bytes());
+    v.extend((data.len() as u32).to_le_bytes());
+    v
+}
+
+fn crc32fast_hash(data: &[u8]) -> u32 {
+    // Bitwise CRC-32 (IEEE), independent of the decoder's implementation.
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+fn pb(p: &PbProfile) -> Vec<u8> {
+    prost::Message::encode_to_vec(p)
+}
+
+fn minimal() -> PbProfile {
+    PbProfile {
+        sample_type: vec![PbValueType { r#type: 1, unit: 2 }],
+        string_table: vec![b"".to_vec(), b"goroutine".to_vec(), b"count".to_vec()],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn empty_and_random_bytes() {
+    assert_eq!(decode(b""), Err(DecodeError::Empty));
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for len in [1usize, 7, 100, 5000] {
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        assert!(decode(&bytes).is_err(), "random {len} bytes decoded");
+    }
+}
+
+#[test]
+fn truncated_gzip_names_the_problem() {
+    let data = fixture("go/a2-chanrecv-leak-n500/goroutine-3.pb.gz");
+    let e = decode(&data[..data.len() / 2]).unwrap_err();
+    assert!(matches!(e, DecodeError::GzipTruncated { .. }), "{e}");
+    assert!(e.to_string().contains("truncated"), "{e}");
+}
+
+#[test]
+fn corrupt_gzip() {
+    let mut data = fixture("go/a2-chanrecv-leak-n500/goroutine-3.pb.gz");
+    let n = data.len();
+    data[n / 2] ^= 0x55;
+    let e = decode(&data).unwrap_err();
+    assert!(matches!(e, DecodeError::Gzip(_) | DecodeError::GzipChecksum { .. } | DecodeError::GzipTruncated { .. }), "{e}");
+}
+
+#[test]
+fn every_truncation_and_bit_flip_is_handled() {
+    // No panic on any prefix or any single flipped byte of a real profile.
+    let data = fixture("go/j-cpu-profile/cpu.pb.gz");
+    let raw = miniz_oxide::inflate::decompress_to_vec(&data[10..data.len() - 8]).unwrap();
+    for cut in (0..raw.len()).step_by(97) {
+        let _ = decode(&raw[..cut]);
+    }
+    for i in (0..raw.len()).step_by(89) {
+        let mut r = raw.clone();
+        r[i] ^= 0xa5;
+        let _ = decode(&r);
+    }
+    let text = fixture("go/a3-chanrecv-leak-longwait/goroutine-3.debug2.txt");
+    for cut in (0..text.len()).step_by(331) {
+        let _ = decode(&text[..cut]);
+    }
+}
+
+#[test]
+fn gzip_bomb_is_capped() {
+    let bomb = gzip(&vec![b'a'; 64 << 20]);
+    assert!(bomb.len() < 1 << 20);
+    let e = decode_with(&bomb, Limits { max_decompressed: 8 << 20 }, &mut |_| {}).unwrap_err();
+    assert_eq!(e, DecodeError::TooLarge { limit: 8 << 20 });
+    assert!(e.to_string().contains("gzip bomb"));
+}
+
+#[test]
+fn invalid_protobuf() {
+    // Field 2 (sample), length 100, but only 3 bytes follow.
+    let e = decode(&[0x12, 100, 1, 2, 3]).unwrap_err();
+    assert!(matches!(e, DecodeError::Protobuf(_)), "{e}");
+    // An absurd length prefix (2^62) must not allocate.
+    let e = decode(&[0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f]).unwrap_err();
+    assert!(matches!(e, DecodeError::Protobuf(_)), "{e}");
+}
+
+#[test]
+fn dangling_ids() {
+    let mut p = minimal();
+    p.sample.push(PbSample { location_id: vec![42], value: vec![1], label: vec![] });
+    let e = decode(&pb(&p)).unwrap_err();
+    assert!(e.to_string().contains("location id 42, which does not exist"), "{e}");
+
+    let mut p = minimal();
+    p.location.push(PbLocation { id: 1, mapping_id: 0, address: 0, line: vec![leakscope_core::decode::proto::PbLine { function_id: 7, line: 1, column: 0 }], is_folded: false });
+    let e = decode(&pb(&p)).unwrap_err();
+    assert!(e.to_string().contains("function id 7"), "{e}");
+
+    let mut p = minimal();
+    p.location.push(PbLocation { id: 1, mapping_id: 3, ..Default::default() });
+    let e = decode(&pb(&p)).unwrap_err();
+    assert!(e.to_string().contains("mapping id 3"), "{e}");
+}
+
+#[test]
+fn string_index_out_of_range() {
+    let mut p = minimal();
+    p.sample_type[0].unit = 99;
+    let e = decode(&pb(&p)).unwrap_err();
+    assert!(e.to_string().contains("string index 99"), "{e}");
+    let mut p = minimal();
+    p.sample.push(PbSample { location_id: vec![], value: vec![1], label: vec![PbLabel { key: -5, str: 1, num: 0, num_unit: 0 }] });
+    let e = decode(&pb(&p)).unwrap_err();
+    assert!(e.to_string().contains("string index -5"), "{e}");
+}
+
+#[test]
+fn value_count_mismatch() {
+    let mut p = minimal();
+    p.sample.push(PbSample { location_id: vec![], value: vec![1, 2, 3], label: vec![] });
+    let e = decode(&pb(&p)).unwrap_err();
+    assert!(e.to_string().contains("3 values but the profile has 1 sample types"), "{e}");
+}
+
+#[test]
+fn pprof_fuzz_crasher_and_other_files() {
+    let e = decode(&fixture("external/google-pprof/fuzz/testdata/7e3c92482f6f39fc502b822ded792c589849cca8")).unwrap_err();
+    assert!(matches!(e, DecodeError::LegacyText { .. } | DecodeError::Unrecognized(_)), "{e}");
+    let e = decode(&fixture("external/maruel-panicparse/static_panic_race.txt")).unwrap_err();
+    assert!(e.to_string().starts_with("not a profile I can read: this is a race detector report"), "{e}");
+    let e = decode(b"<!DOCTYPE html><html><body>/debug/pprof/</body></html>").unwrap_err();
+    assert!(e.to_string().contains("HTML page"), "{e}");
+}
+
+#[test]
+fn round_trip_through_encoder() {
+    let p = decode(&fixture("go/j-cpu-profile/cpu.pb.gz")).unwrap();
+    let again = decode(&encode_proto(&p)).unwrap();
+    assert_eq!(again.samples, p.samples);
+    assert_eq!(again.functions.len(), p.functions.len());
+    assert_eq!(again.time_nanos, p.time_nanos);
+}

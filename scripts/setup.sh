@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, skipping what is present.
+# `native`: the Rust toolchain only. `all`: also the wasm target, Trunk,
+# wasm-bindgen-cli, npm packages (binaryen, playwright-core) and Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if ! have cargo; then
+  echo "setup: cargo not found; install Rust with rustup first" >&2
+  exit 1
+fi
+[ "$what" = native ] && exit 0
+
+if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! trunk --version 2>/dev/null | grep -q '0.21.14'; then
+  cargo install --locked trunk --version 0.21.14
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock; its own
+# lockfile wants a crate the registry lacks, so no --locked.
+wbg=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+if [ -n "$wbg" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$"; then
+  cargo install wasm-bindgen-cli --version "$wbg" --force
+fi
+
+if [ ! -x e2e/node_modules/.bin/wasm-opt ] || [ ! -d e2e/node_modules/playwright-core ]; then
+  (cd e2e && npm ci --no-audit --no-fund)
+fi
+
+if ! have chromium; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+fi
