@@ -2,6 +2,7 @@
 //! flags, read files, print what the core computes.
 
 use clap::{Parser, Subcommand};
+use leakscope_core::leak;
 use leakscope_core::report::{list, top, traces, View};
 use leakscope_core::{decode_with, Limits, Profile};
 use std::path::{Path, PathBuf};
@@ -41,6 +42,17 @@ enum Cmd {
         sample_index: Option<String>,
         file: PathBuf,
     },
+    /// Find goroutine and memory leaks in one snapshot or a series of them.
+    Leaks {
+        /// text (for people) or json (stable, documented in the README).
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+        /// Exit with status 1 when a finding at or above this severity exists.
+        #[arg(long = "fail-on", value_parser = ["high", "medium", "low"])]
+        fail_on: Option<String>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Annotated source of functions matching REGEX, like `go tool pprof -list`.
     List {
         regex: String,
@@ -58,7 +70,8 @@ fn load(path: &Path, limits: Limits) -> Result<Profile, String> {
     decode_with(&bytes, limits, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn run(cli: Cli) -> Result<String, String> {
+/// Output and exit status (1 when `--fail-on` trips).
+fn run(cli: Cli) -> Result<(String, u8), String> {
     let limits = Limits { max_decompressed: cli.max_decompressed_mib.saturating_mul(1 << 20) };
     match cli.cmd {
         Cmd::Top { cum, sample_index, nodecount, nodefraction, file } => {
@@ -67,13 +80,13 @@ fn run(cli: Cli) -> Result<String, String> {
             let view = View::new(&p, si);
             let opts = top::TopOptions { cum_sort: cum, node_count: nodecount, node_fraction: nodefraction, ..Default::default() };
             let t = top::top(&view, &opts);
-            Ok(top::format_top(&view, &t))
+            Ok((top::format_top(&view, &t), 0))
         }
         Cmd::Traces { sample_index, file } => {
             let p = load(&file, limits)?;
             let si = p.sample_index(sample_index.as_deref()).map_err(|e| e.to_string())?;
             let view = View::new(&p, si);
-            Ok(traces::format_traces(&view, &traces::traces(&view)))
+            Ok((traces::format_traces(&view, &traces::traces(&view)), 0))
         }
         Cmd::List { regex, source_path, sample_index, file } => {
             let p = load(&file, limits)?;
@@ -88,16 +101,30 @@ fn run(cli: Cli) -> Result<String, String> {
             if l.is_empty() {
                 return Err(format!("no matches found for regexp: {regex}"));
             }
-            Ok(list::format_list(&view, &regex, &l))
+            Ok((list::format_list(&view, &regex, &l), 0))
+        }
+        Cmd::Leaks { format, fail_on, files } => {
+            let profiles = files.iter().map(|f| load(f, limits)).collect::<Result<Vec<_>, _>>()?;
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            let mut series: Vec<(&str, &Profile)> = names.iter().map(String::as_str).zip(profiles.iter()).collect();
+            leak::order_series(&mut series);
+            let report = leak::analyze(&series);
+            let out = if format == "json" {
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+            } else {
+                leak::format_text(&report)
+            };
+            let fail = fail_on.and_then(|s| leak::Severity::parse(&s)).is_some_and(|min| report.max_severity().is_some_and(|m| m >= min));
+            Ok((out, fail as u8))
         }
     }
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(out) => {
+        Ok((out, code)) => {
             print!("{out}");
-            ExitCode::SUCCESS
+            ExitCode::from(code)
         }
         Err(e) => {
             eprintln!("leakscope: {e}");

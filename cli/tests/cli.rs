@@ -44,3 +44,27 @@ fn bad_file_names_file_and_problem() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown sample type \"nope\""), "{err}");
 }
+
+#[test]
+fn leaks_json_and_fail_on() {
+    let files: Vec<String> = (0..4).map(|k| fx(&format!("b-chansend-unbuffered/goroutine-{k}.debug2.txt")).display().to_string()).collect();
+    let mut args = vec!["leaks", "--format", "json", "--fail-on", "high"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 1, "a high finding trips --fail-on high");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["snapshots"], 4);
+    let f = &v["findings"][0];
+    for key in ["rule", "severity", "function", "file", "line", "created_by", "wait", "counts", "evidence", "fix"] {
+        assert!(!f[key].is_null(), "missing {key}: {f}");
+    }
+    assert_eq!(f["function"], "main.audit");
+    assert_eq!(f["counts"], serde_json::json!([10, 20, 30, 40]));
+
+    let healthy: Vec<String> = (0..4).map(|k| fx(&format!("i1-healthy-service/goroutine-{k}.pb.gz")).display().to_string()).collect();
+    let mut args = vec!["leaks", "--fail-on", "low"];
+    args.extend(healthy.iter().map(String::as_str));
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("No leak found in 4 snapshot(s)."), "{out}");
+}

@@ -19,6 +19,7 @@
 pub mod decode;
 pub mod error;
 pub mod graph;
+pub mod leak;
 pub mod measurement;
 pub mod profile;
 pub mod report;

@@ -1,0 +1,172 @@
+//! The leak detective against every scenario of the fixtures, from each
+//! form a person might have (protobuf, debug=1, debug=2), and against
+//! synthetic series for the cases the fixtures do not cover.
+
+use leakscope_core::leak::{analyze, order_series, Finding, LeakReport, Severity};
+use leakscope_core::{decode, Profile};
+use std::path::Path;
+
+fn load(rel: &str) -> Profile {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go").join(rel);
+    decode(&std::fs::read(&path).unwrap()).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn run(files: &[String]) -> LeakReport {
+    let profiles: Vec<Profile> = files.iter().map(|f| load(f)).collect();
+    let mut series: Vec<(&str, &Profile)> = files.iter().map(String::as_str).zip(profiles.iter()).collect();
+    order_series(&mut series);
+    analyze(&series)
+}
+
+fn series(scenario: &str, prefix: &str, ext: &str, n: usize) -> Vec<String> {
+    (0..n).map(|k| format!("{scenario}/{prefix}-{k}.{ext}")).collect()
+}
+
+fn serious(r: &LeakReport) -> Vec<&Finding> {
+    r.findings.iter().filter(|f| f.severity >= Severity::Medium).collect()
+}
+
+/// Each expected site is reported at medium or above, and nothing else is.
+fn expect_sites(r: &LeakReport, sites: &[(&str, i64)], what: &str) {
+    for (func, line) in sites {
+        assert!(
+            serious(r).iter().any(|f| f.function == *func && f.line == *line),
+            "{what}: {func}:{line} not reported; findings: {:#?}",
+            r.findings
+        );
+    }
+    for f in serious(r) {
+        assert!(sites.iter().any(|(func, line)| f.function == *func && f.line == *line), "{what}: unexpected {f:#?}");
+    }
+}
+
+const FORMS: [&str; 3] = ["pb.gz", "debug1.txt", "debug2.txt"];
+
+#[test]
+fn goroutine_leak_scenarios_from_every_form() {
+    let cases: [(&str, &[(&str, i64)], &str); 6] = [
+        ("a1-chanrecv-leak-n3", &[("main.searchHandler.func1", 28)], "chan receive"),
+        ("a2-chanrecv-leak-n500", &[("main.searchHandler.func1", 28)], "chan receive"),
+        ("a3-chanrecv-leak-longwait", &[("main.searchHandler.func1", 28)], "chan receive"),
+        ("b-chansend-unbuffered", &[("main.audit", 30)], "chan send"),
+        ("c-nilchan-recv", &[("main.awaitReply", 25), ("main.nilHandler.func1", 38)], "chan receive"),
+        ("d-select-forever", &[("main.watch", 18), ("main.parkHandler.func1", 38)], "select"),
+    ];
+    for (sc, sites, wait) in cases {
+        for form in FORMS {
+            let r = run(&series(sc, "goroutine", form, 4));
+            expect_sites(&r, sites, &format!("{sc} {form}"));
+            if form != "debug1.txt" {
+                // debug=1 hides the runtime frames that name the wait.
+                assert!(serious(&r).iter().all(|f| f.wait.starts_with(wait)), "{sc} {form}: {:?}", r.findings);
+            }
+            let f = serious(&r)[0];
+            assert_eq!(f.counts.len(), 4);
+            assert!(f.evidence.contains("across 4 snapshots"), "{}", f.evidence);
+            assert!(!f.fix.is_empty());
+        }
+    }
+}
+
+#[test]
+fn creators_and_rules() {
+    let r = run(&series("b-chansend-unbuffered", "goroutine", "debug2.txt", 4));
+    let f = serious(&r)[0];
+    assert_eq!((f.rule.as_str(), f.created_by.as_deref()), ("chan-send-no-receiver", Some("main.orderHandler")));
+    assert_eq!(f.counts, vec![10, 20, 30, 40]);
+    let r = run(&series("a2-chanrecv-leak-n500", "goroutine", "pb.gz", 4));
+    let f = serious(&r)[0];
+    assert_eq!(f.created_by.as_deref(), Some("main.searchHandler"), "closure entry names its creator");
+    assert_eq!(f.evidence, "grew 0 → 167 → 334 → 500 across 4 snapshots; all parked in chan receive at leakdemo/chanrecv/main.go:28");
+    let r = run(&series("c-nilchan-recv", "goroutine", "debug2.txt", 4));
+    assert!(serious(&r).iter().all(|f| f.rule == "nil-chan"));
+    let r = run(&series("d-select-forever", "goroutine", "pb.gz", 4));
+    assert!(serious(&r).iter().all(|f| f.rule == "select-forever"));
+}
+
+#[test]
+fn healthy_service_and_contention_raise_nothing() {
+    for form in FORMS {
+        let r = run(&series("i1-healthy-service", "goroutine", form, 4));
+        assert!(r.findings.iter().all(|f| f.severity == Severity::Info), "i1 {form}: {:#?}", r.findings);
+        let r = run(&series("k-block-mutex-contention", "goroutine", form, 2));
+        assert!(serious(&r).is_empty(), "k {form}: {:#?}", r.findings);
+    }
+    let r = run(&series("i1-healthy-service", "heap", "pb.gz", 4));
+    assert!(r.findings.is_empty(), "i1 heap: {:#?}", r.findings);
+    let r = run(&series("h1-substring-retention", "goroutine", "pb.gz", 4));
+    assert!(serious(&r).is_empty(), "h1 goroutines: {:#?}", r.findings);
+    let r = run(&series("a3-chanrecv-leak-longwait", "heap", "pb.gz", 4));
+    assert!(serious(&r).is_empty(), "a3 heap is not a leak signal: {:#?}", r.findings);
+}
+
+#[test]
+fn heap_retention_on_the_right_path() {
+    for (prefix, ext) in [("heap", "pb.gz"), ("heap", "debug1.txt"), ("allocs", "pb.gz")] {
+        let r = run(&series("h1-substring-retention", prefix, ext, 4));
+        let s = serious(&r);
+        assert!(!s.is_empty(), "{prefix}.{ext}: {:#?}", r.findings);
+        for f in &s {
+            assert_eq!((f.function.as_str(), f.line), ("main.fetchDocument", 49), "{prefix}.{ext}");
+            assert!(f.stack.iter().any(|s| s.starts_with("main.ingestHandler ")), "{:?}", f.stack);
+            assert!(!f.stack.iter().any(|s| s.starts_with("main.ingestFixedHandler")), "{:?}", f.stack);
+            assert_eq!(f.kind, "heap");
+        }
+        assert_eq!(s[0].rule, "substring-retention", "few large objects: {}", s[0].evidence);
+    }
+}
+
+#[test]
+fn goroutineleak_profile_confirms() {
+    for f in ["l-goroutineleak-profile/goroutineleak.pb.gz", "l-goroutineleak-profile/goroutineleak.debug1.txt", "l-goroutineleak-profile/goroutineleak.debug2.txt"] {
+        let r = run(&[f.to_string()]);
+        let s: Vec<_> = r.findings.iter().filter(|f| f.severity == Severity::High).collect();
+        assert_eq!(s.len(), 1, "{f}: {:#?}", r.findings);
+        assert_eq!((s[0].function.as_str(), s[0].line), ("main.searchHandler.func1", 28));
+        assert!(s[0].evidence.contains("500 goroutines confirmed leaked"), "{}", s[0].evidence);
+    }
+}
+
+#[test]
+fn single_debug2_snapshot_with_long_waits() {
+    let r = run(&["a3-chanrecv-leak-longwait/goroutine-3.debug2.txt".into()]);
+    expect_sites(&r, &[("main.searchHandler.func1", 28)], "a3 single");
+    assert_eq!(serious(&r)[0].wait_minutes, Some(1));
+    // Without waits, 3 goroutines in one snapshot are not enough to accuse.
+    let r = run(&["a1-chanrecv-leak-n3/goroutine-3.debug2.txt".into()]);
+    assert!(serious(&r).is_empty(), "{:#?}", r.findings);
+}
+
+fn dump(groups: &[(&str, usize, &str)]) -> Profile {
+    let mut t = String::from("goroutine 999 [running]:\nmain.main()\n\tapp/main.go:3 +0x1\n\n");
+    let mut id = 1;
+    for (state, n, func) in groups {
+        for _ in 0..*n {
+            t.push_str(&format!("goroutine {id} [{state}]:\n{func}()\n\tapp/x.go:10 +0x1\ncreated by app.start\n\tapp/x.go:5 +0x2\n\n"));
+            id += 1;
+        }
+    }
+    decode(t.as_bytes()).unwrap()
+}
+
+#[test]
+fn transient_spike_is_not_a_leak() {
+    let snaps = [dump(&[("chan receive", 0, "app.worker")]), dump(&[("chan receive", 50, "app.worker")]), dump(&[("chan receive", 2, "app.worker")])];
+    let series: Vec<(&str, &Profile)> = snaps.iter().map(|p| ("s", p)).collect();
+    let r = analyze(&series);
+    assert!(r.findings.iter().all(|f| f.severity == Severity::Info), "{:#?}", r.findings);
+    assert!(r.findings.iter().any(|f| f.evidence.contains("drained")));
+}
+
+#[test]
+fn benign_waits_and_forever_waits() {
+    // Many goroutines in IO wait grow with connections: not reported above info.
+    let snaps = [dump(&[("IO wait", 5, "app.serveConn")]), dump(&[("IO wait", 50, "app.serveConn")]), dump(&[("IO wait", 500, "app.serveConn")])];
+    let series: Vec<(&str, &Profile)> = snaps.iter().map(|p| ("s", p)).collect();
+    assert!(analyze(&series).findings.iter().all(|f| f.severity <= Severity::Info));
+    // A nil-channel wait can never end: one snapshot is enough.
+    let one = dump(&[("chan send (nil chan)", 3, "app.publish")]);
+    let r = analyze(&[("one", &one)]);
+    assert_eq!(r.findings[0].severity, Severity::High);
+    assert_eq!(r.findings[0].rule, "nil-chan");
+}
