@@ -124,3 +124,59 @@ fn list_matches_pprof() {
     }
     finish(failures, checked);
 }
+
+#[test]
+fn flame_tree_agrees_with_top() {
+    use leakscope_core::report::flame;
+    for pb in profiles() {
+        let p = load(&pb);
+        let view = View::new(&p, p.default_sample_index());
+        let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+        for bottom_up in [false, true] {
+            let f = flame::flame(&view, bottom_up);
+            let sum: i64 = p.samples.iter().map(|s| s.values[view.sample_index]).sum();
+            assert_eq!(f.nodes[0].total, sum, "{}", pb.display());
+            // Children never overflow their parent and are laid out left to right.
+            for n in &f.nodes {
+                let kids: i64 = n.children.iter().map(|&c| f.nodes[c as usize].total).sum();
+                assert!(kids.abs() <= n.total.abs(), "{}", pb.display());
+                let mut x = n.x;
+                for &c in &n.children {
+                    assert_eq!(f.nodes[c as usize].x, x);
+                    x += f.nodes[c as usize].total.abs();
+                }
+            }
+            if !bottom_up {
+                // Self values per function equal pprof's flat.
+                let mut flat = std::collections::HashMap::<&str, i64>::new();
+                for n in &f.nodes[1..] {
+                    *flat.entry(&f.names[n.name as usize]).or_default() += n.self_value;
+                }
+                for r in &t.rows {
+                    assert_eq!(flat.get(r.name.as_str()).copied().unwrap_or(0), r.flat, "{} {}", pb.display(), r.name);
+                }
+            } else {
+                // Bottom-up: the root's children are the leaves, sized by flat.
+                for &c in &f.nodes[0].children {
+                    let name = &f.names[f.nodes[c as usize].name as usize];
+                    let row = t.rows.iter().find(|r| &r.name == name).unwrap();
+                    assert_eq!(f.nodes[c as usize].total, row.flat, "{name}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn flame_keeps_inlined_frames_and_searches() {
+    use leakscope_core::report::flame;
+    let p = load(&fixtures().join("j-cpu-profile/cpu.pb.gz"));
+    let view = View::new(&p, p.default_sample_index());
+    let f = flame::flame(&view, false);
+    assert!(f.nodes.iter().any(|n| n.inline && f.names[n.name as usize] == "main.score"), "inlined main.score is a frame");
+    let (hits, covered) = f.search(&regex::Regex::new("^main\\.fib$").unwrap());
+    assert!(hits.len() > 5, "recursive fib appears at many depths");
+    let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+    let fib = t.rows.iter().find(|r| r.name == "main.fib").unwrap();
+    assert_eq!(covered, fib.cum, "search share counts recursion once, like cum");
+}
