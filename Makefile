@@ -19,3 +19,6 @@ test: test-native
 clean:
 	cargo clean
 	rm -rf dist
+
+bench: setup-native
+	scripts/bench.sh

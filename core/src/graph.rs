@@ -4,7 +4,7 @@
 //! call along it was inlined. Reports are built on top of this.
 
 use crate::profile::Profile;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// How finely frames are told apart (pprof's `-granularity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,15 +85,18 @@ pub fn clean_path(p: &str) -> String {
 pub struct NodeIndex {
     pub infos: Vec<NodeInfo>,
     pub location_nodes: Vec<Vec<u32>>,
+    /// Nodes that appear as an inlined (not last) line of some location:
+    /// the only ones whose in-edges can be inline.
+    pub inlinable: Vec<bool>,
 }
 
 impl NodeIndex {
     pub fn new(p: &Profile, g: Granularity, obj_names: bool) -> Self {
-        let mut ids: HashMap<NodeInfo, u32> = HashMap::new();
+        let mut ids: HashMap<NodeInfo, u32> = HashMap::default();
         let mut infos = Vec::new();
         let mut location_nodes = Vec::with_capacity(p.locations.len());
         // Function-level keys repeat across locations: cache by (function, line).
-        let mut by_line: HashMap<(u32, i64, Option<u32>), u32> = HashMap::new();
+        let mut by_line: HashMap<(u32, i64, Option<u32>), u32> = HashMap::default();
         for loc in &p.locations {
             let objfile = loc.mapping.map(|m| p.mappings[m as usize].file.as_str()).unwrap_or("");
             let mut nodes = Vec::with_capacity(loc.lines.len().max(1));
@@ -127,7 +130,13 @@ impl NodeIndex {
             }
             location_nodes.push(nodes);
         }
-        NodeIndex { infos, location_nodes }
+        let mut inlinable = vec![false; infos.len()];
+        for nodes in &location_nodes {
+            for &n in &nodes[..nodes.len().saturating_sub(1)] {
+                inlinable[n as usize] = true;
+            }
+        }
+        NodeIndex { infos, location_nodes, inlinable }
     }
 }
 
@@ -141,18 +150,13 @@ fn intern(ids: &mut HashMap<NodeInfo, u32>, infos: &mut Vec<NodeInfo>, info: Nod
     i
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Edge {
-    pub weight: i64,
-    pub inline: bool,
-    pub residual: bool,
-}
-
 /// Flat and cum for every node id of a [`NodeIndex`] (0 where absent).
 pub struct Graph {
     pub flat: Vec<i64>,
     pub cum: Vec<i64>,
-    pub edges: HashMap<(u32, u32), Edge>,
+    /// Per node: (has an in-edge that is inline, has one that is not).
+    /// pprof marks an edge inline when every call along it was inlined.
+    pub inline_in: Vec<(bool, bool)>,
     /// Node ids present in the graph (flat or cum non-zero), unsorted.
     pub nodes: Vec<u32>,
 }
@@ -165,8 +169,21 @@ impl Graph {
         let mut flat = vec![0i64; n];
         let mut cum = vec![0i64; n];
         let mut stamp = vec![u32::MAX; n];
-        let mut edges: HashMap<(u32, u32), Edge> = HashMap::new();
-        let mut edge_stamp: HashMap<(u32, u32), u32> = HashMap::new();
+        // A full edge map costs seconds on 200k-stack profiles, and only the
+        // inline marks need edges. Without `kept`, an inline call's caller is
+        // always the next line of the same location, so the only edges that
+        // can be inline are the fixed set `pairs`; other edges only set
+        // `noinline`. With `kept`, callers can be residual: every edge into
+        // an inlinable node goes into the map (trimmed graphs are small).
+        let mut pairs: HashMap<(u32, u32), (bool, bool)> = HashMap::default(); // (inline seen, non-inline seen)
+        if kept.is_none() {
+            for nodes in &idx.location_nodes {
+                for i in 0..nodes.len().saturating_sub(1) {
+                    pairs.entry((nodes[i + 1], nodes[i])).or_default();
+                }
+            }
+        }
+        let mut noinline = vec![false; n];
         for (si, s) in p.samples.iter().enumerate() {
             let w = s.values.get(value_index).copied().unwrap_or(0);
             if w == 0 {
@@ -189,15 +206,16 @@ impl Graph {
                     }
                     if let Some(par) = parent {
                         if par != node {
-                            let key = (par, node);
-                            if edge_stamp.insert(key, si) != Some(si) {
-                                let inline = ni != nodes.len() - 1;
-                                let e = edges.entry(key).or_insert(Edge { weight: 0, inline, residual });
-                                e.weight += w;
-                                e.residual |= residual;
-                                if !inline {
-                                    e.inline = false;
-                                }
+                            let inline = ni != nodes.len() - 1;
+                            let pair = if idx.inlinable[node as usize] {
+                                if kept.is_some() { Some(pairs.entry((par, node)).or_default()) } else { pairs.get_mut(&(par, node)) }
+                            } else {
+                                None
+                            };
+                            match pair {
+                                Some(e) if inline => e.0 = true,
+                                Some(e) => e.1 = true,
+                                None => noinline[node as usize] = true,
                             }
                         }
                     }
@@ -209,44 +227,27 @@ impl Graph {
                 flat[leaf as usize] += w;
             }
         }
-        let nodes = (0..n as u32).filter(|&i| flat[i as usize] != 0 || cum[i as usize] != 0).collect();
-        Graph { flat, cum, edges, nodes }
-    }
-
-    /// `(inline)` / `(partial-inline)` mark of a node from its in-edges.
-    pub fn inline_label(&self, node: u32) -> &'static str {
-        let (mut inline, mut noinline) = (false, false);
-        for ((_, dst), e) in &self.edges {
-            if *dst == node {
-                if e.inline {
-                    inline = true;
-                } else {
-                    noinline = true;
-                }
+        let mut inline_in: Vec<(bool, bool)> = noinline.iter().map(|&b| (false, b)).collect();
+        for ((_, dst), (inl, non)) in pairs {
+            // pprof: an edge is inline only if every call along it was.
+            if inl && !non {
+                inline_in[dst as usize].0 = true;
+            }
+            if non {
+                inline_in[dst as usize].1 = true;
             }
         }
-        match (inline, noinline) {
+        let nodes = (0..n as u32).filter(|&i| flat[i as usize] != 0 || cum[i as usize] != 0).collect();
+        Graph { flat, cum, inline_in, nodes }
+    }
+
+    /// pprof's `(inline)` / `(partial-inline)` mark of a node.
+    pub fn inline_label(&self, node: u32) -> &'static str {
+        match self.inline_in[node as usize] {
             (true, true) => "(partial-inline)",
             (true, false) => "(inline)",
             _ => "",
         }
-    }
-
-    /// Precomputes every node's inline label (one pass over the edges).
-    pub fn inline_labels(&self) -> HashMap<u32, &'static str> {
-        let mut flags: HashMap<u32, (bool, bool)> = HashMap::new();
-        for ((_, dst), e) in &self.edges {
-            let f = flags.entry(*dst).or_default();
-            if e.inline {
-                f.0 = true;
-            } else {
-                f.1 = true;
-            }
-        }
-        flags
-            .into_iter()
-            .map(|(k, (i, n))| (k, if i && n { "(partial-inline)" } else if i { "(inline)" } else { "" }))
-            .collect()
     }
 }
 

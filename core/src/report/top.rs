@@ -79,13 +79,12 @@ pub fn top(view: &View, opts: &TopOptions) -> Top {
         nodes = g.nodes.clone();
         sort_nodes(&mut nodes, &g, &idx, opts.cum_sort);
     }
-    let labels = g.inline_labels();
     let rows: Vec<TopRow> = nodes
         .iter()
         .map(|&n| TopRow {
             name: idx.infos[n as usize].printable_name(),
             function: idx.infos[n as usize].name.clone(),
-            inline: labels.get(&n).copied().unwrap_or("").to_string(),
+            inline: g.inline_label(n).to_string(),
             flat: g.flat[n as usize],
             cum: g.cum[n as usize],
         })
@@ -128,6 +127,15 @@ pub fn select_output_unit(view: &View, values: impl Iterator<Item = (i64, i64)>)
         unit = measurement::scale(min_value.saturating_mul(100), &view.sample_unit, "minimum").1;
     }
     if unit.is_empty() { view.sample_unit.clone() } else { unit }
+}
+
+/// The output unit `go tool pprof -top` would pick with its default node
+/// fraction, for a table that shows every row (the page): same numbers as
+/// the CLI for the rows both show.
+pub fn pprof_output_unit(view: &View, rows: &[TopRow], node_fraction: f64) -> String {
+    let total_flat: i64 = rows.iter().map(|r| r.flat).sum();
+    let cutoff = (((total_flat as f64) * node_fraction) as i64).abs();
+    select_output_unit(view, rows.iter().filter(|r| r.cum.abs() >= cutoff).map(|r| (r.flat, r.cum)))
 }
 
 /// The header lines pprof prints above the table.

@@ -1,0 +1,166 @@
+//! Reading dropped, picked or demo files and decoding them with the core.
+//! Decoding runs after the browser has painted the progress message, so a
+//! large file never freezes the page without feedback.
+
+use crate::state::{Store, Tab};
+use js_sys::{Promise, Uint8Array};
+use leakscope_core::Profile;
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// Resolves after the next paint.
+pub async fn next_paint() {
+    let p = Promise::new(&mut |resolve, _| {
+        let w = web_sys::window().unwrap();
+        let cb = Closure::once_into_js(move || {
+            let w = web_sys::window().unwrap();
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
+        });
+        let _ = w.request_animation_frame(cb.unchecked_ref());
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// A file to open: its name and a way to get its bytes.
+pub enum Input {
+    File(web_sys::File),
+    Bytes(String, Vec<u8>),
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Input::File(f) => {
+                // A folder pick keeps the relative path: it matches profile paths better.
+                let rel = js_sys::Reflect::get(f, &"webkitRelativePath".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+                if rel.is_empty() { f.name() } else { rel }
+            }
+            Input::Bytes(n, _) => n.clone(),
+        }
+    }
+    async fn bytes(self) -> Result<Vec<u8>, String> {
+        match self {
+            Input::File(f) => {
+                let buf = JsFuture::from(f.array_buffer()).await.map_err(|e| format!("could not read the file: {e:?}"))?;
+                Ok(Uint8Array::new(&buf).to_vec())
+            }
+            Input::Bytes(_, b) => Ok(b),
+        }
+    }
+}
+
+fn is_source(name: &str) -> bool {
+    name.ends_with(".go") || name.ends_with(".s")
+}
+
+/// Opens files: profiles become snapshots, `.go` files become sources.
+pub async fn open(store: Store, inputs: Vec<Input>) {
+    let mut decoded: Vec<(String, Profile)> = Vec::new();
+    let had_leak_data = store.snapshots.with_untracked(|v| !v.is_empty());
+    for input in inputs {
+        let name = input.name();
+        if is_source(&name) {
+            match input.bytes().await {
+                Ok(b) => {
+                    let text = String::from_utf8_lossy(&b).into_owned();
+                    store.sources.update(|v| {
+                        v.retain(|(n, _)| *n != name);
+                        v.push((name, text));
+                    });
+                }
+                Err(e) => store.push_error(format!("{name}: {e}")),
+            }
+            continue;
+        }
+        store.busy.set(Some(format!("Reading {name}…")));
+        next_paint().await;
+        let bytes = match input.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                store.push_error(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        store.busy.set(Some(format!("Decoding {name} ({:.1} MB)…", bytes.len() as f64 / 1e6)));
+        next_paint().await;
+        match leakscope_core::decode(&bytes) {
+            Ok(p) if p.sample_types.is_empty() => store.push_error(format!("{name}: the profile has no sample types")),
+            Ok(p) => decoded.push((name, p)),
+            Err(e) => store.push_error(format!("{name}: {e}")),
+        }
+    }
+    store.busy.set(None);
+    if decoded.is_empty() {
+        return;
+    }
+    store.add_snapshots(decoded);
+    // The Leaks tab opens first when a series has something to say.
+    if !had_leak_data {
+        let has_findings = store.snapshots.with_untracked(|v| {
+            let series: Vec<(&str, &Profile)> = v.iter().map(|s| (s.name.as_str(), &*s.profile)).collect();
+            leakscope_core::leak::analyze(&series).findings.iter().any(|f| f.severity > leakscope_core::leak::Severity::Info)
+        });
+        if has_findings && !crate::url::opened_with_view() {
+            store.tab.set(Tab::Leaks);
+        }
+    }
+}
+
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let w = web_sys::window().unwrap();
+    let resp: web_sys::Response = JsFuture::from(w.fetch_with_str(url)).await.map_err(|e| format!("{e:?}"))?.unchecked_into();
+    if !resp.ok() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    let buf = JsFuture::from(resp.array_buffer().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// Opens one of the bundled demos (`public/demo/index.json`).
+pub async fn open_demo(store: Store, which: &str) {
+    store.busy.set(Some("Loading the demo…".into()));
+    let index = match fetch_bytes("demo/index.json").await {
+        Ok(b) => b,
+        Err(e) => {
+            store.busy.set(None);
+            store.push_error(format!("demo/index.json: {e}"));
+            return;
+        }
+    };
+    let index = String::from_utf8_lossy(&index).into_owned();
+    let (files, sources) = parse_demo_index(&index, which);
+    let mut inputs = Vec::new();
+    for (path, file) in sources {
+        match fetch_bytes(&format!("demo/{file}")).await {
+            Ok(b) => inputs.push(Input::Bytes(path, b)),
+            Err(e) => store.push_error(format!("demo/{file}: {e}")),
+        }
+    }
+    for f in files {
+        match fetch_bytes(&format!("demo/{f}")).await {
+            Ok(b) => inputs.push(Input::Bytes(f, b)),
+            Err(e) => store.push_error(format!("demo/{f}: {e}")),
+        }
+    }
+    open(store, inputs).await;
+}
+
+/// Reads `{"leak": {"files": [...], "sources": [[path, file]]}}` without a
+/// JSON dependency in the page: the index is ours and simple.
+fn parse_demo_index(text: &str, which: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let v = js_sys::JSON::parse(text).unwrap_or(JsValue::NULL);
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let demo = get(&v, which);
+    let strings = |a: JsValue| -> Vec<String> { js_sys::Array::from(&a).iter().filter_map(|x| x.as_string()).collect() };
+    let files = strings(get(&demo, "files"));
+    let pairs = js_sys::Array::from(&get(&demo, "sources"));
+    let sources = pairs
+        .iter()
+        .map(|pair| {
+            let s = strings(pair);
+            (s.first().cloned().unwrap_or_default(), s.get(1).cloned().unwrap_or_default())
+        })
+        .collect();
+    (files, sources)
+}

@@ -1,0 +1,13 @@
+//! leakscope's page: Leptos (client-side rendering) over leakscope-core.
+//! Components render; every number comes from the core.
+
+mod derived;
+mod load;
+mod state;
+mod url;
+mod views;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(views::App);
+}

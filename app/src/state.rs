@@ -1,0 +1,166 @@
+//! The page's state: a handful of signals in one context struct, created
+//! once in `App`. Derived data (reports) lives in memos in `derived.rs`.
+
+use leakscope_core::Profile;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// One opened file.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub id: u32,
+    pub name: String,
+    pub profile: Arc<Profile>,
+}
+
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Leaks,
+    Top,
+    Source,
+    Traces,
+    Flame,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Leaks, Tab::Top, Tab::Source, Tab::Traces, Tab::Flame];
+    pub fn slug(self) -> &'static str {
+        match self {
+            Tab::Leaks => "leaks",
+            Tab::Top => "top",
+            Tab::Source => "source",
+            Tab::Traces => "traces",
+            Tab::Flame => "flame",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Leaks => "Leaks",
+            Tab::Top => "Top",
+            Tab::Source => "Source",
+            Tab::Traces => "Traces",
+            Tab::Flame => "Flame",
+        }
+    }
+    pub fn from_slug(s: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.slug() == s)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct Store {
+    pub snapshots: RwSignal<Vec<Snapshot>>,
+    /// Index into `snapshots` of the one the views show.
+    pub current: RwSignal<usize>,
+    pub tab: RwSignal<Tab>,
+    /// Sample type name; `None` means the profile's default.
+    pub sample_type: RwSignal<Option<String>>,
+    /// Regex filter shared by Top and Traces.
+    pub filter: RwSignal<String>,
+    /// Source files the user dropped: (name, text).
+    pub sources: RwSignal<Vec<(String, String)>>,
+    /// Errors to show in the banner (file name and reason).
+    pub errors: RwSignal<Vec<String>>,
+    /// What is being read or decoded right now, for the progress indicator.
+    pub busy: RwSignal<Option<String>>,
+    /// Function shown in the Source view.
+    pub source_fn: RwSignal<Option<String>>,
+    /// Function to zoom into when the Flame view opens.
+    pub flame_fn: RwSignal<Option<String>>,
+    pub bottom_up: RwSignal<bool>,
+    next_id: RwSignal<u32>,
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store {
+            snapshots: RwSignal::new(Vec::new()),
+            current: RwSignal::new(0),
+            tab: RwSignal::new(Tab::Top),
+            sample_type: RwSignal::new(None),
+            filter: RwSignal::new(String::new()),
+            sources: RwSignal::new(Vec::new()),
+            errors: RwSignal::new(Vec::new()),
+            busy: RwSignal::new(None),
+            source_fn: RwSignal::new(None),
+            flame_fn: RwSignal::new(None),
+            bottom_up: RwSignal::new(false),
+            next_id: RwSignal::new(1),
+        }
+    }
+
+    pub fn use_context() -> Store {
+        expect_context::<Store>()
+    }
+
+    /// Adds decoded profiles and keeps the list ordered by profile time
+    /// (else by name), as the leak rules read it.
+    pub fn add_snapshots(&self, items: Vec<(String, Profile)>) {
+        if items.is_empty() {
+            return;
+        }
+        let first_new = items[0].0.clone();
+        self.snapshots.update(|v| {
+            for (name, profile) in items {
+                let id = self.next_id.get_untracked();
+                self.next_id.set(id + 1);
+                v.retain(|s| s.name != name); // re-dropping a file replaces it
+                v.push(Snapshot { id, name, profile: Arc::new(profile) });
+            }
+            let all_timed = v.iter().all(|s| s.profile.time_nanos != 0);
+            v.sort_by(|a, b| {
+                if all_timed {
+                    a.profile.time_nanos.cmp(&b.profile.time_nanos).then(a.name.cmp(&b.name))
+                } else {
+                    natural_cmp(&a.name, &b.name)
+                }
+            });
+        });
+        // Show the newest snapshot of what was just opened.
+        let n = self.snapshots.with_untracked(|v| v.len());
+        let idx = self.snapshots.with_untracked(|v| v.iter().rposition(|s| s.name == first_new).unwrap_or(0));
+        self.current.set(if n > 0 { n.saturating_sub(1).max(idx) } else { 0 });
+    }
+
+    pub fn current_snapshot(&self) -> Option<Snapshot> {
+        let i = self.current.get();
+        self.snapshots.with(|v| v.get(i).or(v.last()).cloned())
+    }
+
+    pub fn push_error(&self, e: String) {
+        self.errors.update(|v| v.push(e));
+    }
+}
+
+/// Name order that puts `goroutine-2` before `goroutine-10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars() {
+            let d = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((kd, t)) if *kd == d => t.push(c),
+                _ => out.push((d, c.to_string())),
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(cb.iter()) {
+        let o = if x.0 && y.0 {
+            x.1.trim_start_matches('0').len().cmp(&y.1.trim_start_matches('0').len()).then(x.1.cmp(&y.1))
+        } else {
+            x.1.cmp(&y.1)
+        };
+        if o != std::cmp::Ordering::Equal {
+            return o;
+        }
+    }
+    ca.len().cmp(&cb.len())
+}

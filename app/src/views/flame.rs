@@ -1,0 +1,237 @@
+//! Flame: an icicle graph (root on top, width by cum) drawn on a canvas
+//! from the core's flat layout; only visible frames are drawn. Click to
+//! zoom, breadcrumb or Escape to zoom out, hover for details, regex search
+//! with the share it covers, bottom-up toggle, colors stable per package.
+
+use crate::derived::{Derived, Shared};
+use crate::state::Store;
+use leakscope_core::measurement::{percentage, scaled_label};
+use leakscope_core::report::flame::FlameTree;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+const ROW: f64 = 18.0;
+
+/// The package part of a Go function name, for coloring.
+fn package(name: &str) -> &str {
+    let slash = name.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match name[slash..].find('.') {
+        Some(i) => &name[..slash + i],
+        None => name,
+    }
+}
+
+/// A stable warm hue per package (FNV-1a hash), lighter for inlined frames.
+pub fn color(name: &str, inline: bool, dim: bool) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in package(name).bytes() {
+        h ^= b as u32;
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    let hue = (h % 60) as f64 + if package(name) == "runtime" { 180.0 } else { 0.0 };
+    let light = if inline { 72.0 } else { 62.0 } + (h >> 8) as f64 % 8.0;
+    let sat = if dim { 8.0 } else { 70.0 };
+    format!("hsl({hue:.0}, {sat:.0}%, {light:.0}%)")
+}
+
+/// The node under a point: walk down from the zoomed node.
+fn hit(t: &FlameTree, zoom: u32, vx: f64, depth: u32) -> Option<u32> {
+    let mut cur = zoom;
+    let z = &t.nodes[zoom as usize];
+    if depth == 0 {
+        return Some(zoom);
+    }
+    for _ in 0..depth {
+        let n = &t.nodes[cur as usize];
+        cur = *n.children.iter().find(|&&c| {
+            let c = &t.nodes[c as usize];
+            (c.x as f64) <= vx && vx < (c.x + c.total.abs()) as f64
+        })?;
+    }
+    let _ = z;
+    Some(cur)
+}
+
+#[component]
+pub fn FlameView() -> impl IntoView {
+    let store = Store::use_context();
+    let derived = Derived::use_context();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let zoom = RwSignal::new(0u32);
+    let hover = RwSignal::new(None::<(u32, f64, f64)>);
+    let search = RwSignal::new(String::new());
+    let width = RwSignal::new(1000.0f64);
+    let tree = derived.flame;
+
+    // A new tree (snapshot, sample type, direction) resets the zoom, unless
+    // a cross-link asked for a function: zoom to its widest frame.
+    Effect::new(move |_| {
+        let Some(t) = tree.get() else { return };
+        let mut z = 0;
+        if let Some(f) = store.flame_fn.get() {
+            if let Some((i, _)) = t.nodes.iter().enumerate().filter(|(_, n)| t.names[n.name as usize] == f).max_by_key(|(_, n)| n.total.abs()) {
+                z = i as u32;
+            }
+            store.flame_fn.set(None);
+        }
+        zoom.set(z);
+    });
+
+    let matches = Memo::new(move |_| {
+        let t = tree.get()?;
+        let q = search.get();
+        if q.is_empty() {
+            return None;
+        }
+        let re = regex::Regex::new(&q).ok()?;
+        let (hits, covered) = t.search(&re);
+        let mut is_hit = vec![false; t.nodes.len()];
+        for h in hits {
+            is_hit[h as usize] = true;
+        }
+        Some(Shared(std::sync::Arc::new((is_hit, covered))))
+    });
+
+    // Redraw whenever what is shown changes.
+    Effect::new(move |_| {
+        let (Some(t), Some(c)) = (tree.get(), canvas.get()) else { return };
+        let z = zoom.get();
+        let m = matches.get();
+        let hov = hover.get().map(|h| h.0);
+        let w = width.get();
+        draw(&t, &c, z, m.as_ref().map(|m| &m.0 .0[..]), hov, w);
+    });
+
+    // Track the container width.
+    Effect::new(move |_| {
+        if let Some(c) = canvas.get() {
+            if let Some(parent) = c.parent_element() {
+                width.set(parent.client_width().max(300) as f64);
+            }
+        }
+    });
+    let _ = window_event_listener(leptos::ev::resize, move |_| {
+        if let Some(parent) = canvas.get_untracked().and_then(|c| c.parent_element()) {
+            width.set(parent.client_width().max(300) as f64);
+        }
+    });
+    let _ = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" && store.tab.get_untracked() == crate::state::Tab::Flame {
+            if let Some(t) = tree.get_untracked() {
+                let z = zoom.get_untracked();
+                zoom.set(t.nodes[z as usize].parent);
+            }
+        }
+    });
+
+    let locate = move |ev: &web_sys::MouseEvent| -> Option<u32> {
+        let t = tree.get_untracked()?;
+        let c = canvas.get_untracked()?;
+        let rect = c.get_bounding_client_rect();
+        let (px, py) = (ev.client_x() as f64 - rect.left(), ev.client_y() as f64 - rect.top());
+        let z = zoom.get_untracked();
+        let zn = &t.nodes[z as usize];
+        let vx = zn.x as f64 + px / width.get_untracked() * zn.total.abs().max(1) as f64;
+        hit(&t, z, vx, (py / ROW) as u32)
+    };
+
+    let tooltip = move || {
+        let (n, x, y) = hover.get()?;
+        let t = tree.get()?;
+        let top = derived.top.get()?;
+        let node = &t.nodes[n as usize];
+        let name = t.names[node.name as usize].clone();
+        let file = t.files[node.name as usize].clone();
+        let unit = top.unit.clone();
+        Some(view! {
+            <div class="tooltip" data-testid="flame-tooltip" style:left=format!("{}px", x + 12.0) style:top=format!("{}px", y + 12.0)>
+                <div class="name">{name}{node.inline.then_some(" (inline)")}</div>
+                <div class="muted">{file}</div>
+                <div>{format!("cum {} ({})", scaled_label(node.total, &unit, "minimum"), percentage(node.total, top.total).trim())}</div>
+                <div>{format!("self {} ({})", scaled_label(node.self_value, &unit, "minimum"), percentage(node.self_value, top.total).trim())}</div>
+            </div>
+        })
+    };
+
+    let crumbs = move || {
+        let t = tree.get()?;
+        let path = t.path(zoom.get());
+        Some(path.into_iter().map(|n| {
+            let label = t.names[t.nodes[n as usize].name as usize].clone();
+            view! { <button class="crumb" on:click=move |_| zoom.set(n)>{label}</button> }
+        }).collect_view())
+    };
+
+    view! {
+        <section class="view flame-view" aria-label="Flame graph">
+            <div class="toolbar">
+                <label class="field">"Search (regex) "
+                    <input type="search" data-testid="flame-search" spellcheck="false" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+                </label>
+                <span class="muted" data-testid="flame-share">{move || {
+                    let m = matches.get()?;
+                    let t = tree.get()?;
+                    let hits = m.0 .0.iter().filter(|b| **b).count();
+                    Some(format!("{hits} frames match, {} of the total", percentage(m.0 .1, t.nodes[0].total).trim()))
+                }}</span>
+                <label class="field"><input type="checkbox" data-testid="bottom-up" prop:checked=move || store.bottom_up.get()
+                    on:change=move |ev| { let el: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into(); store.bottom_up.set(el.checked()); }/>" Bottom-up (callers of each leaf)"</label>
+            </div>
+            <nav class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb">{crumbs}</nav>
+            <div class="canvas-wrap">
+                <canvas node_ref=canvas data-testid="flame-canvas" data-zoom=move || zoom.get().to_string()
+                    aria-label="Flame graph: click a frame to zoom, Escape to zoom out"
+                    on:mousemove=move |ev| hover.set(locate(&ev).map(|n| (n, ev.offset_x() as f64, ev.offset_y() as f64)))
+                    on:mouseleave=move |_| hover.set(None)
+                    on:click=move |ev| { if let Some(n) = locate(&ev) { zoom.set(n); } }/>
+                {tooltip}
+            </div>
+        </section>
+    }
+}
+
+fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&[bool]>, hover: Option<u32>, css_w: f64) {
+    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
+    let z = &t.nodes[zoom as usize];
+    let rows = (t.max_depth - z.depth + 1) as f64;
+    let css_h = (rows * ROW).min(20000.0);
+    c.set_width((css_w * dpr) as u32);
+    c.set_height((css_h * dpr) as u32);
+    let style = web_sys::HtmlElement::style(c);
+    let _ = style.set_property("width", &format!("{css_w}px"));
+    let _ = style.set_property("height", &format!("{css_h}px"));
+    let Ok(Some(ctx)) = c.get_context("2d") else { return };
+    let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+    let _ = ctx.scale(dpr, dpr);
+    ctx.clear_rect(0.0, 0.0, css_w, css_h);
+    ctx.set_font("12px system-ui, sans-serif");
+    ctx.set_text_baseline("middle");
+    let zx = z.x as f64;
+    let zw = z.total.abs().max(1) as f64;
+    let scale = css_w / zw;
+    for (i, n) in t.nodes.iter().enumerate() {
+        if n.depth < z.depth {
+            continue;
+        }
+        let x = (n.x as f64 - zx) * scale;
+        let w = n.total.abs() as f64 * scale;
+        if w < 0.5 || x + w <= 0.0 || x >= css_w {
+            continue;
+        }
+        let y = (n.depth - z.depth) as f64 * ROW;
+        let name = &t.names[n.name as usize];
+        let dim = hits.is_some_and(|h| !h[i]);
+        ctx.set_fill_style_str(&if i == 0 { "hsl(0, 0%, 80%)".to_string() } else { color(name, n.inline, dim) });
+        ctx.fill_rect(x, y, (w - 0.5).max(0.5), ROW - 1.0);
+        if hover == Some(i as u32) {
+            ctx.set_stroke_style_str("#222");
+            ctx.stroke_rect(x + 0.5, y + 0.5, (w - 1.5).max(0.5), ROW - 2.0);
+        }
+        if w > 28.0 {
+            let max_chars = ((w - 6.0) / 6.5) as usize;
+            let label: String = if name.chars().count() > max_chars { name.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('…')).collect() } else { name.clone() };
+            ctx.set_fill_style_str(if dim { "#777" } else { "#111" });
+            let _ = ctx.fill_text(&label, x + 3.0, y + ROW / 2.0);
+        }
+    }
+}

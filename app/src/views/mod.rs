@@ -1,0 +1,247 @@
+//! The page shell: header, tabs, banners, drop handling, start screen.
+
+mod flame;
+mod leaks;
+mod source;
+mod top;
+mod traces;
+
+use crate::derived::Derived;
+use crate::load::{self, Input};
+use crate::state::{Store, Tab};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let store = Store::new();
+    provide_context(store);
+    crate::url::read_into(store);
+    let derived = Derived::new(store);
+    provide_context(derived);
+    crate::url::sync(store);
+
+    // Drop anywhere on the page.
+    let dragging = RwSignal::new(false);
+    let _ = window_event_listener(leptos::ev::dragover, move |ev| {
+        ev.prevent_default();
+        dragging.set(true);
+    });
+    let _ = window_event_listener(leptos::ev::dragleave, move |ev| {
+        if ev.related_target().is_none() {
+            dragging.set(false);
+        }
+    });
+    let _ = window_event_listener(leptos::ev::drop, move |ev| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(files) = ev.data_transfer().and_then(|d| d.files()) {
+            open_file_list(store, files);
+        }
+    });
+
+    view! {
+        <div class="app" class:dragging=move || dragging.get()>
+            <Header/>
+            <ErrorBanner/>
+            <Busy/>
+            <main id="main">
+                {move || if store.snapshots.with(|v| v.is_empty()) {
+                    view! { <StartScreen/> }.into_any()
+                } else {
+                    view! { <Tabs/> <CurrentView/> }.into_any()
+                }}
+            </main>
+            <div class="drop-overlay" aria-hidden="true">"Drop profiles or .go sources to open them"</div>
+        </div>
+    }
+}
+
+pub fn open_file_list(store: Store, files: web_sys::FileList) {
+    let inputs: Vec<Input> = (0..files.length()).filter_map(|i| files.get(i)).map(Input::File).collect();
+    spawn_local(load::open(store, inputs));
+}
+
+/// A file chooser button; `folder` picks a whole directory of sources.
+#[component]
+fn FilePicker(label: &'static str, #[prop(optional)] folder: bool) -> impl IntoView {
+    let store = Store::use_context();
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            if folder {
+                let _ = el.set_attribute("webkitdirectory", "");
+            }
+        }
+    });
+    view! {
+        <label class="button">
+            {label}
+            <input type="file" multiple node_ref=input class="visually-hidden"
+                on:change=move |ev| {
+                    let el: web_sys::HtmlInputElement = event_target(&ev);
+                    if let Some(files) = el.files() { open_file_list(store, files); }
+                    // Re-picking the same file must fire `change` again.
+                    el.set_value("");
+                }/>
+        </label>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let store = Store::use_context();
+    let derived = Derived::use_context();
+    let info = move || {
+        let s = store.current_snapshot()?;
+        let p = &s.profile;
+        let si = derived.sample_index.get();
+        let st = p.sample_types.get(si)?;
+        let view = leakscope_core::report::View::new(p, si);
+        let total = derived.top.get().map(|t| t.fmt(t.total)).unwrap_or_default();
+        let mut parts = vec![
+            format!("{} — {}", p.kind(), p.format.map(|f| f.describe()).unwrap_or("")),
+            format!("{}/{}", st.r#type, st.unit),
+            format!("total {total}"),
+        ];
+        if p.time_nanos != 0 {
+            parts.push(leakscope_core::measurement::format_time_utc(p.time_nanos));
+        }
+        if p.duration_nanos != 0 {
+            parts.push(format!("duration {}", leakscope_core::measurement::label(p.duration_nanos, "nanoseconds")));
+        }
+        let _ = view;
+        Some(parts.join(" · "))
+    };
+    view! {
+        <header class="top">
+            <h1><a href="./" class="brand">"leakscope"</a></h1>
+            <div class="open">
+                <FilePicker label="Open files…"/>
+                <FilePicker label="Open source folder…" folder=true/>
+            </div>
+            <Show when=move || store.snapshots.with(|v| !v.is_empty())>
+                <SnapshotSelector/>
+                <SampleTypeSelector/>
+                <span class="info" data-testid="profile-info">{info}</span>
+            </Show>
+        </header>
+    }
+}
+
+#[component]
+fn SnapshotSelector() -> impl IntoView {
+    let store = Store::use_context();
+    view! {
+        <label class="field">"Snapshot "
+            <select data-testid="snapshot-select"
+                on:change=move |ev| { if let Ok(i) = event_target_value(&ev).parse() { store.current.set(i); } }
+                prop:value=move || store.current.get().to_string()>
+                {move || store.snapshots.with(|v| v.iter().enumerate().map(|(i, s)| {
+                    let label = format!("{} ({})", s.name, s.profile.kind());
+                    view! { <option value=i.to_string() selected=move || store.current.get() == i>{label}</option> }
+                }).collect_view())}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+fn SampleTypeSelector() -> impl IntoView {
+    let store = Store::use_context();
+    let derived = Derived::use_context();
+    let types = move || store.current_snapshot().map(|s| s.profile.sample_types.iter().map(|t| t.r#type.clone()).collect::<Vec<_>>()).unwrap_or_default();
+    view! {
+        <Show when=move || { types().len() > 1 }>
+            <label class="field">"Sample type "
+                <select data-testid="sample-type"
+                    on:change=move |ev| store.sample_type.set(Some(event_target_value(&ev)))>
+                    {move || {
+                        let si = derived.sample_index.get();
+                        types().into_iter().enumerate().map(|(i, t)| view! { <option value=t.clone() selected=i == si>{t.clone()}</option> }).collect_view()
+                    }}
+                </select>
+            </label>
+        </Show>
+    }
+}
+
+#[component]
+fn ErrorBanner() -> impl IntoView {
+    let store = Store::use_context();
+    view! {
+        <Show when=move || store.errors.with(|e| !e.is_empty())>
+            <div class="banner error" role="alert" data-testid="error-banner">
+                <ul>{move || store.errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                <button on:click=move |_| store.errors.set(Vec::new()) aria-label="Dismiss errors">"Dismiss"</button>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Busy() -> impl IntoView {
+    let store = Store::use_context();
+    view! {
+        <Show when=move || store.busy.with(|b| b.is_some())>
+            <div class="busy" role="status" data-testid="busy">
+                <progress></progress>
+                <span>{move || store.busy.get().unwrap_or_default()}</span>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Tabs() -> impl IntoView {
+    let store = Store::use_context();
+    view! {
+        <nav class="tabs" role="tablist" aria-label="Views">
+            {Tab::ALL.into_iter().map(|t| view! {
+                <button role="tab" data-tab=t.slug()
+                    aria-selected=move || (store.tab.get() == t).to_string()
+                    class:active=move || store.tab.get() == t
+                    on:click=move |_| store.tab.set(t)>{t.label()}</button>
+            }).collect_view()}
+        </nav>
+    }
+}
+
+#[component]
+fn CurrentView() -> impl IntoView {
+    let store = Store::use_context();
+    move || match store.tab.get() {
+        Tab::Leaks => view! { <leaks::LeaksView/> }.into_any(),
+        Tab::Top => view! { <top::TopView/> }.into_any(),
+        Tab::Source => view! { <source::SourceView/> }.into_any(),
+        Tab::Traces => view! { <traces::TracesView/> }.into_any(),
+        Tab::Flame => view! { <flame::FlameView/> }.into_any(),
+    }
+}
+
+#[component]
+fn StartScreen() -> impl IntoView {
+    let store = Store::use_context();
+    view! {
+        <section class="start">
+            <h2>"Drop Go profiles here"</h2>
+            <p>"Goroutine, heap, allocs, CPU, block and mutex profiles (" <code>".pb.gz"</code> ", " <code>".pb"</code>
+               "), goroutine dumps from " <code>"?debug=1"</code> " and " <code>"?debug=2"</code>
+               ", and legacy text profiles. Drop several snapshots of the same program to see what grows, and your "
+               <code>".go"</code> " files to annotate the source. Everything is computed in this tab: nothing is uploaded."</p>
+            <h3>"Capture them from a Go service"</h3>
+            <pre>"curl -o goroutine-1.txt 'http://HOST:PORT/debug/pprof/goroutine?debug=2'\ncurl -o goroutine-1.pb.gz http://HOST:PORT/debug/pprof/goroutine\ncurl -o heap-1.pb.gz http://HOST:PORT/debug/pprof/heap\ngo tool pprof -proto SOURCE > profile.pb.gz"</pre>
+            <p>"Repeat a few minutes apart: a leak is what keeps growing."</p>
+            <div class="demo">
+                <button class="primary" data-testid="open-demo" on:click=move |_| spawn_local(load::open_demo(store, "leak"))>"Open demo: goroutine leak"</button>
+                <button data-testid="open-demo-healthy" on:click=move |_| spawn_local(load::open_demo(store, "healthy"))>"Open demo: healthy service"</button>
+            </div>
+        </section>
+    }
+}
+
+/// The element behind an event, typed.
+pub fn event_target<T: JsCast>(ev: &web_sys::Event) -> T {
+    ev.target().unwrap().unchecked_into()
+}

@@ -1,0 +1,79 @@
+//! Source: the annotated listing of one function, like pprof `list`, from
+//! the `.go` files the user dropped (matched by longest path suffix).
+
+use crate::derived::Derived;
+use crate::state::Store;
+use leakscope_core::report::list::{self, DroppedSources};
+use leakscope_core::report::View;
+use leptos::prelude::*;
+
+#[component]
+pub fn SourceView() -> impl IntoView {
+    let store = Store::use_context();
+    let derived = Derived::use_context();
+    // Functions with samples, biggest cum first; the program's own first.
+    let functions = Memo::new(move |_| {
+        let Some(t) = derived.top.get() else { return Vec::new() };
+        let mut f: Vec<(String, i64)> = t.rows.iter().filter(|r| !r.function.is_empty()).map(|r| (r.function.clone(), r.cum)).collect();
+        f.sort_by_key(|(n, c)| (!leakscope_core::leak::frames::is_user_function(n), std::cmp::Reverse(c.abs())));
+        f.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
+    });
+    let chosen = Memo::new(move |_| store.source_fn.get().or_else(|| functions.with(|f| f.first().cloned())));
+    let listings = Memo::new(move |_| {
+        let f = chosen.get()?;
+        let snap = store.current_snapshot()?;
+        let view = View::new(&snap.profile, derived.sample_index.get());
+        let mut src = DroppedSources { files: store.sources.get() };
+        let pattern = format!("^{}$", regex::escape(&f));
+        let out = list::list(&view, &pattern, &mut src).ok()?;
+        Some((out, view.sample_unit.clone(), view.total))
+    });
+    view! {
+        <section class="view source-view" aria-label="Source">
+            <div class="toolbar">
+                <label class="field">"Function "
+                    <select data-testid="source-fn" on:change=move |ev| store.source_fn.set(Some(event_target_value(&ev)))>
+                        {move || {
+                            let c = chosen.get();
+                            functions.get().into_iter().map(|f| view! { <option value=f.clone() selected=c.as_deref() == Some(f.as_str())>{f.clone()}</option> }).collect_view()
+                        }}
+                    </select>
+                </label>
+                <span class="muted">{move || { let n = store.sources.with(|s| s.len()); if n == 0 { "no sources dropped".to_string() } else { format!("{n} source file(s) dropped") } }}</span>
+            </div>
+            {move || {
+                let Some((ls, unit, total)) = listings.get() else { return view! { <p class="muted">"No function with samples."</p> }.into_any() };
+                let fmt = move |v: i64| if v == 0 { ".".to_string() } else { leakscope_core::measurement::scaled_label(v, &unit, "minimum") };
+                ls.into_iter().map(|l| {
+                    let fmt = fmt.clone();
+                    let head = format!("{} in {}", l.function, l.file);
+                    let sums = format!("{} {} (flat, cum) {} of total", fmt(l.flat), fmt(l.cum), leakscope_core::measurement::percentage(l.cum, total).trim());
+                    let body = match l.source {
+                        Ok(lines) => {
+                            let fmt = fmt.clone();
+                            view! {
+                                <table class="listing" data-testid="listing">
+                                    <thead><tr><th scope="col">"flat"</th><th scope="col">"cum"</th><th scope="col">"line"</th><th scope="col">"source"</th></tr></thead>
+                                    <tbody>{lines.into_iter().map(|s| view! {
+                                        <tr class:hot=s.cum != 0 || s.flat != 0 data-line=s.lineno>
+                                            <td class="num">{fmt(s.flat)}</td><td class="num">{fmt(s.cum)}</td>
+                                            <td class="num lineno">{s.lineno}</td><td class="code"><pre>{s.text}</pre></td>
+                                        </tr>
+                                    }).collect_view()}</tbody>
+                                </table>
+                            }.into_any()
+                        }
+                        Err(_) => view! {
+                            <p class="hint" data-testid="source-hint">"Drop " <code>{l.file.rsplit('/').next().unwrap_or("").to_string()}</code>
+                                " (or its folder, with “Open source folder…”) to see the source. Lines that carry values:"</p>
+                            <table class="listing"><thead><tr><th scope="col">"flat"</th><th scope="col">"cum"</th><th scope="col">"line"</th></tr></thead>
+                                <tbody>{l.sample_lines.into_iter().map(|(n, f, c)| view! { <tr class="hot" data-line=n><td class="num">{fmt(f)}</td><td class="num">{fmt(c)}</td><td class="num lineno">{n}</td></tr> }).collect_view()}</tbody>
+                            </table>
+                        }.into_any(),
+                    };
+                    view! { <article class="routine"><h3>{head}</h3><p class="muted">{sums}</p>{body}</article> }
+                }).collect_view().into_any()
+            }}
+        </section>
+    }
+}

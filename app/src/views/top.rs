@@ -1,0 +1,120 @@
+//! Top: flat, flat%, sum%, cum, cum% per function, sortable and filtered.
+
+use crate::derived::Derived;
+use crate::state::{Store, Tab};
+use leakscope_core::measurement::percentage;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Flat,
+    Cum,
+    Name,
+}
+
+/// Rows drawn at once; the rest behind "show all" (a DOM row per node of a
+/// 100k-node profile would freeze the page).
+const PAGE: usize = 500;
+
+/// The filter regex, or the error to show next to the input.
+pub fn filter_regex(text: &str) -> Result<Option<regex::Regex>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    regex::Regex::new(text).map(Some).map_err(|e| e.to_string().lines().last().unwrap_or("invalid regex").to_string())
+}
+
+#[component]
+pub fn FilterInput() -> impl IntoView {
+    let store = Store::use_context();
+    let err = move || filter_regex(&store.filter.get()).err();
+    view! {
+        <label class="field filter">"Filter (regex) "
+            <input type="search" data-testid="filter" placeholder="e.g. main\\." spellcheck="false"
+                prop:value=move || store.filter.get()
+                on:input=move |ev| store.filter.set(event_target_value(&ev))/>
+        </label>
+        <span class="field-error" role="alert">{err}</span>
+    }
+}
+
+#[component]
+pub fn TopView() -> impl IntoView {
+    let store = Store::use_context();
+    let derived = Derived::use_context();
+    let sort = RwSignal::new((Col::Flat, true));
+    let show_all = RwSignal::new(false);
+    let rows = Memo::new(move |_| {
+        let Some(t) = derived.top.get() else { return Vec::new() };
+        let re = filter_regex(&store.filter.get()).ok().flatten();
+        let mut rows: Vec<_> = t.rows.iter().filter(|r| re.as_ref().is_none_or(|re| re.is_match(&r.name))).cloned().collect();
+        let (col, desc) = sort.get();
+        // The core's order is pprof's: keep it for the default sort.
+        if (col, desc) != (Col::Flat, true) {
+            rows.sort_by(|a, b| {
+                let o = match col {
+                    Col::Flat => a.flat.abs().cmp(&b.flat.abs()),
+                    Col::Cum => a.cum.abs().cmp(&b.cum.abs()),
+                    Col::Name => a.name.cmp(&b.name),
+                };
+                let o = o.then_with(|| a.name.cmp(&b.name));
+                if desc { o.reverse() } else { o }
+            });
+        }
+        rows
+    });
+    let header = move |label: &'static str, col: Col| {
+        let cls = move || {
+            let (c, d) = sort.get();
+            if c == col { if d { "sorted desc" } else { "sorted asc" } } else { "" }
+        };
+        view! {
+            <th scope="col" class=cls aria-sort=move || { let (c, d) = sort.get(); if c == col { if d { "descending" } else { "ascending" } } else { "none" } }>
+                <button class="sort" data-sort=label on:click=move |_| sort.update(|(c, d)| { if *c == col { *d = !*d } else { *c = col; *d = col != Col::Name } })>{label}</button>
+            </th>
+        }
+    };
+    view! {
+        <section class="view top-view" aria-label="Top">
+            <div class="toolbar"><FilterInput/>
+                <span class="muted">{move || derived.top.get().map(|t| format!("{} functions · total {}", t.rows.len(), t.fmt(t.total)))}</span>
+            </div>
+            <table class="top-table" data-testid="top-table">
+                <thead><tr>
+                    {header("flat", Col::Flat)}<th scope="col">"flat%"</th><th scope="col">"sum%"</th>
+                    {header("cum", Col::Cum)}<th scope="col">"cum%"</th>{header("name", Col::Name)}<th scope="col"><span class="visually-hidden">"links"</span></th>
+                </tr></thead>
+                <tbody>
+                    {move || {
+                        let Some(t) = derived.top.get() else { return Vec::new() };
+                        let rows = rows.get();
+                        let limit = if show_all.get() { rows.len() } else { PAGE.min(rows.len()) };
+                        let mut sum = 0i64;
+                        rows.into_iter().take(limit).map(|r| {
+                            sum += r.flat;
+                            let func = r.function.clone();
+                            let func2 = r.function.clone();
+                            view! {
+                                <tr>
+                                    <td class="num">{t.fmt(r.flat)}</td>
+                                    <td class="num">{percentage(r.flat, t.total).trim().to_string()}</td>
+                                    <td class="num">{percentage(sum, t.total).trim().to_string()}</td>
+                                    <td class="num">{t.fmt(r.cum)}</td>
+                                    <td class="num">{percentage(r.cum, t.total).trim().to_string()}</td>
+                                    <td class="name">{r.name.clone()}{(!r.inline.is_empty()).then(|| view! { <span class="inline-mark">{format!(" {}", r.inline)}</span> })}</td>
+                                    <td class="links">
+                                        <button class="link" title="Annotated source" on:click=move |_| { store.source_fn.set(Some(func.clone())); store.tab.set(Tab::Source); }>"source"</button>
+                                        <button class="link" title="Show in the flame graph" on:click=move |_| { store.flame_fn.set(Some(func2.clone())); store.tab.set(Tab::Flame); }>"flame"</button>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect::<Vec<_>>()
+                    }}
+                </tbody>
+            </table>
+            <Show when=move || !show_all.get() && rows.with(|r| r.len() > PAGE)>
+                <button on:click=move |_| show_all.set(true)>{move || format!("Show all {} rows", rows.with(|r| r.len()))}</button>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,125 @@
+//! Generates large, realistic, deterministic inputs for the benchmarks:
+//! a CPU profile.proto with ~200k distinct stacks and a goroutine dump of
+//! 100k goroutines (debug=2 and debug=1 text).
+
+use leakscope_core::profile::*;
+
+/// xorshift64*: deterministic, no dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    v.extend(miniz_oxide::deflate::compress_to_vec(data, 6));
+    v.extend(crc32fast::hash(data).to_le_bytes());
+    v.extend((data.len() as u32).to_le_bytes());
+    v
+}
+
+/// A CPU profile: `stacks` distinct stacks of depth 20..60 over `locations`
+/// locations (about 1 in 8 holds 2-3 inlined lines), with a `phase` label.
+pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
+    let mut r = Rng::new(seed);
+    let nfunc = locations / 4;
+    let functions: Vec<Function> = (0..nfunc)
+        .map(|i| Function {
+            id: i as u64 + 1,
+            name: format!("github.com/acme/service/pkg{}.(*Type{}).Method{}", i % 97, i % 13, i),
+            system_name: String::new(),
+            filename: format!("github.com/acme/service/pkg{}/file{}.go", i % 97, i % 7),
+            start_line: 0,
+        })
+        .collect();
+    let locs: Vec<Location> = (0..locations)
+        .map(|i| {
+            let inl = if r.below(8) == 0 { 1 + r.below(2) as usize } else { 0 };
+            let lines = (0..=inl).map(|_| Line { function: r.below(nfunc as u64) as u32, line: 1 + r.below(2000) as i64, column: 0 }).collect();
+            Location { id: i as u64 + 1, mapping: Some(0), address: 0x400000 + 16 * i as u64, lines, is_folded: false }
+        })
+        .collect();
+    // Stacks share prefixes like real programs: a few hundred entry paths.
+    let trunks: Vec<Vec<u32>> = (0..400).map(|_| (0..12).map(|_| r.below(locations as u64) as u32).collect()).collect();
+    let phases = ["fib", "sort", "json", "gc", "io"];
+    let samples = (0..stacks)
+        .map(|_| {
+            let depth = 20 + r.below(41) as usize;
+            let trunk = &trunks[r.below(trunks.len() as u64) as usize];
+            let mut st: Vec<u32> = (0..depth - trunk.len()).map(|_| r.below(locations as u64) as u32).collect();
+            st.extend(trunk.iter().rev()); // leaf first, trunk at the root end
+            let n = 1 + r.below(5) as i64;
+            Sample {
+                locations: st,
+                values: vec![n, n * 10_000_000],
+                labels: vec![("phase".into(), phases[r.below(5) as usize].into())],
+                num_labels: vec![],
+            }
+        })
+        .collect();
+    Profile {
+        sample_types: vec![ValueType { r#type: "samples".into(), unit: "count".into() }, ValueType { r#type: "cpu".into(), unit: "nanoseconds".into() }],
+        samples,
+        locations: locs,
+        functions,
+        mappings: vec![Mapping { id: 1, start: 0x400000, limit: 0x4000000, file: "/usr/local/bin/service".into(), has_functions: true, has_filenames: true, has_line_numbers: true, has_inline_frames: true, ..Default::default() }],
+        time_nanos: 1_795_704_120_000_000_000,
+        duration_nanos: 30_000_000_000,
+        period_type: Some(ValueType { r#type: "cpu".into(), unit: "nanoseconds".into() }),
+        period: 10_000_000,
+        ..Default::default()
+    }
+}
+
+/// A debug=2 dump of `n` goroutines parked at ~50 sites, shaped like a
+/// real server's (handlers, pools, HTTP connections).
+pub fn goroutine_dump(n: usize, seed: u64) -> String {
+    let mut r = Rng::new(seed);
+    let states = ["chan receive", "chan send", "select", "IO wait", "semacquire", "sync.WaitGroup.Wait", "sleep"];
+    let mut out = String::with_capacity(n * 560);
+    for id in 0..n {
+        let site = (r.below(50) as usize * r.below(50) as usize) / 50; // skewed
+        let state = states[site % states.len()];
+        let mins = if r.below(3) == 0 { format!(", {} minutes", 1 + r.below(90)) } else { String::new() };
+        out.push_str(&format!("goroutine {} [{state}{mins}]:\n", id + 1));
+        out.push_str(&format!("github.com/acme/service/handlers.site{site}.func1(0xc000{:06x}, 0x{:x})\n\tgithub.com/acme/service/handlers/site{site}.go:{} +0x{:x}\n", r.below(1 << 24), r.below(1 << 16), 20 + site, 0x30 + site));
+        for d in 0..(1 + site % 3) {
+            out.push_str(&format!("github.com/acme/service/mw.layer{d}(0xc000{:06x}, {{0x{:x}, 0xc000{:06x}}})\n\tgithub.com/acme/service/mw/mw.go:{} +0x{:x}\n", r.below(1 << 24), r.below(1 << 20), r.below(1 << 24), 100 + d * 7, 0x40 + d));
+        }
+        out.push_str("net/http.HandlerFunc.ServeHTTP(0xc0001a2b40?, {0x8a3ee8?, 0xc000242000?}, 0x0?)\n\tnet/http/server.go:2109 +0x2f\n");
+        out.push_str(&format!("created by github.com/acme/service/handlers.site{site}\n\tgithub.com/acme/service/handlers/site{site}.go:{} +0x1d\n\n", 18 + site));
+    }
+    out
+}
+
+/// The same goroutines aggregated as `?debug=1` prints them.
+pub fn debug1_from(p: &Profile) -> String {
+    let total: i64 = p.samples.iter().map(|s| s.values[0]).sum();
+    let mut out = format!("goroutine profile: total {total}\n");
+    let mut samples: Vec<&Sample> = p.samples.iter().collect();
+    samples.sort_by_key(|s| -s.values[0]);
+    for s in samples {
+        let pcs: Vec<String> = s.locations.iter().map(|&l| format!("{:#x}", 0x400000 + 16 * l as u64 + 1)).collect();
+        out.push_str(&format!("{} @ {}\n", s.values[0], pcs.join(" ")));
+        for &l in &s.locations {
+            for line in &p.locations[l as usize].lines {
+                let f = &p.functions[line.function as usize];
+                out.push_str(&format!("#\t{:#x}\t{}+0x10\t{}:{}\n", 0x400000 + 16 * l as u64, f.name, f.filename, line.line));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
