@@ -1,24 +1,39 @@
 # leakscope: `make serve` builds and serves the site, `make test` runs every
-# test. Both install what is missing first (scripts/setup.sh is idempotent).
+# test (the browser ones included). Both install what is missing first
+# (scripts/setup.sh is idempotent).
 SHELL := /bin/bash
+# npm's binaryen (wasm-opt 132) must win over any /usr/bin/wasm-opt.
 export PATH := $(CURDIR)/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+PORT ?= 8080
 
-.PHONY: setup setup-native test test-native test-e2e build serve bench fuzz clean
-
-setup-native:
-	@scripts/setup.sh native
+.PHONY: setup setup-native build serve test test-native test-e2e bench clean
 
 setup:
 	@scripts/setup.sh all
 
+setup-native:
+	@scripts/setup.sh native
+
+# The static site in dist/ (any static host, any sub-path).
+build: setup
+	trunk build --release --offline
+
+serve: build
+	@echo "leakscope: serving dist/ on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
+	@cd dist && python3 -m http.server $(PORT) --bind 127.0.0.1
+
 test-native: setup-native
 	cargo test --workspace --exclude leakscope-app
 
-test: test-native
+test-e2e: build
+	cargo build --release -p leakscope
+	cd e2e && node --test tests/
 
-clean:
-	cargo clean
-	rm -rf dist
+test: test-native test-e2e
 
 bench: setup-native
 	scripts/bench.sh
+
+clean:
+	cargo clean
+	rm -rf dist e2e/artifacts

@@ -68,7 +68,8 @@ pub fn FlameView() -> impl IntoView {
     Effect::new(move |_| {
         let Some(t) = tree.get() else { return };
         let mut z = 0;
-        if let Some(f) = store.flame_fn.get() {
+        // Untracked: clearing the request below must not re-run this.
+        if let Some(f) = store.flame_fn.get_untracked() {
             if let Some((i, _)) = t.nodes.iter().enumerate().filter(|(_, n)| t.names[n.name as usize] == f).max_by_key(|(_, n)| n.total.abs()) {
                 z = i as u32;
             }

@@ -1,0 +1,84 @@
+// Shared helpers for the browser tests: a static server for dist/ that
+// records every request, Debian's Chromium through playwright-core, and
+// dropping real files onto the page through a DataTransfer.
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, statSync, mkdirSync } from 'node:fs';
+import { join, extname, basename, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = join(ROOT, 'dist');
+export const FIXTURES = join(ROOT, 'core/tests/fixtures');
+export const ARTIFACTS = join(ROOT, 'e2e/artifacts');
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+
+/** Serves dist/ on a free port; `requests` lists every path asked for. */
+export async function serve() {
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url);
+    const path = join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'index.html') : path;
+    if (!file.startsWith(DIST) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, requests, close: () => new Promise((r) => server.close(r)) };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A page that fails the test on any uncaught page error. */
+export async function openPage(browser, url, errors) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => { errors.push('dialog: ' + d.message()); d.dismiss(); });
+  await page.goto(url);
+  await page.waitForSelector('header.top');
+  return page;
+}
+
+/** Drops files (path on disk, or {name, data}) onto the page. */
+export async function drop(page, files) {
+  const payload = files.map((f) => typeof f === 'string'
+    ? { name: basename(f), b64: readFileSync(f).toString('base64') }
+    : { name: f.name, b64: Buffer.from(f.data).toString('base64') });
+  await page.evaluate((items) => {
+    const dt = new DataTransfer();
+    for (const { name, b64 } of items) {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], name));
+    }
+    window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, payload);
+}
+
+export async function shot(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+/** Table rows of the Top view as arrays of cell texts. */
+export async function topRows(page) {
+  return page.$$eval('[data-testid=top-table] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 6).map((td) => td.textContent.trim())));
+}
+
+export function fixture(rel) {
+  return join(FIXTURES, rel);
+}

@@ -1,0 +1,208 @@
+// The viewer in a real browser (issue: the viewer). Each test opens the
+// built dist/ and drops real fixture files.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { serve, launch, openPage, drop, shot, topRows, fixture, ROOT } from '../lib.mjs';
+
+let server, browser;
+before(async () => { server = await serve(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.close(); });
+
+const CLI = join(ROOT, 'target/release/leakscope');
+
+/** `leakscope top` rows as [flat, flat%, sum%, cum, cum%, name (inline)]. */
+function cliTop(file) {
+  const out = execFileSync(CLI, ['top', file], { encoding: 'utf8' });
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => l.trim().startsWith('flat  flat%'));
+  return lines.slice(start + 1).filter((l) => l.trim()).map((l) => {
+    const m = l.match(/^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s\s(.*)$/);
+    return m.slice(1, 7);
+  });
+}
+
+test('Top table equals the CLI, every tab renders, screenshots kept', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url, errors);
+  await shot(page, '0-start');
+  const file = fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz');
+  await drop(page, [file]);
+  await page.click('[data-tab=top]');
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+  const rows = await topRows(page);
+  const cli = cliTop(file);
+  // No node is dropped in this profile: every CLI row, in order, sum% included.
+  assert.deepEqual(rows.map((r) => [...r.slice(0, 5), r[5]]), cli.map((r) => r));
+  for (const tab of ['leaks', 'top', 'source', 'traces', 'flame']) {
+    await page.click(`[data-tab=${tab}]`);
+    await page.waitForSelector(`section.${tab}-view`);
+    await shot(page, `view-${tab}`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('Top on a CPU profile with inlined frames matches the CLI rows', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=top', errors);
+  const file = fixture('go/j-cpu-profile/cpu.pb.gz');
+  await drop(page, [file]);
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+  const rows = new Map((await topRows(page)).map((r) => [r[5], r]));
+  const cli = cliTop(file);
+  assert.ok(cli.length > 20);
+  for (const r of cli) {
+    const p = rows.get(r[5]);
+    assert.ok(p, `row ${r[5]} missing on the page`);
+    // sum% depends on which rows are shown (the CLI drops small nodes).
+    assert.deepEqual([p[0], p[1], p[3], p[4]], [r[0], r[1], r[3], r[4]], r[5]);
+  }
+  assert.ok(rows.has('main.rank (inline)'), 'inline mark shown');
+  // Sorting by name puts rows in name order.
+  await page.click('button[data-sort=name]');
+  const names = (await topRows(page)).map((r) => r[5]);
+  assert.deepEqual(names, [...names].sort().reverse().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  // The regex filter narrows the rows, and a bad regex says why.
+  await page.fill('[data-testid=filter]', '^main\\.');
+  const filtered = (await topRows(page)).map((r) => r[5]);
+  assert.ok(filtered.length > 3 && filtered.every((n) => n.startsWith('main.')), filtered.join());
+  await page.fill('[data-testid=filter]', '(');
+  await page.waitForSelector('.field-error:not(:empty)');
+  assert.deepEqual(errors, []);
+});
+
+test('sample type selector switches heap views', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=top', errors);
+  await drop(page, [fixture('go/h1-substring-retention/heap-3.pb.gz')]);
+  await page.waitForSelector('[data-testid=sample-type]');
+  assert.equal(await page.$eval('[data-testid=sample-type]', (s) => s.value), 'inuse_space');
+  await page.selectOption('[data-testid=sample-type]', 'alloc_space');
+  await page.waitForFunction(() => location.search.includes('si=alloc_space'));
+  const rows = await topRows(page);
+  const cli = execFileSync(CLI, ['top', '--sample-index', 'alloc_space', fixture('go/h1-substring-retention/heap-3.pb.gz')], { encoding: 'utf8' });
+  const lines = cli.split('\n');
+  const first = lines[lines.findIndex((l) => l.trim().startsWith('flat  flat%')) + 1];
+  assert.ok(first.trim().startsWith(rows[0][0]), `${first} vs ${rows[0]}`);
+  assert.deepEqual(errors, []);
+});
+
+test('flame graph: zoom, breadcrumb, Escape, search share, bottom-up', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=flame', errors);
+  await drop(page, [fixture('go/j-cpu-profile/cpu.pb.gz')]);
+  const canvas = await page.waitForSelector('[data-testid=flame-canvas]');
+  const box = await canvas.boundingBox();
+  assert.ok(box.height > 100, 'a tall icicle');
+  // Hover shows a tooltip with name and values.
+  await page.mouse.move(box.x + 40, box.y + 18 * 1 + 9);
+  const tip = await page.waitForSelector('[data-testid=flame-tooltip]');
+  assert.match(await tip.textContent(), /cum .*%/);
+  // Click a frame on the second row: zoom in.
+  await page.mouse.click(box.x + 40, box.y + 18 * 1 + 9);
+  await page.waitForFunction(() => document.querySelector('[data-testid=flame-canvas]').dataset.zoom !== '0');
+  assert.equal(await page.$$eval('[data-testid=breadcrumb] button', (b) => b.length), 2);
+  await shot(page, 'flame-zoomed');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('[data-testid=flame-canvas]').dataset.zoom === '0');
+  // Search: the share of frames matching main.fib equals its cum% in Top.
+  await page.fill('[data-testid=flame-search]', '^main\\.fib$');
+  const share = await page.textContent('[data-testid=flame-share]');
+  const fib = execFileSync(CLI, ['top', fixture('go/j-cpu-profile/cpu.pb.gz')], { encoding: 'utf8' }).split('\n').find((l) => l.endsWith(' main.fib'));
+  const cumPct = fib.trim().split(/\s+/)[4];
+  assert.ok(share.includes(cumPct), `${share} should include ${cumPct}`);
+  await shot(page, 'flame-search');
+  await page.check('[data-testid=bottom-up]');
+  await page.mouse.move(box.x + 20, box.y + 18 + 9);
+  const tip2 = await page.waitForSelector('[data-testid=flame-tooltip]');
+  assert.ok((await tip2.textContent()).length > 0);
+  assert.deepEqual(errors, []);
+});
+
+test('dropping main.go annotates the leaking line in Source', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=source', errors);
+  await drop(page, [fixture('go/a2-chanrecv-leak-n500/goroutine-3.pb.gz')]);
+  await page.waitForSelector('[data-testid=source-hint]');
+  await drop(page, [fixture('go/a2-chanrecv-leak-n500/main.go')]);
+  await page.selectOption('[data-testid=source-fn]', 'main.searchHandler.func1');
+  const row = await page.waitForSelector('[data-testid=listing] tr[data-line="28"]');
+  assert.equal(await row.getAttribute('class'), 'hot');
+  const cells = await row.$$eval('td', (t) => t.map((x) => x.textContent.trim()));
+  assert.deepEqual(cells.slice(0, 3), ['.', '500', '28']);
+  assert.match(cells[3], /res := <-results/);
+  await shot(page, 'source-annotated');
+  assert.deepEqual(errors, []);
+});
+
+test('a corrupt file shows an error naming it; the open file stays usable', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=top', errors);
+  await drop(page, [fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')]);
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+  const good = await page.$$eval('[data-testid=top-table] tbody tr', (r) => r.length);
+  const bytes = [...(await import('node:fs')).readFileSync(fixture('go/a1-chanrecv-leak-n3/goroutine-2.pb.gz'))];
+  await drop(page, [{ name: 'broken.pb.gz', data: bytes.slice(0, 300) }, { name: 'random.bin', data: [1, 2, 3, 250, 7] }]);
+  const banner = await page.waitForSelector('[data-testid=error-banner]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=error-banner] li').length === 2);
+  const text = await banner.textContent();
+  assert.match(text, /broken\.pb\.gz: gzip stream is truncated/);
+  assert.match(text, /random\.bin: not a profile I can read/);
+  assert.equal(await page.$$eval('[data-testid=top-table] tbody tr', (r) => r.length), good);
+  await shot(page, 'error-banner');
+  assert.deepEqual(errors, []);
+});
+
+test('the view lives in the URL: reload and back', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=traces', errors);
+  await drop(page, [fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')]);
+  await page.waitForSelector('[data-testid=traces] li');
+  assert.equal(await page.getAttribute('[data-tab=traces]', 'aria-selected'), 'true');
+  await page.click('[data-tab=flame]');
+  await page.waitForFunction(() => location.search.includes('view=flame'));
+  await page.goBack();
+  await page.waitForFunction(() => location.search.includes('view=traces'));
+  await page.waitForSelector('section.traces-view');
+  await page.reload();
+  await page.waitForSelector('header.top');
+  await drop(page, [fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')]);
+  await page.waitForSelector('section.traces-view');
+  assert.deepEqual(errors, []);
+});
+
+test('no request leaves the page after load; hostile names stay text', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url, errors);
+  const outgoing = [];
+  page.on('request', (r) => outgoing.push(r.url()));
+  const evil = '<img src=x onerror=alert(1)>';
+  const dump = `goroutine 1 [chan receive, 3 minutes]:\nmain.${evil}()\n\t/src/${evil}.go:12 +0x1\ncreated by main.start\n\tmain.go:3 +0x2\n\ngoroutine 2 [chan receive, 3 minutes]:\nmain.${evil}()\n\t/src/${evil}.go:12 +0x1\ncreated by main.start\n\tmain.go:3 +0x2\n`;
+  await drop(page, [{ name: `${evil}.txt`, data: [...Buffer.from(dump)] }, fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')]);
+  for (const tab of ['leaks', 'top', 'source', 'traces', 'flame']) {
+    await page.click(`[data-tab=${tab}]`);
+    await page.waitForSelector(`section.${tab}-view`);
+  }
+  await page.selectOption('[data-testid=snapshot-select]', { index: 0 });
+  for (const tab of ['leaks', 'top', 'traces']) {
+    await page.click(`[data-tab=${tab}]`);
+    await page.waitForSelector(`section.${tab}-view`);
+  }
+  assert.ok((await page.content()).includes('&lt;img src=x onerror=alert(1)&gt;'), 'the name is shown as text');
+  assert.equal(await page.$$eval('img', (i) => i.length), 0, 'no <img> was created');
+  assert.deepEqual(outgoing, [], 'no network request after load');
+  assert.deepEqual(errors, []);
+});
+
+test('the CSP forbids connections to other origins', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url, errors);
+  const csp = await page.$eval('meta[http-equiv=Content-Security-Policy]', (m) => m.content);
+  assert.match(csp, /connect-src 'self'/);
+  assert.match(csp, /default-src 'none'/);
+  const blocked = await page.evaluate(async () => {
+    try { await fetch('http://127.0.0.2:9/x'); return false; } catch { return true; }
+  });
+  assert.ok(blocked);
+});
