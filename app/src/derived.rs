@@ -60,7 +60,10 @@ impl Derived {
             snap.map(|s| s.profile.sample_index(want.as_deref()).unwrap_or_else(|_| s.profile.default_sample_index())).unwrap_or(0)
         });
         let top = Memo::new(move |_| {
-            let snap = store.current_snapshot()?;
+            let Some(snap) = store.current_snapshot() else {
+                let s = store.summary.get()?;
+                return Some(Shared(Arc::new(TopData { rows: s.top_rows(), total: s.total, unit: s.unit.clone(), output_unit: s.output_unit.clone() })));
+            };
             let p = &snap.profile;
             if p.sample_types.is_empty() {
                 return None;
@@ -79,7 +82,9 @@ impl Derived {
             Some(Shared(Arc::new((leakscope_core::report::traces::traces(&view), view.sample_unit.clone()))))
         });
         let flame = Memo::new(move |_| {
-            let snap = store.current_snapshot()?;
+            let Some(snap) = store.current_snapshot() else {
+                return store.summary.get().map(|s| Shared(Arc::new(s.flame_tree())));
+            };
             if snap.profile.sample_types.is_empty() {
                 return None;
             }
@@ -87,6 +92,9 @@ impl Derived {
             Some(Shared(Arc::new(leakscope_core::report::flame::flame(&view, store.bottom_up.get()))))
         });
         let leaks = Memo::new(move |_| {
+            if store.summary_mode() {
+                return Shared(Arc::new(store.summary.get().map(|s| s.leak_report()).unwrap_or_else(|| leak::analyze(&[]))));
+            }
             store.snapshots.with(|v| {
                 let series: Vec<(&str, &leakscope_core::Profile)> = v.iter().map(|s| (s.name.as_str(), &*s.profile)).collect();
                 Shared(Arc::new(leak::analyze(&series)))

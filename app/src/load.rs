@@ -95,6 +95,15 @@ pub async fn open(store: Store, inputs: Vec<Input>) {
         return;
     }
     store.add_snapshots(decoded);
+    // Opened files replace a summary from a link.
+    if store.summary.with_untracked(|s| s.is_some()) {
+        store.summary.set(None);
+        if let Some(w) = web_sys::window() {
+            let loc = w.location();
+            let url = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
+            let _ = w.history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(&url));
+        }
+    }
     // The Leaks tab opens first when a series has something to say.
     if !had_leak_data {
         let has_findings = store.snapshots.with_untracked(|v| {

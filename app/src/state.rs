@@ -74,6 +74,10 @@ pub struct Store {
     /// Function to zoom into when the Flame view opens.
     pub flame_fn: RwSignal<Option<String>>,
     pub bottom_up: RwSignal<bool>,
+    /// A summary opened from a permalink (read-only views).
+    pub summary: RwSignal<Option<Arc<leakscope_core::permalink::Summary>>>,
+    /// The link the Share dialog shows, and what it left out.
+    pub share: RwSignal<Option<(String, Vec<String>)>>,
     next_id: RwSignal<u32>,
 }
 
@@ -91,6 +95,8 @@ impl Store {
             source_fn: RwSignal::new(None),
             flame_fn: RwSignal::new(None),
             bottom_up: RwSignal::new(false),
+            summary: RwSignal::new(None),
+            share: RwSignal::new(None),
             next_id: RwSignal::new(1),
         }
     }
@@ -131,6 +137,11 @@ impl Store {
     pub fn current_snapshot(&self) -> Option<Snapshot> {
         let i = self.current.get();
         self.snapshots.with(|v| v.get(i).or(v.last()).cloned())
+    }
+
+    /// True while a permalink summary is shown instead of opened files.
+    pub fn summary_mode(&self) -> bool {
+        self.snapshots.with(|v| v.is_empty()) && self.summary.with(|s| s.is_some())
     }
 
     pub fn push_error(&self, e: String) {

@@ -2,7 +2,7 @@
 //! flags, read files, print what the core computes.
 
 use clap::{Parser, Subcommand};
-use leakscope_core::leak;
+use leakscope_core::{leak, permalink};
 use leakscope_core::report::{list, top, traces, View};
 use leakscope_core::{decode_with, Limits, Profile};
 use std::path::{Path, PathBuf};
@@ -53,6 +53,15 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print a permalink that carries a summary of the files (top rows,
+    /// leak findings, a pruned flame graph) in its fragment: no upload.
+    Link {
+        /// Where the leakscope page is published.
+        #[arg(long = "base-url", default_value = DEFAULT_BASE_URL)]
+        base_url: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Annotated source of functions matching REGEX, like `go tool pprof -list`.
     List {
         regex: String,
@@ -69,6 +78,9 @@ fn load(path: &Path, limits: Limits) -> Result<Profile, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     decode_with(&bytes, limits, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))
 }
+
+/// The published page (README: "Permalinks").
+const DEFAULT_BASE_URL: &str = "https://leakscope.github.io/";
 
 /// Output and exit status (1 when `--fail-on` trips).
 fn run(cli: Cli) -> Result<(String, u8), String> {
@@ -102,6 +114,19 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 return Err(format!("no matches found for regexp: {regex}"));
             }
             Ok((list::format_list(&view, &regex, &l), 0))
+        }
+        Cmd::Link { base_url, files } => {
+            let profiles = files.iter().map(|f| load(f, limits)).collect::<Result<Vec<_>, _>>()?;
+            let names: Vec<String> = files.iter().map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).collect();
+            let mut series: Vec<(&str, &Profile)> = names.iter().map(String::as_str).zip(profiles.iter()).collect();
+            leak::order_series(&mut series);
+            let report = leak::analyze(&series);
+            let summary = permalink::summarize(&series, &report, 200, 0.01, 400).ok_or("no profile with sample types to summarize")?;
+            let (url, kept) = permalink::link(&base_url, summary);
+            for o in &kept.omitted {
+                eprintln!("leakscope: left out of the link to fit: {o}");
+            }
+            Ok((url + "\n", 0))
         }
         Cmd::Leaks { format, fail_on, files } => {
             let profiles = files.iter().map(|f| load(f, limits)).collect::<Result<Vec<_>, _>>()?;

@@ -68,3 +68,20 @@ fn leaks_json_and_fail_on() {
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("No leak found in 4 snapshot(s)."), "{out}");
 }
+
+#[test]
+fn link_prints_a_permalink_that_decodes() {
+    let files: Vec<String> = (0..4).map(|k| fx(&format!("a2-chanrecv-leak-n500/goroutine-{k}.pb.gz")).display().to_string()).collect();
+    let mut args = vec!["link", "--base-url", "https://example.test/ls/"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 0);
+    let url = out.trim();
+    assert!(url.starts_with("https://example.test/ls/#s=1."), "{url}");
+    assert!(url.len() <= 2000, "{}", url.len());
+    let s = leakscope_core::permalink::decode(url).unwrap();
+    assert_eq!(s.files, vec!["goroutine-0.pb.gz", "goroutine-1.pb.gz", "goroutine-2.pb.gz", "goroutine-3.pb.gz"]);
+    assert_eq!(s.findings[0].counts, vec![0, 167, 334, 500]);
+    let (_, default, _) = run(&["link", files[3].as_str()]);
+    assert!(default.starts_with("https://leakscope.github.io/#s=1."), "{default}");
+}

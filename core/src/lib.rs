@@ -21,6 +21,7 @@ pub mod error;
 pub mod graph;
 pub mod leak;
 pub mod measurement;
+pub mod permalink;
 pub mod profile;
 pub mod report;
 

@@ -21,12 +21,12 @@ test('a dropped debug=2 series opens on Leaks with the finding, chart and links'
   assert.equal(await card.getAttribute('data-rule'), 'chan-send-no-receiver');
   assert.equal(await card.$eval('svg.chart', (s) => s.getAttribute('aria-label')), 'goroutines per snapshot: 10, 20, 30, 40');
   await shot(page, 'leaks-finding');
-  await card.$eval('button.link', (b) => b.click()); // Source line
+  await card.$eval('[data-testid=to-source]', (b) => b.click());
   await page.waitForSelector('section.source-view');
   assert.equal(await page.$eval('[data-testid=source-fn]', (s) => s.value), 'main.audit');
   await page.click('[data-tab=leaks]');
   const card2 = await page.waitForSelector('[data-testid=finding][data-severity=high]');
-  await card2.$$eval('button.link', (b) => b[1].click()); // flame
+  await card2.$eval('[data-testid=to-flame]', (b) => b.click());
   await page.waitForFunction(() => document.querySelector('[data-testid=flame-canvas]')?.dataset.zoom !== '0');
   assert.deepEqual(errors, []);
 });
@@ -50,7 +50,7 @@ test('Open demo: the leak series, ordered by time, with its source', async () =>
   assert.match(await card.textContent(), /0 → 167 → 334 → 500/);
   const options = await page.$$eval('[data-testid=snapshot-select] option', (o) => o.map((x) => x.textContent));
   assert.deepEqual(options.map((o) => o.split(' ')[0]), ['leak-goroutine-0.pb.gz', 'leak-goroutine-1.pb.gz', 'leak-goroutine-2.pb.gz', 'leak-goroutine-3.pb.gz']);
-  await card.$eval('button.link', (b) => b.click());
+  await card.$eval('[data-testid=to-source]', (b) => b.click());
   const row = await page.waitForSelector('[data-testid=listing] tr[data-line="28"]');
   assert.equal(await row.getAttribute('class'), 'hot');
   await shot(page, 'demo-source');

@@ -39,8 +39,10 @@ fn finding_card(store: Store, f: Finding) -> impl IntoView {
                     {f.created_by.clone().map(|c| view! { <p class="muted">"created by " <code>{c}</code></p> })}
                     <p class="fix"><strong>"Fix: "</strong>{f.fix.clone()}</p>
                     <p class="actions">
-                        <button class="link" on:click=move |_| { store.source_fn.set(Some(func.clone())); store.tab.set(Tab::Source); }>"Source line"</button>
-                        <button class="link" on:click=move |_| { store.flame_fn.set(Some(func2.clone())); store.tab.set(Tab::Flame); }>"In the flame graph"</button>
+                        <Show when=move || !store.summary_mode()>
+                            <button class="link" data-testid="to-source" on:click={let func = func.clone(); move |_| { store.source_fn.set(Some(func.clone())); store.tab.set(Tab::Source); }}>"Source line"</button>
+                        </Show>
+                        <button class="link" data-testid="to-flame" on:click=move |_| { store.flame_fn.set(Some(func2.clone())); store.tab.set(Tab::Flame); }>"In the flame graph"</button>
                     </p>
                 </div>
                 {chart(&f)}

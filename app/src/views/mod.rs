@@ -2,6 +2,7 @@
 
 mod flame;
 mod leaks;
+mod share;
 mod source;
 mod top;
 mod traces;
@@ -21,6 +22,8 @@ pub fn App() -> impl IntoView {
     let derived = Derived::new(store);
     provide_context(derived);
     crate::url::sync(store);
+    share::open_from_hash(store);
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| share::open_from_hash(store));
 
     // Drop anywhere on the page.
     let dragging = RwSignal::new(false);
@@ -45,9 +48,11 @@ pub fn App() -> impl IntoView {
         <div class="app" class:dragging=move || dragging.get()>
             <Header/>
             <ErrorBanner/>
+            <share::SummaryBanner/>
+            <share::ShareDialog/>
             <Busy/>
             <main id="main">
-                {move || if store.snapshots.with(|v| v.is_empty()) {
+                {move || if store.snapshots.with(|v| v.is_empty()) && !store.summary_mode() {
                     view! { <StartScreen/> }.into_any()
                 } else {
                     view! { <Tabs/> <CurrentView/> }.into_any()
@@ -124,6 +129,7 @@ fn Header() -> impl IntoView {
             <Show when=move || store.snapshots.with(|v| !v.is_empty())>
                 <SnapshotSelector/>
                 <SampleTypeSelector/>
+                <share::ShareButton/>
                 <span class="info" data-testid="profile-info">{info}</span>
             </Show>
         </header>
@@ -196,9 +202,11 @@ fn Busy() -> impl IntoView {
 #[component]
 fn Tabs() -> impl IntoView {
     let store = Store::use_context();
+    // A summary from a link has no traces or sources.
+    let tabs = move || Tab::ALL.into_iter().filter(|t| !store.summary_mode() || matches!(t, Tab::Leaks | Tab::Top | Tab::Flame)).collect::<Vec<_>>();
     view! {
         <nav class="tabs" role="tablist" aria-label="Views">
-            {Tab::ALL.into_iter().map(|t| view! {
+            {move || tabs().into_iter().map(|t| view! {
                 <button role="tab" data-tab=t.slug()
                     aria-selected=move || (store.tab.get() == t).to_string()
                     class:active=move || store.tab.get() == t

@@ -1,0 +1,313 @@
+//! Permalinks: a compact summary of a profile or series carried in the URL
+//! fragment (`#s=1.<data>`), which browsers never send to a server.
+//!
+//! Encoding: serde into postcard (compact binary), raw deflate, base64url
+//! without padding, behind the version tag `1.`. Links are kept under
+//! [`MAX_LINK`] characters: the flame tree is pruned first, then the top
+//! rows, and `omitted` says what was left out. Decoding caps the inflated
+//! size, so a crafted link cannot blow up memory.
+
+use crate::leak::{Finding, LeakReport};
+use crate::report::flame::{FlameNode, FlameTree};
+use crate::report::{top, View};
+use crate::Profile;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The longest link we produce (base URL included).
+pub const MAX_LINK: usize = 8000;
+/// The largest inflated summary we accept.
+pub const MAX_INFLATED: usize = 1 << 20;
+const VERSION: &str = "1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub name: u32,
+    pub flat: i64,
+    pub cum: i64,
+    /// pprof's mark: "", "(inline)" or "(partial-inline)".
+    pub inline: String,
+}
+
+/// A flame node: parent index (itself for the root), name index, total, self.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    pub parent: u32,
+    pub name: u32,
+    pub total: i64,
+    pub self_value: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub kind: String,
+    pub sample_type: String,
+    pub unit: String,
+    pub total: i64,
+    /// Unit pprof uses for the Top table.
+    pub output_unit: String,
+    pub time_nanos: i64,
+    pub duration_nanos: i64,
+    /// Snapshot file names, in series order; the last is the one summarized.
+    pub files: Vec<String>,
+    /// Function names shared by `rows` and `flame`.
+    pub names: Vec<String>,
+    pub rows: Vec<Row>,
+    /// Pre-order: a parent comes before its children.
+    pub flame: Vec<Frame>,
+    pub findings: Vec<Finding>,
+    pub snapshots: usize,
+    pub checked: Vec<String>,
+    /// What was left out to fit the link.
+    pub omitted: Vec<String>,
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum LinkError {
+    #[error("the link has no summary (expected #s=1.…)")]
+    Missing,
+    #[error("the link's summary version {0:?} is not one this page reads (it reads version 1)")]
+    Version(String),
+    #[error("the link is damaged: its data is not valid base64url")]
+    Base64,
+    #[error("the link is damaged or truncated: its data does not decompress")]
+    Deflate,
+    #[error("the link's summary decompresses to more than {MAX_INFLATED} bytes; refused")]
+    TooLarge,
+    #[error("the link is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// Builds the summary of a series: Top and Flame from the last snapshot,
+/// findings from the whole series.
+pub fn summarize(series: &[(&str, &Profile)], report: &LeakReport, top_rows: usize, flame_fraction: f64, flame_cap: usize) -> Option<Summary> {
+    let (_, last) = series.last()?;
+    if last.sample_types.is_empty() {
+        return None;
+    }
+    let view = View::new(last, last.default_sample_index());
+    let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+    let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
+    let tree = crate::report::flame::flame(&view, false);
+    let mut names: Vec<String> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    let mut name = |n: &str| -> u32 {
+        *index.entry(n.to_string()).or_insert_with(|| {
+            names.push(n.to_string());
+            names.len() as u32 - 1
+        })
+    };
+    let rows: Vec<Row> = t.rows.iter().take(top_rows).map(|r| Row { name: name(&r.name), flat: r.flat, cum: r.cum, inline: r.inline.clone() }).collect();
+    let mut flame = Vec::new();
+    let min = ((tree.nodes[0].total.abs() as f64) * flame_fraction) as i64;
+    let mut map = vec![u32::MAX; tree.nodes.len()];
+    let mut todo = vec![0u32];
+    while let Some(n) = todo.pop() {
+        let node = &tree.nodes[n as usize];
+        if flame.len() >= flame_cap {
+            break;
+        }
+        let parent = if n == 0 { 0 } else { map[node.parent as usize] };
+        map[n as usize] = flame.len() as u32;
+        flame.push(Frame { parent, name: name(&tree.names[node.name as usize]), total: node.total, self_value: node.self_value });
+        for &c in node.children.iter().rev() {
+            if tree.nodes[c as usize].total.abs() >= min.max(1) {
+                todo.push(c);
+            }
+        }
+    }
+    let mut findings = report.findings.clone();
+    for f in &mut findings {
+        f.stack.truncate(3); // the blocking frame and two callers are enough to read
+    }
+    Some(Summary {
+        kind: last.kind(),
+        sample_type: view.sample_type.clone(),
+        unit: view.sample_unit.clone(),
+        total: view.total,
+        output_unit,
+        time_nanos: last.time_nanos,
+        duration_nanos: last.duration_nanos,
+        files: series.iter().map(|(n, _)| n.to_string()).collect(),
+        names,
+        rows,
+        flame,
+        findings,
+        snapshots: report.snapshots,
+        checked: report.checked.clone(),
+        omitted: Vec::new(),
+    })
+}
+
+/// The fragment payload `1.<data>` for a summary.
+pub fn encode(s: &Summary) -> String {
+    let bin = postcard::to_allocvec(s).expect("summaries always serialize");
+    let z = miniz_oxide::deflate::compress_to_vec(&bin, 9);
+    format!("{VERSION}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(z))
+}
+
+/// Reads `s=1.<data>` (or `#s=1.<data>`, or a whole URL).
+pub fn decode(link: &str) -> Result<Summary, LinkError> {
+    let frag = link.rsplit_once('#').map(|(_, f)| f).unwrap_or(link);
+    let data = frag.split('&').find_map(|kv| kv.strip_prefix("s=")).ok_or(LinkError::Missing)?;
+    let (version, data) = data.split_once('.').ok_or(LinkError::Missing)?;
+    if version != VERSION {
+        return Err(LinkError::Version(version.chars().take(10).collect()));
+    }
+    let z = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(data.trim_end_matches('=')).map_err(|_| LinkError::Base64)?;
+    let bin = miniz_oxide::inflate::decompress_to_vec_with_limit(&z, MAX_INFLATED).map_err(|e| match e.status {
+        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
+        _ => LinkError::Deflate,
+    })?;
+    let s: Summary = postcard::from_bytes(&bin).map_err(|e| LinkError::Corrupt(e.to_string()))?;
+    validate(&s)?;
+    Ok(s)
+}
+
+fn validate(s: &Summary) -> Result<(), LinkError> {
+    let n = s.names.len() as u32;
+    if s.rows.iter().any(|r| r.name >= n) || s.flame.iter().any(|f| f.name >= n) {
+        return Err(LinkError::Corrupt("a name index points nowhere".into()));
+    }
+    for (i, f) in s.flame.iter().enumerate() {
+        if (i > 0 && f.parent as usize >= i) || (i == 0 && f.parent != 0) {
+            return Err(LinkError::Corrupt("the flame tree is out of order".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Encodes, pruning until `base` + fragment fits in [`MAX_LINK`]: first the
+/// flame tree (coarser, then smaller), then the top rows (down to 20),
+/// then finding details. Returns the link and the summary it carries.
+pub fn link(base: &str, mut s: Summary) -> (String, Summary) {
+    let make = |s: &Summary| format!("{base}#s={}", encode(s));
+    let mut url = make(&s);
+    let full_flame = s.flame.len();
+    let full_rows = s.rows.len();
+    while url.len() > MAX_LINK {
+        if s.flame.len() > 16 {
+            // Keep the widest frames: the tree is pre-order, so a prefix of
+            // the frames sorted by total keeps parents before children.
+            let keep = s.flame.len() * 2 / 3;
+            prune_flame(&mut s, keep);
+        } else if s.rows.len() > 20 {
+            let keep = (s.rows.len() * 2 / 3).max(20);
+            s.rows.truncate(keep);
+        } else if s.findings.iter().any(|f| !f.stack.is_empty()) {
+            for f in &mut s.findings {
+                f.stack.clear();
+            }
+        } else if s.flame.len() > 1 {
+            prune_flame(&mut s, 1);
+        } else if !s.findings.is_empty() {
+            s.findings.pop();
+            s.omitted.push("a finding".into());
+        } else {
+            break;
+        }
+        s.omitted.retain(|o| !o.starts_with("flame frames") && !o.starts_with("top rows"));
+        if s.flame.len() < full_flame {
+            s.omitted.push(format!("flame frames: {} of {} kept", s.flame.len(), full_flame));
+        }
+        if s.rows.len() < full_rows {
+            s.omitted.push(format!("top rows: {} of {} kept", s.rows.len(), full_rows));
+        }
+        compact_names(&mut s);
+        url = make(&s);
+    }
+    (url, s)
+}
+
+/// Drops names no row or frame refers to any more, renumbering the rest.
+fn compact_names(s: &mut Summary) {
+    let mut map = vec![u32::MAX; s.names.len()];
+    let mut names = Vec::new();
+    let mut remap = |i: &mut u32| {
+        if map[*i as usize] == u32::MAX {
+            map[*i as usize] = names.len() as u32;
+            names.push(std::mem::take(&mut s.names[*i as usize]));
+        }
+        *i = map[*i as usize];
+    };
+    for r in &mut s.rows {
+        remap(&mut r.name);
+    }
+    for f in &mut s.flame {
+        remap(&mut f.name);
+    }
+    s.names = names;
+}
+
+fn prune_flame(s: &mut Summary, keep: usize) {
+    let mut order: Vec<usize> = (0..s.flame.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(s.flame[i].total.abs()), i));
+    let mut kept = vec![false; s.flame.len()];
+    kept[0] = true;
+    for &i in order.iter() {
+        if kept.iter().filter(|k| **k).count() >= keep.max(1) {
+            break;
+        }
+        if kept[s.flame[i].parent as usize] {
+            kept[i] = true;
+        }
+    }
+    let mut map = vec![0u32; s.flame.len()];
+    let mut out = Vec::new();
+    for (i, f) in s.flame.iter().enumerate() {
+        if kept[i] && (i == 0 || kept[f.parent as usize]) {
+            map[i] = out.len() as u32;
+            out.push(Frame { parent: if i == 0 { 0 } else { map[f.parent as usize] }, ..f.clone() });
+        } else {
+            kept[i] = false;
+        }
+    }
+    s.flame = out;
+}
+
+impl Summary {
+    /// The summary's flame frames laid out like [`crate::report::flame::flame`].
+    pub fn flame_tree(&self) -> FlameTree {
+        let mut nodes: Vec<FlameNode> = self
+            .flame
+            .iter()
+            .map(|f| FlameNode { name: f.name + 1, parent: f.parent, depth: 0, x: 0, total: f.total, self_value: f.self_value, inline: false, children: vec![] })
+            .collect();
+        for i in 1..nodes.len() {
+            let p = nodes[i].parent as usize;
+            nodes[i].depth = nodes[p].depth + 1;
+            nodes[p].children.push(i as u32);
+        }
+        let mut max_depth = 0;
+        for i in 0..nodes.len() {
+            max_depth = max_depth.max(nodes[i].depth);
+            let mut x = nodes[i].x;
+            for c in nodes[i].children.clone() {
+                nodes[c as usize].x = x;
+                x += nodes[c as usize].total.abs();
+            }
+        }
+        if let Some(root) = nodes.first_mut() {
+            root.name = 0;
+        }
+        let mut names = vec!["root".to_string()];
+        names.extend(self.names.iter().cloned());
+        let files = vec![String::new(); names.len()];
+        FlameTree { names, files, nodes, bottom_up: false, max_depth }
+    }
+
+    pub fn top_rows(&self) -> Vec<top::TopRow> {
+        self.rows
+            .iter()
+            .map(|r| {
+                let name = self.names[r.name as usize].clone();
+                top::TopRow { name: name.clone(), function: name, inline: r.inline.clone(), flat: r.flat, cum: r.cum }
+            })
+            .collect()
+    }
+
+    pub fn leak_report(&self) -> LeakReport {
+        LeakReport { findings: self.findings.clone(), snapshots: self.snapshots, checked: self.checked.clone() }
+    }
+}
