@@ -157,7 +157,7 @@ impl Profile {
         if !self.kind_hint.is_empty() {
             return self.kind_hint.clone();
         }
-        if has("inuse_space") || has("alloc_space") {
+        if has("inuse_space") || has("alloc_space") || (has("space") && has("objects")) {
             return "heap".into();
         }
         if has("cpu") {

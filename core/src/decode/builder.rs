@@ -119,6 +119,11 @@ pub fn split_file_line(s: &str) -> (String, i64) {
 /// frame line (runtime frames Go hides at the top of the stack, and
 /// runtime.goexit at the bottom) are left out, as they carry no name.
 pub fn locations_from_pcs(b: &mut Builder, pcs: &[u64], frames: &[(u64, String, String, i64)]) -> Vec<u32> {
+    if frames.is_empty() {
+        // An unsymbolized record (older Go, C++): keep every PC as an
+        // address-only location, like pprof, at pc-1 (the call itself).
+        return pcs.iter().map(|&pc| b.location(pc.wrapping_sub(1), &[])).collect();
+    }
     let mut locs = Vec::new();
     let mut fi = 0;
     for &pc in pcs {

@@ -70,22 +70,28 @@ fn parse_pcs(s: &str, line: usize) -> Result<Vec<u64>, DecodeError> {
 pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
     let mut lines = text.lines().enumerate().peekable();
     let (_, header) = lines.next().ok_or(DecodeError::Empty)?;
-    let (_, _, _, _, tail) = parse_heap_record(header.trim_start().trim_start_matches("heap profile:"))
+    let (n, m, n2, m2, tail) = parse_heap_record(header.trim_start().trim_start_matches("heap profile:"))
         .ok_or_else(|| err(1, "header should read `heap profile: N: M [N: M] @ heap/RATE`"))?;
+    // pprof keeps alloc_* only when the header's totals differ from in-use.
+    let has_alloc = (n2 != n && n2 != 0) || (m2 != m && m2 != 0);
     let tail = tail.trim();
     let (kind, rate) = tail.split_once('/').unwrap_or((tail, "0"));
     let rate: i64 = rate.trim().parse().map_err(|_| err(1, format!("bad sampling rate {rate:?}")))?;
     let rate = match kind {
         "heap" => rate / 2, // Go writes 2*MemProfileRate here
         "heap_v2" | "heapz_v2" => rate,
-        "heapprofile" => 0,
+        "heapprofile" | "growthz" => 0,
         other => return Err(err(1, format!("unknown heap profile kind {other:?}"))),
     };
-    let mut b = Builder::new(
-        &[("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"), ("inuse_space", "bytes")],
-        SourceFormat::LegacyHeap,
-    );
-    b.profile.default_sample_type = "inuse_space".into();
+    let types: &[(&str, &str)] = if has_alloc {
+        &[("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"), ("inuse_space", "bytes")]
+    } else {
+        &[("objects", "count"), ("space", "bytes")]
+    };
+    let mut b = Builder::new(types, SourceFormat::LegacyHeap);
+    if has_alloc {
+        b.profile.default_sample_type = "inuse_space".into();
+    }
     b.profile.period_type = Some(ValueType { r#type: "space".into(), unit: "bytes".into() });
     b.profile.period = rate;
     while let Some((ln, line)) = lines.next() {
@@ -93,7 +99,7 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
         if line.is_empty() {
             continue;
         }
-        if line.starts_with('#') || line.starts_with("MAPPED_LIBRARIES") {
+        if line.starts_with('#') || line.starts_with("MAPPED_LIBRARIES") || line.starts_with("--- Memory map") {
             break; // runtime.MemStats trailer or C++ mappings: end of records
         }
         let (n, m, n2, m2, pcs) =
@@ -106,9 +112,14 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
         let locs = locations_from_pcs(&mut b, &pcs, &frames);
         let (io, is) = scale_heap(n, m, rate);
         let (ao, as_) = scale_heap(n2, m2, rate);
-        let block = if n2 > 0 { m2 / n2 } else if n > 0 { m / n } else { 0 };
+        if (n == 0 && m != 0) || (has_alloc && n2 == 0 && m2 != 0) {
+            return Err(err(ln + 1, "a count of 0 objects with a non-zero size"));
+        }
+        // pprof's legacy parser: the block size of the last non-empty pair.
+        let block = if n > 0 { m / n } else if has_alloc && n2 > 0 { m2 / n2 } else { 0 };
         let labels = vec![NumLabel { key: "bytes".into(), value: block, unit: String::new() }];
-        b.push_sample(locs, vec![ao, as_, io, is], labels);
+        let values = if has_alloc { vec![ao, as_, io, is] } else { vec![io, is] };
+        b.push_sample(locs, values, labels);
     }
     Ok(b.finish())
 }
@@ -140,6 +151,9 @@ pub fn decode_contention(text: &str) -> Result<Profile, DecodeError> {
         }
         if line.starts_with('#') {
             continue;
+        }
+        if line.starts_with("--- Memory map") || line.starts_with("MAPPED_LIBRARIES") {
+            break;
         }
         let (vals, pcs) = line.split_once('@').ok_or_else(|| err(ln + 1, format!("expected `CYCLES COUNT @ PCs`, found {:?}", line.chars().take(80).collect::<String>())))?;
         let mut it = vals.split_whitespace().map(|x| x.parse::<i64>());
