@@ -173,3 +173,62 @@ fn parse_demo_index(text: &str, which: &str) -> (Vec<String>, Vec<(String, Strin
         .collect();
     (files, sources)
 }
+
+/// Calls `obj.method(...)` with a success callback and waits for it
+/// (the FileSystem entry API predates promises).
+async fn call_with_callback(obj: &JsValue, method: &str, arg: Option<&JsValue>) -> Result<JsValue, String> {
+    let f: js_sys::Function = js_sys::Reflect::get(obj, &method.into()).map_err(|_| format!("no {method}"))?.dyn_into().map_err(|_| format!("{method} is not a function"))?;
+    let p = Promise::new(&mut |resolve, reject| {
+        let r = match arg {
+            Some(a) => f.call3(obj, a, &resolve, &reject),
+            None => f.call2(obj, &resolve, &reject),
+        };
+        if let Err(e) = r {
+            let _ = reject.call1(&JsValue::NULL, &e);
+        }
+    });
+    JsFuture::from(p).await.map_err(|e| format!("{method}: {e:?}"))
+}
+
+/// Files of a drop, folders walked recursively (their relative paths kept,
+/// so dropped sources match the profile's file paths by suffix).
+pub async fn dropped_inputs(dt: web_sys::DataTransfer) -> Vec<Input> {
+    let items = dt.items();
+    let mut entries = Vec::new();
+    for i in 0..items.length() {
+        let Some(item) = items.get(i) else { continue };
+        if let Ok(Some(e)) = item.webkit_get_as_entry() {
+            entries.push(JsValue::from(e));
+        }
+    }
+    let has_dir = entries.iter().any(|e| js_sys::Reflect::get(e, &"isDirectory".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false));
+    if !has_dir {
+        let files = dt.files();
+        return files.map(|f| (0..f.length()).filter_map(|i| f.get(i)).map(Input::File).collect()).unwrap_or_default();
+    }
+    let mut out = Vec::new();
+    let mut todo = entries;
+    while let Some(e) = todo.pop() {
+        let is_dir = js_sys::Reflect::get(&e, &"isDirectory".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
+        let path = js_sys::Reflect::get(&e, &"fullPath".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        if is_dir {
+            let Ok(reader) = js_sys::Reflect::get(&e, &"createReader".into()).and_then(|f| f.dyn_into::<js_sys::Function>()).and_then(|f| f.call0(&e)) else { continue };
+            // readEntries returns batches until an empty one.
+            while let Ok(batch) = call_with_callback(&reader, "readEntries", None).await {
+                let batch = js_sys::Array::from(&batch);
+                if batch.length() == 0 {
+                    break;
+                }
+                todo.extend(batch.iter());
+            }
+        } else if let Ok(file) = call_with_callback(&e, "file", None).await {
+            let file: web_sys::File = file.unchecked_into();
+            let bytes = match JsFuture::from(file.array_buffer()).await {
+                Ok(b) => Uint8Array::new(&b).to_vec(),
+                Err(_) => continue,
+            };
+            out.push(Input::Bytes(path.trim_start_matches('/').to_string(), bytes));
+        }
+    }
+    out
+}

@@ -102,7 +102,7 @@ test('flame graph: zoom, breadcrumb, Escape, search share, bottom-up', async () 
   // Click a frame on the second row: zoom in.
   await page.mouse.click(box.x + 40, box.y + 18 * 1 + 9);
   await page.waitForFunction(() => document.querySelector('[data-testid=flame-canvas]').dataset.zoom !== '0');
-  assert.equal(await page.$$eval('[data-testid=breadcrumb] button', (b) => b.length), 2);
+  assert.equal(await page.$$eval('[data-testid=breadcrumb] button.crumb', (b) => b.length), 2);
   await shot(page, 'flame-zoomed');
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.querySelector('[data-testid=flame-canvas]').dataset.zoom === '0');
@@ -205,4 +205,40 @@ test('the CSP forbids connections to other origins', async () => {
     try { await fetch('http://127.0.0.2:9/x'); return false; } catch { return true; }
   });
   assert.ok(blocked);
+});
+
+test('cross-links: Top → Source → Top, Flame → Source', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=top', errors);
+  await drop(page, [fixture('go/a2-chanrecv-leak-n500/goroutine-3.pb.gz'), fixture('go/a2-chanrecv-leak-n500/main.go')]);
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+  const row = page.locator('[data-testid=top-table] tbody tr', { hasText: 'main.searchHandler.func1' });
+  await row.locator('button', { hasText: 'source' }).click();
+  await page.waitForSelector('[data-testid=listing] tr[data-line="28"].hot');
+  await page.click('[data-testid=source-to-top]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=top-table] tbody tr').length === 1);
+  assert.equal(await page.inputValue('[data-testid=filter]'), '^main\\.searchHandler\\.func1$');
+  await page.locator('[data-testid=top-table] tbody tr button', { hasText: 'flame' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=flame-canvas]')?.dataset.zoom !== '0');
+  await page.click('[data-testid=flame-to-source]');
+  await page.waitForSelector('[data-testid=listing] tr[data-line="28"].hot');
+  assert.deepEqual(errors, []);
+});
+
+test('a source folder picked with the folder chooser annotates the listing', async () => {
+  const { mkdtempSync, mkdirSync, copyFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const root = mkdtempSync(join(tmpdir(), 'src-'));
+  mkdirSync(join(root, 'leakdemo/chanrecv'), { recursive: true });
+  copyFileSync(fixture('go/a2-chanrecv-leak-n500/main.go'), join(root, 'leakdemo/chanrecv/main.go'));
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=source', errors);
+  await drop(page, [fixture('go/a2-chanrecv-leak-n500/goroutine-3.pb.gz')]);
+  await page.waitForSelector('[data-testid=source-hint]');
+  const inputs = page.locator('header input[type=file]');
+  await inputs.nth(1).setInputFiles(root);
+  await page.selectOption('[data-testid=source-fn]', 'main.searchHandler.func1');
+  await page.waitForSelector('[data-testid=listing] tr[data-line="28"].hot');
+  assert.match(await page.textContent('section.source-view'), /1 source file\(s\) dropped/);
+  assert.deepEqual(errors, []);
 });

@@ -178,7 +178,23 @@ pub fn FlameView() -> impl IntoView {
                 <label class="field"><input type="checkbox" data-testid="bottom-up" prop:checked=move || store.bottom_up.get()
                     on:change=move |ev| { let el: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into(); store.bottom_up.set(el.checked()); }/>" Bottom-up (callers of each leaf)"</label>
             </div>
-            <nav class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb">{crumbs}</nav>
+            <nav class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb">{crumbs}
+                {move || {
+                    let t = tree.get()?;
+                    let z = zoom.get();
+                    if z == 0 { return None; }
+                    let name = t.names[t.nodes[z as usize].name as usize].clone();
+                    let (n1, n2) = (name.clone(), name);
+                    Some(view! {
+                        <span class="zoom-links">
+                            <Show when=move || !store.summary_mode()>
+                                <button class="link" data-testid="flame-to-source" on:click={let n1 = n1.clone(); move |_| { store.source_fn.set(Some(n1.clone())); store.tab.set(crate::state::Tab::Source); }}>"source"</button>
+                            </Show>
+                            <button class="link" data-testid="flame-to-top" on:click=move |_| { store.filter.set(format!("^{}$", regex::escape(&n2))); store.tab.set(crate::state::Tab::Top); }>"in Top"</button>
+                        </span>
+                    })
+                }}
+            </nav>
             <div class="canvas-wrap">
                 <canvas node_ref=canvas data-testid="flame-canvas" data-zoom=move || zoom.get().to_string()
                     aria-label="Flame graph: click a frame to zoom, Escape to zoom out"

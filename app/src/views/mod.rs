@@ -39,8 +39,11 @@ pub fn App() -> impl IntoView {
     let _ = window_event_listener(leptos::ev::drop, move |ev| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(files) = ev.data_transfer().and_then(|d| d.files()) {
-            open_file_list(store, files);
+        if let Some(dt) = ev.data_transfer() {
+            spawn_local(async move {
+                let inputs = load::dropped_inputs(dt).await;
+                load::open(store, inputs).await;
+            });
         }
     });
 

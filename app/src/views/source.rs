@@ -2,7 +2,7 @@
 //! the `.go` files the user dropped (matched by longest path suffix).
 
 use crate::derived::Derived;
-use crate::state::Store;
+use crate::state::{Store, Tab};
 use leakscope_core::report::list::{self, DroppedSources};
 use leakscope_core::report::View;
 use leptos::prelude::*;
@@ -71,7 +71,12 @@ pub fn SourceView() -> impl IntoView {
                             </table>
                         }.into_any(),
                     };
-                    view! { <article class="routine"><h3>{head}</h3><p class="muted">{sums}</p>{body}</article> }
+                    let (f1, f2) = (l.function.clone(), l.function.clone());
+                    view! { <article class="routine"><h3>{head}</h3>
+                        <p class="muted">{sums}" "
+                            <button class="link" data-testid="source-to-top" on:click=move |_| { store.filter.set(format!("^{}$", regex::escape(&f1))); store.tab.set(Tab::Top); }>"in Top"</button>
+                            <button class="link" data-testid="source-to-flame" on:click=move |_| { store.flame_fn.set(Some(f2.clone())); store.tab.set(Tab::Flame); }>"in the flame graph"</button>
+                        </p>{body}</article> }
                 }).collect_view().into_any()
             }}
         </section>
