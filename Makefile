@@ -17,6 +17,7 @@ setup-native:
 # The static site in dist/ (any static host, any sub-path).
 build: setup
 	trunk build --release --offline
+	scripts/stamp-sw.sh dist
 
 serve: build
 	@echo "leakscope: serving dist/ on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"

@@ -17,8 +17,16 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 /** Serves dist/ on a free port; `requests` lists every path asked for. */
 export async function serve() {
   const requests = [];
+  let swBump = '';
   const server = createServer((req, res) => {
     requests.push(req.url);
+    if (req.url.split('?')[0].endsWith('/sw.js') && swBump) {
+      // A "new deployment": same worker with another version.
+      const body = readFileSync(join(DIST, 'sw.js'), 'utf8').replace(/const VERSION = '([^']*)'/, `const VERSION = '$1${swBump}'`);
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-cache' });
+      res.end(body);
+      return;
+    }
     const path = join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname));
     const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'index.html') : path;
     if (!file.startsWith(DIST) || !existsSync(file)) {
@@ -30,7 +38,7 @@ export async function serve() {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, requests, close: () => new Promise((r) => server.close(r)) };
+  return { url, requests, bumpSw: (v) => { swBump = v; }, close: () => new Promise((r) => server.close(r)) };
 }
 
 export async function launch() {

@@ -232,3 +232,35 @@ pub async fn dropped_inputs(dt: web_sys::DataTransfer) -> Vec<Input> {
     }
     out
 }
+
+/// Text that is only base64 (a profile copied as base64, e.g. from a CI log).
+fn base64_bytes(text: &str) -> Option<Vec<u8>> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.len() < 16 || !compact.chars().all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c)) {
+        return None;
+    }
+    let std: String = compact.chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+    let bin = web_sys::window()?.atob(&std).ok()?;
+    Some(bin.chars().map(|c| c as u32 as u8).collect())
+}
+
+/// Ctrl/Cmd+V anywhere (but in a text field) opens the clipboard as a file
+/// named "pasted text": a goroutine dump, or a base64 profile.
+pub fn install_paste(store: Store) {
+    let _ = window_event_listener(leptos::ev::paste, move |ev: web_sys::ClipboardEvent| {
+        let in_field = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA"));
+        if in_field {
+            return;
+        }
+        let Some(text) = ev.clipboard_data().and_then(|d| d.get_data("text").ok()) else { return };
+        if text.trim().is_empty() {
+            return;
+        }
+        ev.prevent_default();
+        let bytes = base64_bytes(&text).filter(|b| leakscope_core::decode(b).is_ok()).unwrap_or_else(|| text.into_bytes());
+        leptos::task::spawn_local(open(store, vec![Input::Bytes("pasted text".into(), bytes)]));
+    });
+}

@@ -2,8 +2,11 @@
 //! Components render; every number comes from the core.
 
 mod derived;
+mod download;
+mod keys;
 mod load;
 mod state;
+mod theme;
 mod url;
 mod views;
 

@@ -51,8 +51,13 @@ fn query(store: Store) -> String {
 /// change, the others replace the current entry.
 pub fn sync(store: Store) {
     let last_tab = StoredValue::new(store.tab.get_untracked());
-    Effect::new(move |_| {
+    Effect::new(move |first: Option<()>| {
         let q = query(store);
+        // The first run only subscribes: a fresh page keeps its clean URL
+        // until something changes.
+        if first.is_none() {
+            return;
+        }
         let Some(w) = web_sys::window() else { return };
         let hash = w.location().hash().unwrap_or_default();
         let url = format!("{q}{hash}");

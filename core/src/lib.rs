@@ -18,6 +18,7 @@
 
 pub mod decode;
 pub mod error;
+pub mod export;
 pub mod graph;
 pub mod leak;
 pub mod measurement;

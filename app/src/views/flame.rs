@@ -61,6 +61,9 @@ pub fn FlameView() -> impl IntoView {
     let hover = RwSignal::new(None::<(u32, f64, f64)>);
     let search = RwSignal::new(String::new());
     let width = RwSignal::new(1000.0f64);
+    // The frame the keyboard is on (announced to screen readers).
+    let focus = RwSignal::new(None::<u32>);
+    let theme = expect_context::<RwSignal<String>>();
     let tree = derived.flame;
 
     // A new tree (snapshot, sample type, direction) resets the zoom, unless
@@ -76,6 +79,7 @@ pub fn FlameView() -> impl IntoView {
             store.flame_fn.set(None);
         }
         zoom.set(z);
+        focus.set(None);
     });
 
     let matches = Memo::new(move |_| {
@@ -98,9 +102,10 @@ pub fn FlameView() -> impl IntoView {
         let (Some(t), Some(c)) = (tree.get(), canvas.get()) else { return };
         let z = zoom.get();
         let m = matches.get();
-        let hov = hover.get().map(|h| h.0);
+        let hov = hover.get().map(|h| h.0).or(focus.get());
         let w = width.get();
-        draw(&t, &c, z, m.as_ref().map(|m| &m.0 .0[..]), hov, w);
+        theme.track();
+        draw(&t, &c, z, m.as_ref().map(|m| &m.0 .0[..]), hov, w, crate::theme::is_dark());
     });
 
     // Track the container width.
@@ -111,18 +116,25 @@ pub fn FlameView() -> impl IntoView {
             }
         }
     });
-    let _ = window_event_listener(leptos::ev::resize, move |_| {
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| {
         if let Some(parent) = canvas.get_untracked().and_then(|c| c.parent_element()) {
             width.set(parent.client_width().max(300) as f64);
         }
     });
-    let _ = window_event_listener(leptos::ev::keydown, move |ev| {
+    let on_keydown = window_event_listener(leptos::ev::keydown, move |ev| {
         if ev.key() == "Escape" && store.tab.get_untracked() == crate::state::Tab::Flame {
             if let Some(t) = tree.get_untracked() {
                 let z = zoom.get_untracked();
                 zoom.set(t.nodes[z as usize].parent);
             }
         }
+    });
+
+    // Window listeners outlive the view unless removed: they would touch
+    // disposed signals after a tab switch.
+    on_cleanup(move || {
+        on_resize.remove();
+        on_keydown.remove();
     });
 
     let locate = move |ev: &web_sys::MouseEvent| -> Option<u32> {
@@ -134,6 +146,71 @@ pub fn FlameView() -> impl IntoView {
         let zn = &t.nodes[z as usize];
         let vx = zn.x as f64 + px / width.get_untracked() * zn.total.abs().max(1) as f64;
         hit(&t, z, vx, (py / ROW) as u32)
+    };
+
+    // Arrow keys walk the tree: up to the caller, down to the widest
+    // callee, left/right along the row; Enter opens the source, Space zooms.
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let Some(t) = tree.get_untracked() else { return };
+        let z = zoom.get_untracked();
+        let cur = focus.get_untracked().unwrap_or(z);
+        let node = &t.nodes[cur as usize];
+        let siblings = |d: i32| -> Option<u32> {
+            if cur == z {
+                return None;
+            }
+            let kids = &t.nodes[node.parent as usize].children;
+            let i = kids.iter().position(|&k| k == cur)? as i32 + d;
+            kids.get(usize::try_from(i).ok()?).copied()
+        };
+        let next = match ev.key().as_str() {
+            "ArrowUp" => (cur != z).then_some(node.parent),
+            "ArrowDown" => node.children.first().copied(),
+            "ArrowLeft" => siblings(-1),
+            "ArrowRight" => siblings(1),
+            "Enter" => {
+                if !store.summary_mode() && cur != 0 {
+                    store.source_fn.set(Some(t.names[node.name as usize].clone()));
+                    store.tab.set(crate::state::Tab::Source);
+                }
+                return;
+            }
+            " " => {
+                zoom.set(cur);
+                ev.prevent_default();
+                return;
+            }
+            _ => return,
+        };
+        ev.prevent_default();
+        if let Some(n) = next {
+            focus.set(Some(n));
+        }
+    };
+    let announce = move || {
+        let n = focus.get()?;
+        let t = tree.get()?;
+        let top = derived.top.get()?;
+        let node = &t.nodes[n as usize];
+        Some(format!(
+            "{}{}: cum {} ({}), self {} ({})",
+            t.names[node.name as usize],
+            if node.inline { " (inline)" } else { "" },
+            scaled_label(node.total, &top.unit, "minimum"),
+            percentage(node.total, top.total).trim(),
+            scaled_label(node.self_value, &top.unit, "minimum"),
+            percentage(node.self_value, top.total).trim()
+        ))
+    };
+    let export_svg = move |_| {
+        let (Some(t), Some(top)) = (tree.get_untracked(), derived.top.get_untracked()) else { return };
+        let svg = leakscope_core::export::flame_svg(&t, zoom.get_untracked(), width.get_untracked(), &top.unit, &|n, inline| color(n, inline, false));
+        crate::download::save("flame.svg", "image/svg+xml", svg.as_bytes());
+    };
+    let export_png = move |_| {
+        if let Some(c) = canvas.get_untracked() {
+            crate::download::save_canvas_png("flame.png", &c);
+        }
     };
 
     let tooltip = move || {
@@ -167,7 +244,7 @@ pub fn FlameView() -> impl IntoView {
         <section class="view flame-view" aria-label="Flame graph">
             <div class="toolbar">
                 <label class="field">"Search (regex) "
-                    <input type="search" data-testid="flame-search" spellcheck="false" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+ <input type="search" data-testid="flame-search" data-search="" spellcheck="false" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
                 </label>
                 <span class="muted" data-testid="flame-share">{move || {
                     let m = matches.get()?;
@@ -177,7 +254,10 @@ pub fn FlameView() -> impl IntoView {
                 }}</span>
                 <label class="field"><input type="checkbox" data-testid="bottom-up" prop:checked=move || store.bottom_up.get()
                     on:change=move |ev| { let el: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into(); store.bottom_up.set(el.checked()); }/>" Bottom-up (callers of each leaf)"</label>
+                <button data-testid="export-svg" on:click=export_svg>"Export SVG"</button>
+                <button data-testid="export-png" on:click=export_png>"Export PNG"</button>
             </div>
+            <p class="visually-hidden" aria-live="polite" data-testid="flame-focus">{announce}</p>
             <nav class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb">{crumbs}
                 {move || {
                     let t = tree.get()?;
@@ -196,8 +276,9 @@ pub fn FlameView() -> impl IntoView {
                 }}
             </nav>
             <div class="canvas-wrap">
-                <canvas node_ref=canvas data-testid="flame-canvas" data-zoom=move || zoom.get().to_string()
-                    aria-label="Flame graph: click a frame to zoom, Escape to zoom out"
+                <canvas node_ref=canvas data-testid="flame-canvas" data-zoom=move || zoom.get().to_string() tabindex="0" role="img"
+                    on:keydown=on_key
+                    aria-label="Flame graph: click a frame or press Space to zoom, Escape to zoom out, arrow keys to move between frames, Enter for the source"
                     on:mousemove=move |ev| hover.set(locate(&ev).map(|n| (n, ev.offset_x() as f64, ev.offset_y() as f64)))
                     on:mouseleave=move |_| hover.set(None)
                     on:click=move |ev| { if let Some(n) = locate(&ev) { zoom.set(n); } }/>
@@ -207,7 +288,7 @@ pub fn FlameView() -> impl IntoView {
     }
 }
 
-fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&[bool]>, hover: Option<u32>, css_w: f64) {
+fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&[bool]>, hover: Option<u32>, css_w: f64, dark: bool) {
     let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
     let z = &t.nodes[zoom as usize];
     let rows = (t.max_depth - z.depth + 1) as f64;
@@ -238,16 +319,17 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
         let y = (n.depth - z.depth) as f64 * ROW;
         let name = &t.names[n.name as usize];
         let dim = hits.is_some_and(|h| !h[i]);
-        ctx.set_fill_style_str(&if i == 0 { "hsl(0, 0%, 80%)".to_string() } else { color(name, n.inline, dim) });
+        let root = if dark { "hsl(0, 0%, 35%)" } else { "hsl(0, 0%, 80%)" };
+        ctx.set_fill_style_str(&if i == 0 { root.to_string() } else { color(name, n.inline, dim) });
         ctx.fill_rect(x, y, (w - 0.5).max(0.5), ROW - 1.0);
         if hover == Some(i as u32) {
-            ctx.set_stroke_style_str("#222");
+            ctx.set_stroke_style_str(if dark { "#fff" } else { "#222" });
             ctx.stroke_rect(x + 0.5, y + 0.5, (w - 1.5).max(0.5), ROW - 2.0);
         }
         if w > 28.0 {
             let max_chars = ((w - 6.0) / 6.5) as usize;
             let label: String = if name.chars().count() > max_chars { name.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('…')).collect() } else { name.clone() };
-            ctx.set_fill_style_str(if dim { "#777" } else { "#111" });
+            ctx.set_fill_style_str(if dim { "#666" } else { "#111" });
             let _ = ctx.fill_text(&label, x + 3.0, y + ROW / 2.0);
         }
     }

@@ -55,8 +55,25 @@ fn finding_card(store: Store, f: Finding) -> impl IntoView {
 pub fn LeaksView() -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
+    let markdown = move || {
+        let r = derived.leaks.get_untracked();
+        let files: Vec<String> = if store.summary_mode() {
+            store.summary.get_untracked().map(|s| s.files.clone()).unwrap_or_default()
+        } else {
+            store.snapshots.with_untracked(|v| v.iter().map(|s| s.name.clone()).collect())
+        };
+        leakscope_core::export::leaks_markdown(&r, &files)
+    };
+    let copied = RwSignal::new(false);
     view! {
         <section class="view leaks-view" aria-label="Leaks">
+            <div class="toolbar">
+                <button data-testid="copy-markdown" on:click=move |_| {
+                    let _ = web_sys::window().unwrap().navigator().clipboard().write_text(&markdown());
+                    copied.set(true);
+                }>{move || if copied.get() { "Copied as Markdown" } else { "Copy as Markdown" }}</button>
+                <button data-testid="export-markdown" on:click=move |_| crate::download::save("leak-report.md", "text/markdown", markdown().as_bytes())>"Download Markdown"</button>
+            </div>
             {move || {
                 let r = derived.leaks.get();
                 let serious: Vec<Finding> = r.findings.iter().filter(|f| f.severity > Severity::Info).cloned().collect();

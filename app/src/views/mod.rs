@@ -23,6 +23,11 @@ pub fn App() -> impl IntoView {
     provide_context(derived);
     crate::url::sync(store);
     share::open_from_hash(store);
+    let help = RwSignal::new(false);
+    crate::keys::install(store, help);
+    load::install_paste(store);
+    let theme = RwSignal::new(String::from("auto"));
+    provide_context(theme);
     let _ = window_event_listener(leptos::ev::hashchange, move |_| share::open_from_hash(store));
 
     // Drop anywhere on the page.
@@ -49,7 +54,8 @@ pub fn App() -> impl IntoView {
 
     view! {
         <div class="app" class:dragging=move || dragging.get()>
-            <Header/>
+            <Header help=help/>
+            <crate::keys::HelpDialog open=help/>
             <ErrorBanner/>
             <share::SummaryBanner/>
             <share::ShareDialog/>
@@ -98,8 +104,9 @@ fn FilePicker(label: &'static str, #[prop(optional)] folder: bool) -> impl IntoV
 }
 
 #[component]
-fn Header() -> impl IntoView {
+fn Header(help: RwSignal<bool>) -> impl IntoView {
     let store = Store::use_context();
+    let theme = expect_context::<RwSignal<String>>();
     let derived = Derived::use_context();
     let info = move || {
         let s = store.current_snapshot()?;
@@ -129,6 +136,9 @@ fn Header() -> impl IntoView {
                 <FilePicker label="Open files…"/>
                 <FilePicker label="Open source folder…" folder=true/>
             </div>
+            <span class="spacer"></span>
+            <crate::theme::ThemeToggle theme=theme/>
+            <button data-testid="help-button" on:click=move |_| help.update(|h| *h = !*h) aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">"?"</button>
             <Show when=move || store.snapshots.with(|v| !v.is_empty())>
                 <SnapshotSelector/>
                 <SampleTypeSelector/>
@@ -243,7 +253,7 @@ fn StartScreen() -> impl IntoView {
                <code>".go"</code> " files to annotate the source. Everything is computed in this tab: nothing is uploaded."</p>
             <h3>"Capture them from a Go service"</h3>
             <pre>"curl -o goroutine-1.txt 'http://HOST:PORT/debug/pprof/goroutine?debug=2'\ncurl -o goroutine-1.pb.gz http://HOST:PORT/debug/pprof/goroutine\ncurl -o heap-1.pb.gz http://HOST:PORT/debug/pprof/heap\ngo tool pprof -proto SOURCE > profile.pb.gz"</pre>
-            <p>"Repeat a few minutes apart: a leak is what keeps growing."</p>
+            <p>"Repeat a few minutes apart: a leak is what keeps growing. You can also paste a goroutine dump (Ctrl/⌘ V), and press " <kbd>"?"</kbd> " for keyboard shortcuts."</p>
             <div class="demo">
                 <button class="primary" data-testid="open-demo" on:click=move |_| spawn_local(load::open_demo(store, "leak"))>"Open demo: goroutine leak"</button>
                 <button data-testid="open-demo-healthy" on:click=move |_| spawn_local(load::open_demo(store, "healthy"))>"Open demo: healthy service"</button>

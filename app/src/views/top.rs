@@ -30,7 +30,7 @@ pub fn FilterInput() -> impl IntoView {
     let err = move || filter_regex(&store.filter.get()).err();
     view! {
         <label class="field filter">"Filter (regex) "
-            <input type="search" data-testid="filter" placeholder="e.g. main\\." spellcheck="false"
+            <input type="search" data-testid="filter" data-search="" placeholder="e.g. main\\." spellcheck="false"
                 prop:value=move || store.filter.get()
                 on:input=move |ev| store.filter.set(event_target_value(&ev))/>
         </label>
@@ -44,6 +44,7 @@ pub fn TopView() -> impl IntoView {
     let derived = Derived::use_context();
     let sort = RwSignal::new((Col::Flat, true));
     let show_all = RwSignal::new(false);
+    let selected = RwSignal::new(None::<usize>);
     let rows = Memo::new(move |_| {
         let Some(t) = derived.top.get() else { return Vec::new() };
         let re = filter_regex(&store.filter.get()).ok().flatten();
@@ -63,6 +64,44 @@ pub fn TopView() -> impl IntoView {
         }
         rows
     });
+    // Arrow keys move the selection, Enter opens its source.
+    let on_keydown = window_event_listener(leptos::ev::keydown, move |ev| {
+        if store.tab.get_untracked() != Tab::Top || crate::keys::typing(&ev) {
+            return;
+        }
+        let n = rows.with_untracked(|r| r.len().min(if show_all.get_untracked() { usize::MAX } else { PAGE }));
+        if n == 0 {
+            return;
+        }
+        match ev.key().as_str() {
+            "ArrowDown" => selected.update(|s| *s = Some(s.map_or(0, |i| (i + 1).min(n - 1)))),
+            "ArrowUp" => selected.update(|s| *s = Some(s.map_or(0, |i| i.saturating_sub(1)))),
+            "Enter" => {
+                if let Some(r) = selected.get_untracked().and_then(|i| rows.with_untracked(|r| r.get(i).cloned())) {
+                    store.source_fn.set(Some(r.function));
+                    store.tab.set(Tab::Source);
+                }
+                return;
+            }
+            _ => return,
+        }
+        ev.prevent_default();
+        if let Some(i) = selected.get_untracked() {
+            let doc = web_sys::window().unwrap().document().unwrap();
+            if let Ok(Some(el)) = doc.query_selector(&format!("[data-testid=top-table] tbody tr:nth-child({})", i + 1)) {
+                el.scroll_into_view_with_bool(false);
+            }
+        }
+    });
+    // The window listener outlives the view unless removed.
+    on_cleanup(move || on_keydown.remove());
+    let export = move |_| {
+        if let Some(t) = derived.top.get_untracked() {
+            let name = store.current_snapshot().map(|s| crate::download::stem(&s.name)).unwrap_or_default();
+            let rows = rows.get_untracked();
+            crate::download::save(&format!("{name}-top.csv"), "text/csv", leakscope_core::export::top_csv(&rows, t.total, &t.unit).as_bytes());
+        }
+    };
     let header = move |label: &'static str, col: Col| {
         let cls = move || {
             let (c, d) = sort.get();
@@ -78,6 +117,7 @@ pub fn TopView() -> impl IntoView {
         <section class="view top-view" aria-label="Top">
             <div class="toolbar"><FilterInput/>
                 <span class="muted">{move || derived.top.get().map(|t| format!("{} functions · total {}", t.rows.len(), t.fmt(t.total)))}</span>
+                <button data-testid="export-top" on:click=export>"Export CSV"</button>
             </div>
             <table class="top-table" data-testid="top-table">
                 <thead><tr>
@@ -90,12 +130,13 @@ pub fn TopView() -> impl IntoView {
                         let rows = rows.get();
                         let limit = if show_all.get() { rows.len() } else { PAGE.min(rows.len()) };
                         let mut sum = 0i64;
-                        rows.into_iter().take(limit).map(|r| {
+                        let sel = selected.get();
+                        rows.into_iter().take(limit).enumerate().map(|(i, r)| {
                             sum += r.flat;
                             let func = r.function.clone();
                             let func2 = r.function.clone();
                             view! {
-                                <tr>
+                                <tr class:selected=sel == Some(i) aria-selected=(sel == Some(i)).to_string()>
                                     <td class="num">{t.fmt(r.flat)}</td>
                                     <td class="num">{percentage(r.flat, t.total).trim().to_string()}</td>
                                     <td class="num">{percentage(sum, t.total).trim().to_string()}</td>

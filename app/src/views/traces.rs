@@ -25,6 +25,14 @@ pub fn TracesView() -> impl IntoView {
         <section class="view traces-view" aria-label="Traces">
             <div class="toolbar"><FilterInput/>
                 <span class="muted">{move || format!("{} stacks", list.with(|l| l.len()))}</span>
+                <button data-testid="export-traces" on:click=move |_| {
+                    if let Some(t) = derived.traces.get_untracked() {
+                        let ids = list.get_untracked();
+                        let shown: Vec<_> = ids.iter().map(|&i| t.0 .0[i].clone()).collect();
+                        let name = store.current_snapshot().map(|s| crate::download::stem(&s.name)).unwrap_or_default();
+                        crate::download::save(&format!("{name}-traces.csv"), "text/csv", leakscope_core::export::traces_csv(&shown, &t.0 .1).as_bytes());
+                    }
+                }>"Export CSV"</button>
             </div>
             <ol class="traces" data-testid="traces">
                 {move || {

@@ -1,0 +1,172 @@
+//! Export formats built in the page (and usable from the CLI): CSV for
+//! the Top and Traces tables, Markdown for the leak report, SVG for the
+//! flame graph. Pure string building; every profile string is escaped
+//! for its format.
+
+use crate::leak::{LeakReport, Severity};
+use crate::measurement::{percentage, scaled_label};
+use crate::report::flame::FlameTree;
+use crate::report::top::TopRow;
+use crate::report::traces::Trace;
+
+/// RFC 4180 field: quoted when it holds a comma, quote or newline.
+/// A leading `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets do
+/// not run a hostile function name as a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Top as CSV: raw values in the sample unit, and pprof's percentages.
+pub fn top_csv(rows: &[TopRow], total: i64, unit: &str) -> String {
+    let mut out = format!("flat_{unit},flat%,sum%,cum_{unit},cum%,name,inline\n");
+    let mut sum = 0;
+    for r in rows {
+        sum += r.flat;
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            r.flat,
+            percentage(r.flat, total).trim(),
+            percentage(sum, total).trim(),
+            r.cum,
+            percentage(r.cum, total).trim(),
+            csv_field(&r.name),
+            csv_field(&r.inline)
+        ));
+    }
+    out
+}
+
+/// Traces as CSV: one row per stack, frames leaf first joined by ` <- `.
+pub fn traces_csv(traces: &[Trace], unit: &str) -> String {
+    let mut out = format!("value_{unit},labels,stack\n");
+    for t in traces {
+        let labels: Vec<String> = t.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let stack: Vec<String> = t.frames.iter().map(|f| if f.inline { format!("{} (inline)", f.name) } else { f.name.clone() }).collect();
+        out.push_str(&format!("{},{},{}\n", t.value, csv_field(&labels.join(" ")), csv_field(&stack.join(" <- "))));
+    }
+    out
+}
+
+/// Markdown that escapes what would change the rendering of a table cell
+/// or inline text (`|`, backticks, `<`, `*`, `_`, brackets).
+fn md(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '\n' | '\r' => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The leak report as Markdown, for pasting into an issue.
+pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
+    let serious: Vec<_> = r.findings.iter().filter(|f| f.severity > Severity::Info).collect();
+    let mut out = String::from("## leakscope leak report\n\n");
+    out.push_str(&format!("{} snapshot(s): {}\n\n", r.snapshots, files.iter().map(|f| md(f)).collect::<Vec<_>>().join(", ")));
+    if serious.is_empty() {
+        out.push_str("**No leak found.**\n\n");
+    } else {
+        out.push_str("| severity | rule | where | counts | wait |\n|---|---|---|---|---|\n");
+        for f in &serious {
+            out.push_str(&format!(
+                "| {} | {} | {} ({}:{}) | {} | {} |\n",
+                f.severity.as_str(),
+                md(&f.rule),
+                md(&f.function),
+                md(&f.file),
+                f.line,
+                f.counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" → "),
+                md(&f.wait)
+            ));
+        }
+        out.push('\n');
+        for f in &serious {
+            out.push_str(&format!("### {} in {}\n\n", md(&f.rule), md(&f.function)));
+            out.push_str(&format!("- **where**: {}:{}\n", md(&f.file), f.line));
+            if let Some(c) = &f.created_by {
+                out.push_str(&format!("- **created by**: {}\n", md(c)));
+            }
+            out.push_str(&format!("- **evidence**: {}\n- **fix**: {}\n\n", md(&f.evidence), md(&f.fix)));
+        }
+    }
+    out.push_str(&format!("Checked: {}\n", md(&r.checked.join("; "))));
+    out
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// The flame graph below `zoom` as a standalone SVG, frames narrower than
+/// half a pixel left out. `color` gives each frame's fill.
+pub fn flame_svg(t: &FlameTree, zoom: u32, width: f64, unit: &str, color: &dyn Fn(&str, bool) -> String) -> String {
+    const ROW: f64 = 18.0;
+    let z = &t.nodes[zoom as usize];
+    let rows = (t.max_depth - z.depth + 1) as f64;
+    let height = rows * ROW;
+    let zw = z.total.abs().max(1) as f64;
+    let scale = width / zw;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\" font-size=\"12\">\n"
+    );
+    for n in &t.nodes {
+        if n.depth < z.depth || n.x < z.x || n.x + n.total.abs() > z.x + z.total.abs() {
+            continue;
+        }
+        let x = (n.x - z.x) as f64 * scale;
+        let w = n.total.abs() as f64 * scale;
+        if w < 0.5 {
+            continue;
+        }
+        let y = (n.depth - z.depth) as f64 * ROW;
+        let name = &t.names[n.name as usize];
+        let title = format!("{} — cum {}, self {}", name, scaled_label(n.total, unit, "minimum"), scaled_label(n.self_value, unit, "minimum"));
+        out.push_str(&format!(
+            "<g><title>{}</title><rect x=\"{x:.2}\" y=\"{y:.0}\" width=\"{:.2}\" height=\"{}\" fill=\"{}\"/>",
+            xml(&title),
+            (w - 0.5).max(0.5),
+            ROW - 1.0,
+            xml(&color(name, n.inline))
+        ));
+        if w > 28.0 {
+            let max_chars = ((w - 6.0) / 6.5) as usize;
+            let label: String = if name.chars().count() > max_chars { name.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('…')).collect() } else { name.clone() };
+            out.push_str(&format!("<text x=\"{:.2}\" y=\"{:.1}\">{}</text>", x + 3.0, y + 13.0, xml(&label)));
+        }
+        out.push_str("</g>\n");
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("main.f"), "main.f");
+    }
+
+    #[test]
+    fn markdown_and_xml_escape() {
+        assert_eq!(md("a|b <img> `x`"), "a\\|b &lt;img&gt; \\`x\\`");
+        assert_eq!(xml("<a href=\"x\">&"), "&lt;a href=&quot;x&quot;&gt;&amp;");
+    }
+}
