@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use leakscope_core::{leak, permalink};
-use leakscope_core::report::{list, top, traces, View};
+use leakscope_core::report::{self, list, top, traces};
 use leakscope_core::{decode_with, Limits, Profile};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +18,73 @@ struct Cli {
     cmd: Cmd,
 }
 
+/// pprof's comparison, filter and granularity options.
+#[derive(clap::Args, Default)]
+struct QueryArgs {
+    /// Sample type to report (e.g. inuse_space, alloc_objects, delay).
+    #[arg(long = "sample-index")]
+    sample_index: Option<String>,
+    /// Subtract BASE, percentages of the base total (pprof -diff_base).
+    #[arg(long = "diff-base", value_name = "BASE")]
+    diff_base: Option<PathBuf>,
+    /// Subtract BASE (pprof -base), for cumulative profiles.
+    #[arg(long, value_name = "BASE", conflicts_with = "diff_base")]
+    base: Option<PathBuf>,
+    /// Keep samples with a frame matching REGEX.
+    #[arg(long, default_value = "")]
+    focus: String,
+    /// Drop samples with a frame matching REGEX.
+    #[arg(long, default_value = "")]
+    ignore: String,
+    /// Remove frames matching REGEX.
+    #[arg(long, default_value = "")]
+    hide: String,
+    /// Keep only frames matching REGEX.
+    #[arg(long, default_value = "")]
+    show: String,
+    /// Drop frames above the outermost frame matching REGEX.
+    #[arg(long = "show-from", default_value = "")]
+    show_from: String,
+    /// Keep samples with labels matching (key=regex, or numeric ranges like bytes=1kb:).
+    #[arg(long, default_value = "")]
+    tagfocus: String,
+    /// Drop samples with labels matching.
+    #[arg(long, default_value = "")]
+    tagignore: String,
+    /// functions, files, lines or addresses.
+    #[arg(long, default_value = "functions", value_parser = ["functions", "files", "filenames", "lines", "addresses"])]
+    granularity: String,
+    /// Attribute inlined calls to the function they were inlined into.
+    #[arg(long)]
+    noinlines: bool,
+}
+
+impl QueryArgs {
+    fn prepare(&self, file: &Path, limits: Limits) -> Result<report::Prepared, String> {
+        let p = load(file, limits)?;
+        let base = match (&self.diff_base, &self.base) {
+            (Some(b), _) => Some((load(b, limits)?, true)),
+            (_, Some(b)) => Some((load(b, limits)?, false)),
+            _ => None,
+        };
+        let q = report::Query {
+            sample_index: self.sample_index.clone(),
+            filters: leakscope_core::filter::Filters {
+                focus: self.focus.clone(),
+                ignore: self.ignore.clone(),
+                hide: self.hide.clone(),
+                show: self.show.clone(),
+                show_from: self.show_from.clone(),
+                tagfocus: self.tagfocus.clone(),
+                tagignore: self.tagignore.clone(),
+            },
+            granularity: leakscope_core::graph::Granularity::parse(&self.granularity).unwrap_or_default(),
+            noinlines: self.noinlines,
+        };
+        report::Prepared::new(&p, base.as_ref().map(|(b, d)| (b, *d)), &q).map_err(|e| e.to_string())
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Flat and cumulative values per function, like `go tool pprof -top`.
@@ -25,9 +92,8 @@ enum Cmd {
         /// Sort by cumulative value.
         #[arg(long)]
         cum: bool,
-        /// Sample type to report (e.g. inuse_space, alloc_objects, delay).
-        #[arg(long = "sample-index")]
-        sample_index: Option<String>,
+        #[command(flatten)]
+        query: QueryArgs,
         /// Show at most N nodes.
         #[arg(long)]
         nodecount: Option<usize>,
@@ -38,8 +104,8 @@ enum Cmd {
     },
     /// Every sample's stack, like `go tool pprof -traces`.
     Traces {
-        #[arg(long = "sample-index")]
-        sample_index: Option<String>,
+        #[command(flatten)]
+        query: QueryArgs,
         file: PathBuf,
     },
     /// Find goroutine and memory leaks in one snapshot or a series of them.
@@ -68,8 +134,8 @@ enum Cmd {
         /// Directories to search for source files (colon separated).
         #[arg(long = "source-path")]
         source_path: Option<String>,
-        #[arg(long = "sample-index")]
-        sample_index: Option<String>,
+        #[command(flatten)]
+        query: QueryArgs,
         file: PathBuf,
     },
 }
@@ -86,24 +152,21 @@ const DEFAULT_BASE_URL: &str = "https://leakscope.github.io/";
 fn run(cli: Cli) -> Result<(String, u8), String> {
     let limits = Limits { max_decompressed: cli.max_decompressed_mib.saturating_mul(1 << 20) };
     match cli.cmd {
-        Cmd::Top { cum, sample_index, nodecount, nodefraction, file } => {
-            let p = load(&file, limits)?;
-            let si = p.sample_index(sample_index.as_deref()).map_err(|e| e.to_string())?;
-            let view = View::new(&p, si);
+        Cmd::Top { cum, query, nodecount, nodefraction, file } => {
+            let prep = query.prepare(&file, limits)?;
+            let view = prep.view();
             let opts = top::TopOptions { cum_sort: cum, node_count: nodecount, node_fraction: nodefraction, ..Default::default() };
             let t = top::top(&view, &opts);
             Ok((top::format_top(&view, &t), 0))
         }
-        Cmd::Traces { sample_index, file } => {
-            let p = load(&file, limits)?;
-            let si = p.sample_index(sample_index.as_deref()).map_err(|e| e.to_string())?;
-            let view = View::new(&p, si);
+        Cmd::Traces { query, file } => {
+            let prep = query.prepare(&file, limits)?;
+            let view = prep.view();
             Ok((traces::format_traces(&view, &traces::traces(&view)), 0))
         }
-        Cmd::List { regex, source_path, sample_index, file } => {
-            let p = load(&file, limits)?;
-            let si = p.sample_index(sample_index.as_deref()).map_err(|e| e.to_string())?;
-            let view = View::new(&p, si);
+        Cmd::List { regex, source_path, query, file } => {
+            let prep = query.prepare(&file, limits)?;
+            let view = prep.view();
             let dirs = match source_path {
                 Some(sp) => sp.split(':').map(PathBuf::from).collect(),
                 None => vec![std::env::current_dir().map_err(|e| e.to_string())?],

@@ -85,3 +85,25 @@ fn link_prints_a_permalink_that_decodes() {
     let (_, default, _) = run(&["link", files[3].as_str()]);
     assert!(default.starts_with("https://leakscope.github.io/#s=1."), "{default}");
 }
+
+#[test]
+fn diff_filters_and_granularity_flags() {
+    let oracle = |n: &str| std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/oracles").join(format!("{n}.txt"))).unwrap();
+    let a = |k: u32| fx(&format!("a2-chanrecv-leak-n500/goroutine-{k}.pb.gz")).display().to_string();
+    let (code, out, _) = run(&["top", "--nodecount", "1000000", "--diff-base", &a(1), &a(3)]);
+    assert_eq!((code, out), (0, oracle("diff-base")));
+    let j = fx("j-cpu-profile/cpu.pb.gz").display().to_string();
+    let (code, out, _) = run(&["top", "--nodecount", "1000000", "--tagfocus", "phase=fib", &j]);
+    assert_eq!((code, out), (0, oracle("tagfocus-phase")));
+    let (code, out, _) = run(&["traces", "--focus", "main\\.fib", "--hide", "runtime", &j]);
+    assert_eq!((code, out), (0, oracle("traces-focus")));
+    let (code, out, _) = run(&["top", "--nodecount", "1000000", "--granularity", "files", &j]);
+    assert_eq!((code, out), (0, oracle("gran-files")));
+    let (code, _, err) = run(&["top", "--ignore", "(", &j]);
+    assert_eq!(code, 2);
+    assert!(err.contains("ignore: invalid regular expression"), "{err}");
+    let heap = fx("h1-substring-retention/heap-0.pb.gz").display().to_string();
+    let (code, _, err) = run(&["top", "--base", &heap, &j]);
+    assert_eq!(code, 2);
+    assert!(err.contains("different kind of profile"), "{err}");
+}

@@ -14,11 +14,34 @@ pub enum Granularity {
     /// Function, file and line: what `list` uses.
     Lines,
     Files,
+    /// Address, function, file and line (pprof's `-addresses`).
+    Addresses,
+}
+
+impl Granularity {
+    pub fn parse(s: &str) -> Option<Granularity> {
+        match s {
+            "functions" => Some(Granularity::Functions),
+            "lines" => Some(Granularity::Lines),
+            "files" | "filenames" => Some(Granularity::Files),
+            "addresses" => Some(Granularity::Addresses),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Granularity::Functions => "functions",
+            Granularity::Lines => "lines",
+            Granularity::Files => "files",
+            Granularity::Addresses => "addresses",
+        }
+    }
 }
 
 /// What identifies a node. Mirrors pprof's NodeInfo after aggregation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeInfo {
+    pub address: u64,
     pub name: String,
     pub file: String,
     pub lineno: i64,
@@ -30,6 +53,9 @@ impl NodeInfo {
     /// pprof's `PrintableName`.
     pub fn printable_name(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
+        if self.address != 0 {
+            parts.push(format!("{:016x}", self.address));
+        }
         if !self.name.is_empty() {
             parts.push(self.name.clone());
         }
@@ -91,27 +117,31 @@ pub struct NodeIndex {
 }
 
 impl NodeIndex {
-    pub fn new(p: &Profile, g: Granularity, obj_names: bool) -> Self {
+    /// `noinlines` keeps only each location's last (physical) line.
+    pub fn new(p: &Profile, g: Granularity, obj_names: bool, noinlines: bool) -> Self {
         let mut ids: HashMap<NodeInfo, u32> = HashMap::default();
         let mut infos = Vec::new();
         let mut location_nodes = Vec::with_capacity(p.locations.len());
         // Function-level keys repeat across locations: cache by (function, line).
-        let mut by_line: HashMap<(u32, i64, Option<u32>), u32> = HashMap::default();
+        let mut by_line: HashMap<(u32, i64, Option<u32>, u64), u32> = HashMap::default();
         for loc in &p.locations {
             let objfile = loc.mapping.map(|m| p.mappings[m as usize].file.as_str()).unwrap_or("");
             let mut nodes = Vec::with_capacity(loc.lines.len().max(1));
+            let address = if g == Granularity::Addresses { loc.address } else { 0 };
             if loc.lines.is_empty() {
-                let info = NodeInfo { objfile: objfile.to_string(), ..Default::default() };
+                let info = NodeInfo { address, objfile: objfile.to_string(), ..Default::default() };
                 nodes.push(intern(&mut ids, &mut infos, info));
             }
-            for line in &loc.lines {
-                let lineno = if g == Granularity::Lines { line.line } else { 0 };
-                let key = (line.function, lineno, if obj_names { loc.mapping } else { None });
+            let lines = if noinlines && loc.lines.len() > 1 { &loc.lines[loc.lines.len() - 1..] } else { &loc.lines[..] };
+            for line in lines {
+                let lineno = if matches!(g, Granularity::Lines | Granularity::Addresses) { line.line } else { 0 };
+                let key = (line.function, lineno, if obj_names { loc.mapping } else { None }, address);
                 let id = match by_line.get(&key) {
                     Some(&id) => id,
                     None => {
                         let f = &p.functions[line.function as usize];
                         let mut info = NodeInfo {
+                            address,
                             name: if g == Granularity::Files { String::new() } else { f.name.clone() },
                             file: if g == Granularity::Functions { String::new() } else { clean_path(&f.filename) },
                             lineno,

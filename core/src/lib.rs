@@ -17,8 +17,10 @@
 //! panics on any input; every number the page shows comes from here.
 
 pub mod decode;
+pub mod diff;
 pub mod error;
 pub mod export;
+pub mod filter;
 pub mod graph;
 pub mod leak;
 pub mod measurement;

@@ -5,7 +5,7 @@
 //! Inlined frames are nodes of their own.
 
 use super::View;
-use crate::graph::{Granularity, NodeIndex};
+use crate::graph::NodeIndex;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -37,7 +37,7 @@ pub struct FlameTree {
 
 pub fn flame(view: &View, bottom_up: bool) -> FlameTree {
     let p = view.profile;
-    let idx = NodeIndex::new(p, Granularity::Functions, false);
+    let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
     let mut names = vec!["root".to_string()];
     let mut files = vec![String::new()];
     let mut name_of: HashMap<u32, u32> = HashMap::new();

@@ -18,8 +18,14 @@ pub struct View<'a> {
     pub sample_type: String,
     /// Lower-cased unit of the sample type, as pprof keeps it.
     pub sample_unit: String,
-    /// Sum of |value| over every sample: the denominator of every percentage.
+    /// Sum of |value| over every sample: the denominator of every
+    /// percentage. pprof takes it before applying filters, and over the
+    /// base alone for `-diff_base`.
     pub total: i64,
+    pub granularity: crate::graph::Granularity,
+    pub noinlines: bool,
+    /// `key=value` lines for pprof's `Active filters:` header.
+    pub active_filters: Vec<String>,
 }
 
 impl<'a> View<'a> {
@@ -30,7 +36,10 @@ impl<'a> View<'a> {
             sample_index,
             sample_type: st.r#type.clone(),
             sample_unit: st.unit.to_ascii_lowercase(),
-            total: profile.total(sample_index),
+            total: crate::diff::total(profile, sample_index),
+            granularity: Default::default(),
+            noinlines: false,
+            active_filters: Vec::new(),
         }
     }
 
@@ -69,5 +78,61 @@ impl<'a> View<'a> {
             out.push(format!("Duration: {duration}, Total samples = {} {ratio}", self.format_value(self.total, output_unit)));
         }
         out
+    }
+}
+
+/// What to compare and narrow before reporting: pprof's `-diff_base` /
+/// `-base`, `-sample_index`, the name and tag filters and the granularity.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub sample_index: Option<String>,
+    pub filters: crate::filter::Filters,
+    pub granularity: crate::graph::Granularity,
+    pub noinlines: bool,
+}
+
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum QueryError {
+    #[error(transparent)]
+    Report(#[from] crate::ReportError),
+    #[error(transparent)]
+    Filter(#[from] crate::filter::FilterError),
+    #[error(transparent)]
+    Diff(#[from] crate::diff::DiffError),
+}
+
+/// A profile after diffing and filtering, with the total pprof computes
+/// before the filters (so percentages stay of the whole profile).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub profile: Profile,
+    pub sample_index: usize,
+    pub total: i64,
+    pub granularity: crate::graph::Granularity,
+    pub noinlines: bool,
+    pub active_filters: Vec<String>,
+}
+
+impl Prepared {
+    /// `base`: the base profile, and whether it is a `-diff_base` (true)
+    /// or a `-base` (false).
+    pub fn new(current: &Profile, base: Option<(&Profile, bool)>, q: &Query) -> Result<Prepared, QueryError> {
+        let mut p = match base {
+            Some((b, diff)) => crate::diff::subtract(current, b, diff)?,
+            None => current.clone(),
+        };
+        let sample_index = p.sample_index(q.sample_index.as_deref())?;
+        let total = crate::diff::total(&p, sample_index);
+        q.filters.apply(&mut p)?;
+        Ok(Prepared { profile: p, sample_index, total, granularity: q.granularity, noinlines: q.noinlines, active_filters: q.filters.active() })
+    }
+
+    pub fn view(&self) -> View<'_> {
+        let mut v = View::new(&self.profile, self.sample_index);
+        v.total = self.total;
+        v.granularity = self.granularity;
+        v.noinlines = self.noinlines;
+        v.active_filters = self.active_filters.clone();
+        v
     }
 }

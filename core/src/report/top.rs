@@ -1,7 +1,7 @@
 //! `top`: one row per node with flat, flat%, sum%, cum, cum%.
 
 use super::View;
-use crate::graph::{sort_nodes, Graph, Granularity, NodeIndex};
+use crate::graph::{sort_nodes, Graph, NodeIndex};
 use crate::measurement;
 
 #[derive(Debug, Clone)]
@@ -11,12 +11,11 @@ pub struct TopOptions {
     pub node_count: Option<usize>,
     /// Drop nodes with |cum| below total x fraction (pprof default 0.005).
     pub node_fraction: f64,
-    pub granularity: Granularity,
 }
 
 impl Default for TopOptions {
     fn default() -> Self {
-        TopOptions { cum_sort: false, node_count: None, node_fraction: 0.005, granularity: Granularity::Functions }
+        TopOptions { cum_sort: false, node_count: None, node_fraction: 0.005 }
     }
 }
 
@@ -47,7 +46,7 @@ pub struct Top {
 
 pub fn top(view: &View, opts: &TopOptions) -> Top {
     let p = view.profile;
-    let idx = NodeIndex::new(p, opts.granularity, false);
+    let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
     let mut g = Graph::build(p, &idx, view.sample_index, None);
     let total_flat: i64 = g.nodes.iter().map(|&n| g.flat[n as usize]).sum();
     let cutoff = ((total_flat as f64) * opts.node_fraction) as i64;
@@ -141,6 +140,13 @@ pub fn pprof_output_unit(view: &View, rows: &[TopRow], node_fraction: f64) -> St
 /// The header lines pprof prints above the table.
 pub fn report_labels(view: &View, t: &Top) -> Vec<String> {
     let mut labels = view.profile_labels(&t.output_unit);
+    if !view.active_filters.is_empty() {
+        labels.push("Active filters:".into());
+        labels.extend(view.active_filters.iter().map(|f| {
+            let f = if f.chars().count() > 80 { format!("{}…", f.chars().take(80).collect::<String>()) } else { f.clone() };
+            format!("   {f}")
+        }));
+    }
     let fv = |v| view.format_value(v, &t.output_unit);
     labels.push(format!(
         "Showing nodes accounting for {}, {} of {} total",

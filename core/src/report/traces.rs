@@ -1,7 +1,7 @@
 //! `traces`: every sample's stack, in profile order, never merged.
 
 use super::View;
-use crate::graph::{Granularity, NodeIndex};
+use crate::graph::NodeIndex;
 use crate::measurement;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -21,7 +21,7 @@ pub struct Trace {
 
 pub fn traces(view: &View) -> Vec<Trace> {
     let p = view.profile;
-    let idx = NodeIndex::new(p, Granularity::Functions, false);
+    let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
     let num_units = num_label_units(p);
     let mut out = Vec::new();
     for s in &p.samples {

@@ -1,0 +1,98 @@
+//! Diff, filters and granularity against `go tool pprof` 1.19 output
+//! (`scripts/gen-oracles.sh` wrote core/tests/fixtures/oracles).
+
+use leakscope_core::filter::Filters;
+use leakscope_core::graph::Granularity;
+use leakscope_core::report::{top, traces, Prepared, Query};
+use leakscope_core::{decode, Profile};
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load(path: &str) -> Profile {
+    decode(&std::fs::read(root().join("..").join(path)).unwrap()).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Splits a shell-ish argument list as written in manifest.tsv.
+fn args(line: &str) -> Vec<String> {
+    line.split(' ').map(|a| {
+        let a = a.replace("='", "=");
+        a.strip_suffix('\'').map(str::to_string).unwrap_or(a)
+    }).collect()
+}
+
+#[test]
+fn oracles_match_pprof() {
+    let dir = root().join("tests/fixtures/oracles");
+    let manifest = std::fs::read_to_string(dir.join("manifest.tsv")).unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for line in manifest.lines() {
+        let (name, rest) = line.split_once('\t').unwrap();
+        let a = args(rest);
+        let file = a.last().unwrap().clone();
+        let (mut q, mut cum, mut traces_mode) = (Query::default(), false, false);
+        let mut base: Option<(String, bool)> = None;
+        for arg in &a[..a.len() - 1] {
+            let (k, v) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
+            let v = v.to_string();
+            match k {
+                "-top" | "-nodecount" => {}
+                "-traces" => traces_mode = true,
+                "-cum" => cum = true,
+                "-focus" => q.filters.focus = v,
+                "-ignore" => q.filters.ignore = v,
+                "-hide" => q.filters.hide = v,
+                "-show" => q.filters.show = v,
+                "-show_from" => q.filters.show_from = v,
+                "-tagfocus" => q.filters.tagfocus = v,
+                "-tagignore" => q.filters.tagignore = v,
+                "-sample_index" => q.sample_index = Some(v),
+                "-diff_base" => base = Some((v, true)),
+                "-base" => base = Some((v, false)),
+                "-lines" => q.granularity = Granularity::Lines,
+                "-files" => q.granularity = Granularity::Files,
+                "-addresses" => q.granularity = Granularity::Addresses,
+                "-noinlines" => q.noinlines = true,
+                other => panic!("{name}: unhandled flag {other}"),
+            }
+        }
+        let cur = load(&file);
+        let b = base.as_ref().map(|(f, d)| (load(f), *d));
+        let prep = Prepared::new(&cur, b.as_ref().map(|(p, d)| (p, *d)), &q).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let view = prep.view();
+        let got = if traces_mode {
+            traces::format_traces(&view, &traces::traces(&view))
+        } else {
+            let t = top::top(&view, &top::TopOptions { cum_sort: cum, node_count: Some(1_000_000), ..Default::default() });
+            top::format_top(&view, &t)
+        };
+        let want = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap();
+        checked += 1;
+        if got != want {
+            let at = got.lines().zip(want.lines()).position(|(g, w)| g != w);
+            failures.push(format!(
+                "{name}: line {at:?}\n  got:  {:?}\n  want: {:?}",
+                at.and_then(|i| got.lines().nth(i)).or(got.lines().last()),
+                at.and_then(|i| want.lines().nth(i)).or(want.lines().last())
+            ));
+        }
+    }
+    assert!(checked >= 20);
+    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn bad_queries_are_clear_errors() {
+    let cur = load("core/tests/fixtures/go/j-cpu-profile/cpu.pb.gz");
+    let q = Query { filters: Filters { focus: "(".into(), ..Default::default() }, ..Default::default() };
+    let e = Prepared::new(&cur, None, &q).unwrap_err().to_string();
+    assert!(e.starts_with("focus: invalid regular expression \"(\""), "{e}");
+    let q = Query { filters: Filters { tagfocus: "phase=(".into(), ..Default::default() }, ..Default::default() };
+    assert!(Prepared::new(&cur, None, &q).unwrap_err().to_string().starts_with("tagfocus: parsing regexp"));
+    let heap = load("core/tests/fixtures/go/h1-substring-retention/heap-0.pb.gz");
+    let e = Prepared::new(&cur, Some((&heap, true)), &Query::default()).unwrap_err().to_string();
+    assert!(e.contains("different kind of profile"), "{e}");
+}
