@@ -3,7 +3,7 @@
 
 use crate::state::Store;
 use leakscope_core::leak::{self, LeakReport};
-use leakscope_core::report::{flame::FlameTree, top, traces::Trace, View};
+use leakscope_core::report::{flame::FlameTree, top, traces::Trace, Prepared, Query};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -43,9 +43,20 @@ impl TopData {
     }
 }
 
+/// The current snapshot after filters, and the error of the last query if
+/// it failed (the previous good result is kept, as the view is).
+#[derive(Clone, PartialEq, Default)]
+pub struct PreparedState {
+    pub good: Option<Shared<Prepared>>,
+    pub error: Option<String>,
+}
+
 #[derive(Clone, Copy)]
 pub struct Derived {
     pub sample_index: Memo<usize>,
+    pub prepared: Memo<PreparedState>,
+    /// Top of the comparison base (prepared with the same query).
+    pub base_top: Memo<Option<Shared<TopData>>>,
     pub top: Memo<Option<Shared<TopData>>>,
     pub traces: Memo<Option<Shared<(Vec<Trace>, String)>>>,
     pub flame: Memo<Option<Shared<FlameTree>>>,
@@ -59,37 +70,60 @@ impl Derived {
             let want = store.sample_type.get();
             snap.map(|s| s.profile.sample_index(want.as_deref()).unwrap_or_else(|_| s.profile.default_sample_index())).unwrap_or(0)
         });
+        let query = move || Query {
+            sample_index: store.sample_type.get(),
+            filters: store.filters.get(),
+            granularity: store.granularity.get(),
+            noinlines: false,
+        };
+        let prepared = Memo::new(move |prev: Option<&PreparedState>| {
+            let Some(snap) = store.current_snapshot() else { return PreparedState::default() };
+            let mut q = query();
+            // A sample type the profile lacks falls back to its default.
+            if snap.profile.sample_index(q.sample_index.as_deref()).is_err() {
+                q.sample_index = None;
+            }
+            match Prepared::new(&snap.profile, None, &q) {
+                Ok(p) => PreparedState { good: Some(Shared(Arc::new(p))), error: None },
+                Err(e) => PreparedState { good: prev.and_then(|p| p.good.clone()), error: Some(e.to_string()) },
+            }
+        });
+        let base = Memo::new(move |_| {
+            let b = store.base_snapshot()?;
+            let cur = store.current_snapshot()?;
+            if b.id == cur.id {
+                return None;
+            }
+            let mut q = query();
+            if b.profile.sample_index(q.sample_index.as_deref()).is_err() {
+                q.sample_index = None;
+            }
+            Prepared::new(&b.profile, None, &q).ok().map(|p| Shared(Arc::new(p)))
+        });
+        let top_of = |p: &Prepared| {
+            let view = p.view();
+            let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+            let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
+            Shared(Arc::new(TopData { rows: t.rows, total: t.total, unit: view.sample_unit.clone(), output_unit }))
+        };
         let top = Memo::new(move |_| {
-            let Some(snap) = store.current_snapshot() else {
+            let Some(p) = prepared.get().good else {
                 let s = store.summary.get()?;
                 return Some(Shared(Arc::new(TopData { rows: s.top_rows(), total: s.total, unit: s.unit.clone(), output_unit: s.output_unit.clone() })));
             };
-            let p = &snap.profile;
-            if p.sample_types.is_empty() {
-                return None;
-            }
-            let view = View::new(p, sample_index.get());
-            let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
-            let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
-            Some(Shared(Arc::new(TopData { rows: t.rows, total: t.total, unit: view.sample_unit.clone(), output_unit })))
+            Some(top_of(&p))
         });
+        let base_top = Memo::new(move |_| base.get().map(|p| top_of(&p)));
         let traces = Memo::new(move |_| {
-            let snap = store.current_snapshot()?;
-            if snap.profile.sample_types.is_empty() {
-                return None;
-            }
-            let view = View::new(&snap.profile, sample_index.get());
+            let p = prepared.get().good?;
+            let view = p.view();
             Some(Shared(Arc::new((leakscope_core::report::traces::traces(&view), view.sample_unit.clone()))))
         });
         let flame = Memo::new(move |_| {
-            let Some(snap) = store.current_snapshot() else {
+            let Some(p) = prepared.get().good else {
                 return store.summary.get().map(|s| Shared(Arc::new(s.flame_tree())));
             };
-            if snap.profile.sample_types.is_empty() {
-                return None;
-            }
-            let view = View::new(&snap.profile, sample_index.get());
-            Some(Shared(Arc::new(leakscope_core::report::flame::flame(&view, store.bottom_up.get()))))
+            Some(Shared(Arc::new(leakscope_core::report::flame::flame(&p.view(), store.bottom_up.get()))))
         });
         let leaks = Memo::new(move |_| {
             if store.summary_mode() {
@@ -100,7 +134,7 @@ impl Derived {
                 Shared(Arc::new(leak::analyze(&series)))
             })
         });
-        Derived { sample_index, top, traces, flame, leaks }
+        Derived { sample_index, prepared, base_top, top, traces, flame, leaks }
     }
 
     pub fn use_context() -> Derived {

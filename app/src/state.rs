@@ -74,6 +74,11 @@ pub struct Store {
     /// Function to zoom into when the Flame view opens.
     pub flame_fn: RwSignal<Option<String>>,
     pub bottom_up: RwSignal<bool>,
+    /// pprof's focus/ignore/hide/show/tag filters, applied to every view.
+    pub filters: RwSignal<leakscope_core::filter::Filters>,
+    pub granularity: RwSignal<leakscope_core::graph::Granularity>,
+    /// Snapshot id to compare against (None: no comparison).
+    pub base: RwSignal<Option<u32>>,
     /// A summary opened from a permalink (read-only views).
     pub summary: RwSignal<Option<Arc<leakscope_core::permalink::Summary>>>,
     /// The link the Share dialog shows, and what it left out.
@@ -95,6 +100,9 @@ impl Store {
             source_fn: RwSignal::new(None),
             flame_fn: RwSignal::new(None),
             bottom_up: RwSignal::new(false),
+            filters: RwSignal::new(Default::default()),
+            granularity: RwSignal::new(Default::default()),
+            base: RwSignal::new(None),
             summary: RwSignal::new(None),
             share: RwSignal::new(None),
             next_id: RwSignal::new(1),
@@ -132,6 +140,11 @@ impl Store {
         let n = self.snapshots.with_untracked(|v| v.len());
         let idx = self.snapshots.with_untracked(|v| v.iter().rposition(|s| s.name == first_new).unwrap_or(0));
         self.current.set(if n > 0 { n.saturating_sub(1).max(idx) } else { 0 });
+    }
+
+    pub fn base_snapshot(&self) -> Option<Snapshot> {
+        let id = self.base.get()?;
+        self.snapshots.with(|v| v.iter().find(|s| s.id == id).cloned())
     }
 
     pub fn current_snapshot(&self) -> Option<Snapshot> {

@@ -29,6 +29,17 @@ pub fn read_into(store: Store) {
     store.sample_type.set(p.get("si").filter(|s| !s.is_empty()));
     store.filter.set(p.get("q").unwrap_or_default());
     store.source_fn.set(p.get("fn").filter(|s| !s.is_empty()));
+    let g = |k: &str| p.get(k).unwrap_or_default();
+    store.filters.set(leakscope_core::filter::Filters {
+        focus: g("focus"),
+        ignore: g("ignore"),
+        hide: g("hide"),
+        show: g("show"),
+        show_from: g("show_from"),
+        tagfocus: g("tagfocus"),
+        tagignore: g("tagignore"),
+    });
+    store.granularity.set(p.get("g").and_then(|v| leakscope_core::graph::Granularity::parse(&v)).unwrap_or_default());
 }
 
 fn query(store: Store) -> String {
@@ -43,6 +54,16 @@ fn query(store: Store) -> String {
     }
     if let Some(f) = store.source_fn.get() {
         p.set("fn", &f);
+    }
+    let f = store.filters.get();
+    for (k, v) in [("focus", &f.focus), ("ignore", &f.ignore), ("hide", &f.hide), ("show", &f.show), ("show_from", &f.show_from), ("tagfocus", &f.tagfocus), ("tagignore", &f.tagignore)] {
+        if !v.is_empty() {
+            p.set(k, v);
+        }
+    }
+    let g = store.granularity.get();
+    if g != Default::default() {
+        p.set("g", g.as_str());
     }
     format!("?{}", String::from(p.to_string()))
 }

@@ -259,6 +259,14 @@ impl TagFilter {
             None => (None, value),
         };
         if let Some(test) = parse_range(value) {
+            // pprof silently matches nothing for a unit it does not know;
+            // say so instead.
+            if !test.unit.is_empty() && !measurement::is_memory_unit(&test.unit) && !measurement::is_time_unit(&test.unit) {
+                return Err(FilterError::Tag {
+                    option,
+                    msg: format!("unknown unit {:?} in {value:?} (use B, kB, MB, GB for sizes or ns, us, ms, s for times)", test.unit),
+                });
+            }
             return Ok(Some(TagFilter::Range { key, test, units: units.clone() }));
         }
         let res = value

@@ -93,6 +93,12 @@ fn bad_queries_are_clear_errors() {
     let q = Query { filters: Filters { tagfocus: "phase=(".into(), ..Default::default() }, ..Default::default() };
     assert!(Prepared::new(&cur, None, &q).unwrap_err().to_string().starts_with("tagfocus: parsing regexp"));
     let heap = load("core/tests/fixtures/go/h1-substring-retention/heap-0.pb.gz");
+    let q = Query { filters: Filters { tagfocus: "bytes=1zb:".into(), ..Default::default() }, ..Default::default() };
+    let e = Prepared::new(&heap, None, &q).unwrap_err().to_string();
+    assert!(e.starts_with("tagfocus: unknown unit \"zb\""), "{e}");
+    let q = Query { filters: Filters { tagfocus: "bytes=2mb:".into(), ..Default::default() }, ..Default::default() };
+    let p = Prepared::new(&heap, None, &q).unwrap();
+    assert!(p.profile.samples.iter().all(|s| s.num_labels.iter().any(|n| n.key == "bytes" && n.value >= 2 << 20)));
     let e = Prepared::new(&cur, Some((&heap, true)), &Query::default()).unwrap_err().to_string();
     assert!(e.contains("different kind of profile"), "{e}");
 }

@@ -97,6 +97,14 @@ pub fn FlameView() -> impl IntoView {
         Some(Shared(std::sync::Arc::new((is_hit, covered))))
     });
 
+    // With a base: each function's change in cum, for coloring.
+    let diff = Memo::new(move |_| {
+        let (cur, base) = (derived.top.get()?, derived.base_top.get()?);
+        let b: std::collections::HashMap<&str, i64> = base.rows.iter().map(|r| (r.name.as_str(), r.cum)).collect();
+        let m: std::collections::HashMap<String, i64> = cur.rows.iter().map(|r| (r.name.clone(), r.cum - b.get(r.name.as_str()).copied().unwrap_or(0))).collect();
+        Some(Shared(std::sync::Arc::new(m)))
+    });
+
     // Redraw whenever what is shown changes.
     Effect::new(move |_| {
         let (Some(t), Some(c)) = (tree.get(), canvas.get()) else { return };
@@ -105,7 +113,8 @@ pub fn FlameView() -> impl IntoView {
         let hov = hover.get().map(|h| h.0).or(focus.get());
         let w = width.get();
         theme.track();
-        draw(&t, &c, z, m.as_ref().map(|m| &m.0 .0[..]), hov, w, crate::theme::is_dark());
+        let d = diff.get();
+        draw(&t, &c, z, m.as_ref().map(|m| &m.0 .0[..]), hov, w, crate::theme::is_dark(), d.as_ref().map(|d| &*d.0));
     });
 
     // Track the container width.
@@ -258,19 +267,27 @@ pub fn FlameView() -> impl IntoView {
                 <button data-testid="export-png" on:click=export_png>"Export PNG"</button>
             </div>
             <p class="visually-hidden" aria-live="polite" data-testid="flame-focus">{announce}</p>
+            {move || diff.with(|d| d.is_some()).then(|| view! {
+                <p class="legend" data-testid="flame-legend">"Compared with the base: "
+                    <span class="swatch grew-bg"></span>" grew · "<span class="swatch shrank-bg"></span>" shrank · "<span class="swatch same-bg"></span>" unchanged (widths: the current profile)"</p>
+            })}
             <nav class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb">{crumbs}
                 {move || {
                     let t = tree.get()?;
                     let z = zoom.get();
                     if z == 0 { return None; }
                     let name = t.names[t.nodes[z as usize].name as usize].clone();
-                    let (n1, n2) = (name.clone(), name);
+                    let (n1, n2, n3, n4) = (name.clone(), name.clone(), name.clone(), name);
                     Some(view! {
                         <span class="zoom-links">
                             <Show when=move || !store.summary_mode()>
                                 <button class="link" data-testid="flame-to-source" on:click={let n1 = n1.clone(); move |_| { store.source_fn.set(Some(n1.clone())); store.tab.set(crate::state::Tab::Source); }}>"source"</button>
                             </Show>
-                            <button class="link" data-testid="flame-to-top" on:click=move |_| { store.filter.set(format!("^{}$", regex::escape(&n2))); store.tab.set(crate::state::Tab::Top); }>"in Top"</button>
+                            <button class="link" data-testid="flame-to-top" on:click={let n2 = n2.clone(); move |_| { store.filter.set(format!("^{}$", regex::escape(&n2))); store.tab.set(crate::state::Tab::Top); }}>"in Top"</button>
+                            <Show when=move || !store.summary_mode()>
+                                <button class="link" data-testid="flame-focus-this" on:click={let n = n3.clone(); move |_| { store.filters.update(|f| f.focus = format!("^{}$", regex::escape(&n))); }}>"focus on this"</button>
+                                <button class="link" data-testid="flame-hide-this" on:click={let n = n4.clone(); move |_| { store.filters.update(|f| f.hide = format!("^{}$", regex::escape(&n))); }}>"hide this"</button>
+                            </Show>
                         </span>
                     })
                 }}
@@ -288,7 +305,20 @@ pub fn FlameView() -> impl IntoView {
     }
 }
 
-fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&[bool]>, hover: Option<u32>, css_w: f64, dark: bool) {
+/// Red for frames whose function grew since the base, blue for shrank,
+/// stronger with the size of the change; gray when unchanged.
+pub fn diff_color(delta: i64, max_abs: i64) -> String {
+    if delta == 0 || max_abs == 0 {
+        return "hsl(0, 0%, 72%)".into();
+    }
+    let r = (delta.abs() as f64 / max_abs as f64).min(1.0);
+    let hue = if delta > 0 { 0.0 } else { 215.0 };
+    format!("hsl({hue:.0}, {:.0}%, {:.0}%)", 25.0 + 65.0 * r, 78.0 - 22.0 * r)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&[bool]>, hover: Option<u32>, css_w: f64, dark: bool, diff: Option<&std::collections::HashMap<String, i64>>) {
+    let max_abs = diff.map(|d| d.values().map(|v| v.abs()).max().unwrap_or(0)).unwrap_or(0);
     let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
     let z = &t.nodes[zoom as usize];
     let rows = (t.max_depth - z.depth + 1) as f64;
@@ -320,7 +350,12 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
         let name = &t.names[n.name as usize];
         let dim = hits.is_some_and(|h| !h[i]);
         let root = if dark { "hsl(0, 0%, 35%)" } else { "hsl(0, 0%, 80%)" };
-        ctx.set_fill_style_str(&if i == 0 { root.to_string() } else { color(name, n.inline, dim) });
+        let fill = match diff {
+            _ if i == 0 => root.to_string(),
+            Some(d) if !dim => diff_color(d.get(name).copied().unwrap_or(0), max_abs),
+            _ => color(name, n.inline, dim),
+        };
+        ctx.set_fill_style_str(&fill);
         ctx.fill_rect(x, y, (w - 0.5).max(0.5), ROW - 1.0);
         if hover == Some(i as u32) {
             ctx.set_stroke_style_str(if dark { "#fff" } else { "#222" });

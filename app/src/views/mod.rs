@@ -2,6 +2,7 @@
 
 mod flame;
 mod leaks;
+mod narrow;
 mod share;
 mod source;
 mod top;
@@ -52,6 +53,9 @@ pub fn App() -> impl IntoView {
         }
     });
 
+    // Only the switch between the start page and the views re-renders the
+    // main area (not every file added: views keep their local state).
+    let has_content = Memo::new(move |_| !store.snapshots.with(|v| v.is_empty()) || store.summary_mode());
     view! {
         <div class="app" class:dragging=move || dragging.get()>
             <Header help=help/>
@@ -61,10 +65,10 @@ pub fn App() -> impl IntoView {
             <share::ShareDialog/>
             <Busy/>
             <main id="main">
-                {move || if store.snapshots.with(|v| v.is_empty()) && !store.summary_mode() {
+                {move || if !has_content.get() {
                     view! { <StartScreen/> }.into_any()
                 } else {
-                    view! { <Tabs/> <CurrentView/> }.into_any()
+                    view! { <Tabs/> <narrow::FilterBar/> <CurrentView/> }.into_any()
                 }}
             </main>
             <div class="drop-overlay" aria-hidden="true">"Drop profiles or .go sources to open them"</div>

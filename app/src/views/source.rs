@@ -4,7 +4,6 @@
 use crate::derived::Derived;
 use crate::state::{Store, Tab};
 use leakscope_core::report::list::{self, DroppedSources};
-use leakscope_core::report::View;
 use leptos::prelude::*;
 
 #[component]
@@ -21,8 +20,8 @@ pub fn SourceView() -> impl IntoView {
     let chosen = Memo::new(move |_| store.source_fn.get().or_else(|| functions.with(|f| f.first().cloned())));
     let listings = Memo::new(move |_| {
         let f = chosen.get()?;
-        let snap = store.current_snapshot()?;
-        let view = View::new(&snap.profile, derived.sample_index.get());
+        let prep = derived.prepared.get().good?;
+        let view = prep.view();
         let mut src = DroppedSources { files: store.sources.get() };
         let pattern = format!("^{}$", regex::escape(&f));
         let out = list::list(&view, &pattern, &mut src).ok()?;

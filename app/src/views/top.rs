@@ -3,6 +3,7 @@
 use crate::derived::Derived;
 use crate::state::{Store, Tab};
 use leakscope_core::measurement::percentage;
+use leakscope_core::report::top;
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -10,6 +11,8 @@ enum Col {
     Flat,
     Cum,
     Name,
+    DeltaFlat,
+    DeltaCum,
 }
 
 /// Rows drawn at once; the rest behind "show all" (a DOM row per node of a
@@ -45,11 +48,26 @@ pub fn TopView() -> impl IntoView {
     let sort = RwSignal::new((Col::Flat, true));
     let show_all = RwSignal::new(false);
     let selected = RwSignal::new(None::<usize>);
+    // With a base: each row carries the base's (flat, cum); functions only
+    // in the base are appended with zero current values.
+    let base_of = Memo::new(move |_| {
+        derived.base_top.get().map(|b| b.rows.iter().map(|r| (r.name.clone(), (r.flat, r.cum))).collect::<std::collections::HashMap<_, _>>())
+    });
     let rows = Memo::new(move |_| {
         let Some(t) = derived.top.get() else { return Vec::new() };
         let re = filter_regex(&store.filter.get()).ok().flatten();
-        let mut rows: Vec<_> = t.rows.iter().filter(|r| re.as_ref().is_none_or(|re| re.is_match(&r.name))).cloned().collect();
+        let mut all = t.rows.clone();
+        if let Some(b) = derived.base_top.get() {
+            let cur: std::collections::HashSet<&str> = t.rows.iter().map(|r| r.name.as_str()).collect();
+            all.extend(b.rows.iter().filter(|r| !cur.contains(r.name.as_str())).map(|r| top::TopRow { flat: 0, cum: 0, ..r.clone() }));
+        }
+        let mut rows: Vec<_> = all.into_iter().filter(|r| re.as_ref().is_none_or(|re| re.is_match(&r.name))).collect();
         let (col, desc) = sort.get();
+        let base = base_of.get();
+        let delta = |r: &top::TopRow| {
+            let (bf, bc) = base.as_ref().and_then(|b| b.get(&r.name).copied()).unwrap_or((0, 0));
+            (r.flat - bf, r.cum - bc)
+        };
         // The core's order is pprof's: keep it for the default sort.
         if (col, desc) != (Col::Flat, true) {
             rows.sort_by(|a, b| {
@@ -57,6 +75,8 @@ pub fn TopView() -> impl IntoView {
                     Col::Flat => a.flat.abs().cmp(&b.flat.abs()),
                     Col::Cum => a.cum.abs().cmp(&b.cum.abs()),
                     Col::Name => a.name.cmp(&b.name),
+                    Col::DeltaFlat => delta(a).0.cmp(&delta(b).0),
+                    Col::DeltaCum => delta(a).1.cmp(&delta(b).1),
                 };
                 let o = o.then_with(|| a.name.cmp(&b.name));
                 if desc { o.reverse() } else { o }
@@ -123,6 +143,9 @@ pub fn TopView() -> impl IntoView {
                 <thead><tr>
                     {header("flat", Col::Flat)}<th scope="col">"flat%"</th><th scope="col">"sum%"</th>
                     {header("cum", Col::Cum)}<th scope="col">"cum%"</th>{header("name", Col::Name)}<th scope="col"><span class="visually-hidden">"links"</span></th>
+                    {move || base_of.with(|b| b.is_some()).then(|| view! {
+                        <th scope="col">"base flat"</th><th scope="col">"base cum"</th>{header("Δ flat", Col::DeltaFlat)}{header("Δ cum", Col::DeltaCum)}
+                    })}
                 </tr></thead>
                 <tbody>
                     {move || {
@@ -131,6 +154,7 @@ pub fn TopView() -> impl IntoView {
                         let limit = if show_all.get() { rows.len() } else { PAGE.min(rows.len()) };
                         let mut sum = 0i64;
                         let sel = selected.get();
+                        let base = base_of.get();
                         rows.into_iter().take(limit).enumerate().map(|(i, r)| {
                             sum += r.flat;
                             let func = r.function.clone();
@@ -147,6 +171,17 @@ pub fn TopView() -> impl IntoView {
                                         <button class="link" title="Annotated source" on:click=move |_| { store.source_fn.set(Some(func.clone())); store.tab.set(Tab::Source); }>"source"</button>
                                         <button class="link" title="Show in the flame graph" on:click=move |_| { store.flame_fn.set(Some(func2.clone())); store.tab.set(Tab::Flame); }>"flame"</button>
                                     </td>
+                                    {base.as_ref().map(|b| {
+                                        let (bf, bc) = b.get(&r.name).copied().unwrap_or((0, 0));
+                                        let d = |v: i64| if v > 0 { format!("+{}", t.fmt(v)) } else { t.fmt(v) };
+                                        let (df, dc) = (r.flat - bf, r.cum - bc);
+                                        let cls = |v: i64| if v > 0 { "num grew" } else if v < 0 { "num shrank" } else { "num" };
+                                        view! {
+                                            <td class="num">{t.fmt(bf)}</td><td class="num">{t.fmt(bc)}</td>
+                                            <td class=cls(df)>{d(df)}</td>
+                                            <td class=cls(dc)>{d(dc)}</td>
+                                        }
+                                    })}
                                 </tr>
                             }
                         }).collect::<Vec<_>>()
