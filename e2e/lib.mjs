@@ -15,7 +15,8 @@ export const ARTIFACTS = join(ROOT, 'e2e/artifacts');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
 /** Serves dist/ on a free port; `requests` lists every path asked for. */
-export async function serve() {
+/** `prefix` serves the site under a sub-path, as a static host might. */
+export async function serve(prefix = '/') {
   const requests = [];
   let swBump = '';
   const server = createServer((req, res) => {
@@ -27,7 +28,12 @@ export async function serve() {
       res.end(body);
       return;
     }
-    const path = join(DIST, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!pathname.startsWith(prefix)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const path = join(DIST, pathname.slice(prefix.length - 1));
     const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'index.html') : path;
     if (!file.startsWith(DIST) || !existsSync(file)) {
       res.writeHead(404).end();
@@ -37,7 +43,7 @@ export async function serve() {
     res.end(readFileSync(file));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const url = `http://127.0.0.1:${server.address().port}${prefix}`;
   return { url, requests, bumpSw: (v) => { swBump = v; }, close: () => new Promise((r) => server.close(r)) };
 }
 

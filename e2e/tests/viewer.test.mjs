@@ -242,3 +242,32 @@ test('a source folder picked with the folder chooser annotates the listing', asy
   assert.match(await page.textContent('section.source-view'), /1 source file\(s\) dropped/);
   assert.deepEqual(errors, []);
 });
+
+test('the site works from a sub-path, demo included', async () => {
+  const sub = await serve('/tools/leakscope/');
+  const errors = [];
+  try {
+    const page = await openPage(browser, sub.url, errors);
+    await page.click('[data-testid=open-demo]');
+    await page.waitForSelector('[data-testid=finding]');
+    assert.ok(sub.requests.every((r) => r.startsWith('/tools/leakscope/')), sub.requests.join(' '));
+    assert.deepEqual(errors, []);
+  } finally {
+    await sub.close();
+  }
+});
+
+test('a large file shows progress while it is read and decoded', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=top', errors);
+  // ~25 MB debug=2 dump: long enough to see the indicator.
+  const one = (id) => `goroutine ${id} [chan receive, 5 minutes]:\nmain.worker(0xc000123456, 0x1)\n\tapp/worker.go:42 +0x1d\nmain.pool.func1()\n\tapp/pool.go:17 +0x2a\ncreated by main.pool in goroutine 1\n\tapp/pool.go:15 +0x6b\n\n`;
+  const big = Array.from({ length: 120000 }, (_, i) => one(i + 2)).join('');
+  const seen = page.waitForSelector('[data-testid=busy]', { timeout: 20000 });
+  await drop(page, [{ name: 'big.debug2.txt', data: [...Buffer.from(big)] }]);
+  const busy = await seen;
+  assert.match(await busy.textContent(), /(Reading|Decoding) big\.debug2\.txt/);
+  await page.waitForSelector('[data-testid=top-table] tbody tr', { timeout: 60000 });
+  await page.waitForSelector('[data-testid=busy]', { state: 'detached' });
+  assert.deepEqual(errors, []);
+});
