@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import { readFileSync, existsSync, statSync, mkdirSync } from 'node:fs';
 import { join, extname, basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -95,4 +96,11 @@ export async function topRows(page) {
 
 export function fixture(rel) {
   return join(FIXTURES, rel);
+}
+
+/** `leakscope top ARGS` rows as [flat, flat%, sum%, cum, cum%, name (inline)]. */
+export function cliTop(args) {
+  const out = execFileSync(join(ROOT, 'target/release/leakscope'), ['top', ...args], { encoding: 'utf8' }).split('\n');
+  const start = out.findIndex((l) => l.trim().startsWith('flat  flat%'));
+  return out.slice(start + 1).filter((l) => l.trim()).map((l) => l.match(/^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s\s(.*)$/).slice(1, 7));
 }

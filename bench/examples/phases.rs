@@ -14,7 +14,7 @@ fn main() {
     eprintln!("merge {:?}", t.elapsed());
     let v = View::new(&p, p.default_sample_index());
     let t = Instant::now();
-    let idx = leakscope_core::graph::NodeIndex::new(&p, Default::default(), false);
+    let idx = leakscope_core::graph::NodeIndex::new(&p, Default::default(), false, false);
     eprintln!("nodeindex {:?}", t.elapsed());
     let t = Instant::now();
     let _g = leakscope_core::graph::Graph::build(&p, &idx, v.sample_index, None);

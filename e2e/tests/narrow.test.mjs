@@ -1,20 +1,12 @@
 // Compare and narrow in the page (issue: diff, filters, granularity).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { serve, launch, openPage, drop, shot, topRows, fixture, ROOT } from '../lib.mjs';
+import { serve, launch, openPage, drop, shot, topRows, fixture, cliTop } from '../lib.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
 after(async () => { await browser?.close(); await server?.close(); });
 
-const CLI = join(ROOT, 'target/release/leakscope');
-function cliRows(args) {
-  const out = execFileSync(CLI, ['top', ...args], { encoding: 'utf8' }).split('\n');
-  const start = out.findIndex((l) => l.trim().startsWith('flat  flat%'));
-  return out.slice(start + 1).filter((l) => l.trim()).map((l) => l.match(/^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s\s(.*)$/).slice(1, 7));
-}
 
 async function setFilter(page, key, value) {
   await page.fill(`[data-filter=${key}]`, value);
@@ -30,7 +22,7 @@ test('filter bar: focus and hide change every view like the CLI, and live in the
   await setFilter(page, 'focus', 'main\\.fib');
   await page.waitForFunction(() => location.search.includes('focus=main'));
   const rows = new Map((await topRows(page)).map((r) => [r[5], r]));
-  const cli = cliRows(['--focus', 'main\\.fib', file]);
+  const cli = cliTop(['--focus', 'main\\.fib', file]);
   for (const r of cli) {
     const p = rows.get(r[5]);
     assert.ok(p, r[5]);
@@ -85,7 +77,7 @@ test('compare with a base: delta columns equal pprof -diff_base, flame colored w
   await page.click('[data-tab=top]');
   await page.selectOption('[data-testid=base-select]', { label: 'goroutine-1.pb.gz' });
   await page.waitForSelector('th >> text=Δ cum');
-  const diff = new Map(cliRows(['--nodefraction', '0', '--diff-base', a(1), a(3)]).map((r) => [r[5], r]));
+  const diff = new Map(cliTop(['--nodefraction', '0', '--diff-base', a(1), a(3)]).map((r) => [r[5], r]));
   const cells = await page.$$eval('[data-testid=top-table] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
   let compared = 0;
   for (const c of cells) {
@@ -125,7 +117,7 @@ test('granularity: lines and files like the CLI; focus and hide from a flame fra
   await page.selectOption('[data-testid=granularity]', 'lines');
   await page.waitForFunction(() => location.search.includes('g=lines'));
   const rows = new Map((await topRows(page)).map((r) => [r[5], r]));
-  for (const r of cliRows(['--granularity', 'lines', file])) {
+  for (const r of cliTop(['--granularity', 'lines', file])) {
     assert.ok(rows.has(r[5]), r[5]);
     assert.deepEqual([rows.get(r[5])[0], rows.get(r[5])[3]], [r[0], r[3]], r[5]);
   }

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, launch, openPage, drop, shot, topRows, fixture, ROOT } from '../lib.mjs';
+import { serve, launch, openPage, drop, shot, topRows, fixture, cliTop, ROOT } from '../lib.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -12,16 +12,6 @@ after(async () => { await browser?.close(); await server?.close(); });
 
 const CLI = join(ROOT, 'target/release/leakscope');
 
-/** `leakscope top` rows as [flat, flat%, sum%, cum, cum%, name (inline)]. */
-function cliTop(file) {
-  const out = execFileSync(CLI, ['top', file], { encoding: 'utf8' });
-  const lines = out.split('\n');
-  const start = lines.findIndex((l) => l.trim().startsWith('flat  flat%'));
-  return lines.slice(start + 1).filter((l) => l.trim()).map((l) => {
-    const m = l.match(/^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s\s(.*)$/);
-    return m.slice(1, 7);
-  });
-}
 
 test('Top table equals the CLI, every tab renders, screenshots kept', async () => {
   const errors = [];
@@ -32,7 +22,7 @@ test('Top table equals the CLI, every tab renders, screenshots kept', async () =
   await page.click('[data-tab=top]');
   await page.waitForSelector('[data-testid=top-table] tbody tr');
   const rows = await topRows(page);
-  const cli = cliTop(file);
+  const cli = cliTop([file]);
   // No node is dropped in this profile: every CLI row, in order, sum% included.
   assert.deepEqual(rows.map((r) => [...r.slice(0, 5), r[5]]), cli.map((r) => r));
   for (const tab of ['leaks', 'top', 'source', 'traces', 'flame']) {
@@ -50,7 +40,7 @@ test('Top on a CPU profile with inlined frames matches the CLI rows', async () =
   await drop(page, [file]);
   await page.waitForSelector('[data-testid=top-table] tbody tr');
   const rows = new Map((await topRows(page)).map((r) => [r[5], r]));
-  const cli = cliTop(file);
+  const cli = cliTop([file]);
   assert.ok(cli.length > 20);
   for (const r of cli) {
     const p = rows.get(r[5]);

@@ -361,9 +361,7 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
             ctx.set_stroke_style_str(if dark { "#fff" } else { "#222" });
             ctx.stroke_rect(x + 0.5, y + 0.5, (w - 1.5).max(0.5), ROW - 2.0);
         }
-        if w > 28.0 {
-            let max_chars = ((w - 6.0) / 6.5) as usize;
-            let label: String = if name.chars().count() > max_chars { name.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('…')).collect() } else { name.clone() };
+        if let Some(label) = leakscope_core::report::flame::fit_label(name, w) {
             ctx.set_fill_style_str(if dim { "#666" } else { "#111" });
             let _ = ctx.fill_text(&label, x + 3.0, y + ROW / 2.0);
         }

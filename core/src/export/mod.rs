@@ -141,9 +141,7 @@ pub fn flame_svg(t: &FlameTree, zoom: u32, width: f64, unit: &str, color: &dyn F
             ROW - 1.0,
             xml(&color(name, n.inline))
         ));
-        if w > 28.0 {
-            let max_chars = ((w - 6.0) / 6.5) as usize;
-            let label: String = if name.chars().count() > max_chars { name.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('…')).collect() } else { name.clone() };
+        if let Some(label) = crate::report::flame::fit_label(name, w) {
             out.push_str(&format!("<text x=\"{:.2}\" y=\"{:.1}\">{}</text>", x + 3.0, y + 13.0, xml(&label)));
         }
         out.push_str("</g>\n");

@@ -120,6 +120,16 @@ pub fn flame(view: &View, bottom_up: bool) -> FlameTree {
     FlameTree { names, files, nodes, bottom_up, max_depth }
 }
 
+/// A frame's label cut to fit `width` pixels (about 6.5 px a character at
+/// 12 px), with an ellipsis; `None` when the frame is too narrow for text.
+pub fn fit_label(name: &str, width: f64) -> Option<String> {
+    if width <= 28.0 {
+        return None;
+    }
+    let max_chars = ((width - 6.0) / 6.5) as usize;
+    Some(if name.chars().count() > max_chars { name.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('…')).collect() } else { name.to_string() })
+}
+
 impl FlameTree {
     /// Nodes whose name matches, and the share of the root they cover
     /// (a node below another match is not counted twice).
