@@ -50,6 +50,15 @@ impl Input {
     }
 }
 
+fn wanted_from_folder(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    is_source(&name)
+        || [".pb.gz", ".pb", ".prof", ".pprof", ".txt", ".gz"].iter().any(|e| name.ends_with(e))
+        || name.contains("pprof")
+        || name.contains("goroutine")
+        || name.contains("heap")
+}
+
 fn is_source(name: &str) -> bool {
     name.ends_with(".go") || name.ends_with(".s")
 }
@@ -221,6 +230,10 @@ pub async fn dropped_inputs(dt: web_sys::DataTransfer) -> Vec<Input> {
                 }
                 todo.extend(batch.iter());
             }
+        } else if !wanted_from_folder(&path) {
+            // A dropped folder is usually a source tree: take its Go
+            // sources and what looks like a profile, not every file.
+            continue;
         } else if let Ok(file) = call_with_callback(&e, "file", None).await {
             let file: web_sys::File = file.unchecked_into();
             let bytes = match JsFuture::from(file.array_buffer()).await {

@@ -34,6 +34,7 @@ fn oracles_match_pprof() {
         let a = args(rest);
         let file = a.last().unwrap().clone();
         let (mut q, mut cum, mut traces_mode) = (Query::default(), false, false);
+        let (mut list_re, mut source_path) = (None::<String>, None::<String>);
         let mut base: Option<(String, bool)> = None;
         for arg in &a[..a.len() - 1] {
             let (k, v) = arg.split_once('=').unwrap_or((arg.as_str(), ""));
@@ -41,6 +42,8 @@ fn oracles_match_pprof() {
             match k {
                 "-top" | "-nodecount" => {}
                 "-traces" => traces_mode = true,
+                "-list" => list_re = Some(v),
+                "-source_path" => source_path = Some(v),
                 "-cum" => cum = true,
                 "-focus" => q.filters.focus = v,
                 "-ignore" => q.filters.ignore = v,
@@ -63,7 +66,11 @@ fn oracles_match_pprof() {
         let b = base.as_ref().map(|(f, d)| (load(f), *d));
         let prep = Prepared::new(&cur, b.as_ref().map(|(p, d)| (p, *d)), &q).unwrap_or_else(|e| panic!("{name}: {e}"));
         let view = prep.view();
-        let got = if traces_mode {
+        let got = if let Some(re) = &list_re {
+            let mut src = leakscope_core::report::list::DirSources { search_path: vec![root().join("..").join(source_path.as_deref().unwrap())] };
+            let l = leakscope_core::report::list::list(&view, re, &mut src).unwrap();
+            leakscope_core::report::list::format_list(&view, re, &l)
+        } else if traces_mode {
             traces::format_traces(&view, &traces::traces(&view))
         } else {
             let t = top::top(&view, &top::TopOptions { cum_sort: cum, node_count: Some(1_000_000), ..Default::default() });
