@@ -303,8 +303,8 @@ impl Profile {
     /// with the same stack and labels are summed, all-zero samples go.
     /// Reports (notably `traces`) depend on it.
     pub fn merge_duplicates(&mut self) {
-        use std::collections::HashMap;
-        let mut fmap: HashMap<(&str, &str, &str, i64), u32> = HashMap::new();
+        use rustc_hash::FxHashMap as HashMap;
+        let mut fmap: HashMap<(&str, &str, &str, i64), u32> = HashMap::default();
         let mut functions = Vec::new();
         let fcanon: Vec<u32> = self
             .functions
@@ -316,7 +316,7 @@ impl Profile {
                 })
             })
             .collect();
-        let mut lmap: HashMap<(Option<u32>, u64, Vec<Line>, bool), u32> = HashMap::new();
+        let mut lmap: HashMap<(Option<u32>, u64, Vec<Line>, bool), u32> = HashMap::default();
         let mut locations = Vec::new();
         let lcanon: Vec<u32> = self
             .locations
@@ -330,7 +330,7 @@ impl Profile {
                 })
             })
             .collect();
-        let mut smap: HashMap<(Vec<u32>, Vec<(String, String)>, Vec<(String, i64, String)>), u32> = HashMap::new();
+        let mut smap: HashMap<(Vec<u32>, Vec<(String, String)>, Vec<(String, i64, String)>), u32> = HashMap::default();
         let mut samples: Vec<Sample> = Vec::new();
         let mut sample_canon = vec![u32::MAX; self.samples.len()];
         for (i, s) in std::mem::take(&mut self.samples).into_iter().enumerate() {
@@ -342,17 +342,19 @@ impl Profile {
             labels.sort();
             let mut nums: Vec<(String, i64, String)> = s.num_labels.iter().map(|n| (n.key.clone(), n.value, n.unit.clone())).collect();
             nums.sort();
-            match smap.get(&(locs.clone(), labels.clone(), nums.clone())) {
-                Some(&j) => {
+            match smap.entry((locs, labels, nums)) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    let j = *e.get();
                     for (a, b) in samples[j as usize].values.iter_mut().zip(&s.values) {
                         *a += b;
                     }
                     sample_canon[i] = j;
                 }
-                None => {
+                std::collections::hash_map::Entry::Vacant(e) => {
                     let j = samples.len() as u32;
-                    smap.insert((locs.clone(), labels, nums), j);
-                    samples.push(Sample { locations: locs, ..s });
+                    let locations = e.key().0.clone();
+                    e.insert(j);
+                    samples.push(Sample { locations, ..s });
                     sample_canon[i] = j;
                 }
             }

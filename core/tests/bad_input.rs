@@ -169,3 +169,21 @@ fn round_trip_through_encoder() {
     assert_eq!(again.functions.len(), p.functions.len());
     assert_eq!(again.time_nanos, p.time_nanos);
 }
+
+#[test]
+fn sparse_ids_are_mapped() {
+    use leakscope_core::decode::proto::{PbFunction, PbLine};
+    let mut p = minimal();
+    p.string_table.push(b"main.f".to_vec());
+    p.function.push(PbFunction { id: 70, name: 3, ..Default::default() });
+    p.location.push(PbLocation { id: 20, line: vec![PbLine { function_id: 70, line: 5, column: 0 }], ..Default::default() });
+    p.location.push(PbLocation { id: 10, line: vec![PbLine { function_id: 70, line: 6, column: 0 }], ..Default::default() });
+    p.sample.push(PbSample { location_id: vec![10, 20], value: vec![4], label: vec![] });
+    let d = decode(&pb(&p)).unwrap();
+    let s = &d.samples[0];
+    assert_eq!(s.locations.iter().map(|&l| d.locations[l as usize].lines[0].line).collect::<Vec<_>>(), vec![6, 5]);
+    // id 0 and duplicates are still refused.
+    let mut bad = p.clone();
+    bad.location[1].id = 20;
+    assert!(decode(&pb(&bad)).unwrap_err().to_string().contains("duplicate location id 20"));
+}
