@@ -304,7 +304,10 @@ impl Profile {
     /// Reports (notably `traces`) depend on it.
     pub fn merge_duplicates(&mut self) {
         use rustc_hash::FxHashMap as HashMap;
-        let mut fmap: HashMap<(&str, &str, &str, i64), u32> = HashMap::default();
+        fn cap<K, V>(n: usize) -> HashMap<K, V> {
+            HashMap::with_capacity_and_hasher(n, Default::default())
+        }
+        let mut fmap: HashMap<(&str, &str, &str, i64), u32> = cap(self.functions.len());
         let mut functions = Vec::new();
         let fcanon: Vec<u32> = self
             .functions
@@ -316,7 +319,7 @@ impl Profile {
                 })
             })
             .collect();
-        let mut lmap: HashMap<(Option<u32>, u64, Vec<Line>, bool), u32> = HashMap::default();
+        let mut lmap: HashMap<(Option<u32>, u64, Vec<Line>, bool), u32> = cap(self.locations.len());
         let mut locations = Vec::new();
         let lcanon: Vec<u32> = self
             .locations
@@ -330,7 +333,7 @@ impl Profile {
                 })
             })
             .collect();
-        let mut smap: HashMap<(Vec<u32>, Vec<(String, String)>, Vec<(String, i64, String)>), u32> = HashMap::default();
+        let mut smap: HashMap<(Vec<u32>, Vec<(String, String)>, Vec<(String, i64, String)>), u32> = cap(self.samples.len());
         let mut samples: Vec<Sample> = Vec::new();
         let mut sample_canon = vec![u32::MAX; self.samples.len()];
         for (i, s) in std::mem::take(&mut self.samples).into_iter().enumerate() {
