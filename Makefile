@@ -32,7 +32,7 @@ test-e2e: build
 
 test: test-native test-e2e
 
-bench: setup-native
+bench: build
 	scripts/bench.sh
 
 clean:

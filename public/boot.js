@@ -2,9 +2,15 @@
 // script, so the Content-Security-Policy can forbid inline scripts.
 import init from './leakscope-app.js';
 
-init({ module_or_path: new URL('./leakscope-app_bg.wasm', import.meta.url) }).catch((e) => {
-  document.body.textContent = 'leakscope failed to start: ' + e;
-});
+init({ module_or_path: new URL('./leakscope-app_bg.wasm', import.meta.url) })
+  .then((wasm) => {
+    // The browser benchmark reads the size of the wasm memory (it never
+    // shrinks, so it is the peak).
+    window.leakscopeWasmMemory = () => wasm.memory.buffer.byteLength;
+  })
+  .catch((e) => {
+    document.body.textContent = 'leakscope failed to start: ' + e;
+  });
 
 // Offline support. A new deployment installs a new worker, which waits
 // until the user agrees to reload (open files would otherwise be lost).

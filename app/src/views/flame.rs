@@ -323,30 +323,41 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
     let z = &t.nodes[zoom as usize];
     let rows = (t.max_depth - z.depth + 1) as f64;
     let css_h = (rows * ROW).min(20000.0);
-    c.set_width((css_w * dpr) as u32);
-    c.set_height((css_h * dpr) as u32);
-    let style = web_sys::HtmlElement::style(c);
-    let _ = style.set_property("width", &format!("{css_w}px"));
-    let _ = style.set_property("height", &format!("{css_h}px"));
+    let (pw, ph) = ((css_w * dpr) as u32, (css_h * dpr) as u32);
+    // Resizing reallocates the canvas: only when the size changes.
+    if c.width() != pw || c.height() != ph {
+        c.set_width(pw);
+        c.set_height(ph);
+        let style = web_sys::HtmlElement::style(c);
+        let _ = style.set_property("width", &format!("{css_w}px"));
+        let _ = style.set_property("height", &format!("{css_h}px"));
+    }
     let Ok(Some(ctx)) = c.get_context("2d") else { return };
     let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
-    let _ = ctx.scale(dpr, dpr);
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, css_w, css_h);
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_baseline("middle");
     let zx = z.x as f64;
     let zw = z.total.abs().max(1) as f64;
     let scale = css_w / zw;
-    for (i, n) in t.nodes.iter().enumerate() {
-        if n.depth < z.depth {
-            continue;
-        }
+    // Walk down from the zoomed frame and skip whole subtrees narrower
+    // than half a pixel: drawing costs what is visible, not the tree size
+    // (millions of frames on big profiles).
+    let mut todo = vec![zoom];
+    while let Some(id) = todo.pop() {
+        let i = id as usize;
+        let n = &t.nodes[i];
         let x = (n.x as f64 - zx) * scale;
         let w = n.total.abs() as f64 * scale;
         if w < 0.5 || x + w <= 0.0 || x >= css_w {
             continue;
         }
+        todo.extend(n.children.iter().copied());
         let y = (n.depth - z.depth) as f64 * ROW;
+        if y > css_h {
+            continue;
+        }
         let name = &t.names[n.name as usize];
         let dim = hits.is_some_and(|h| !h[i]);
         let root = if dark { "hsl(0, 0%, 35%)" } else { "hsl(0, 0%, 80%)" };
@@ -357,7 +368,7 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
         };
         ctx.set_fill_style_str(&fill);
         ctx.fill_rect(x, y, (w - 0.5).max(0.5), ROW - 1.0);
-        if hover == Some(i as u32) {
+        if hover == Some(id) {
             ctx.set_stroke_style_str(if dark { "#fff" } else { "#222" });
             ctx.stroke_rect(x + 0.5, y + 0.5, (w - 1.5).max(0.5), ROW - 2.0);
         }
