@@ -170,3 +170,56 @@ fn benign_waits_and_forever_waits() {
     assert_eq!(r.findings[0].severity, Severity::High);
     assert_eq!(r.findings[0].rule, "nil-chan");
 }
+
+/// A heap snapshot with one allocation path per (frames, inuse bytes,
+/// inuse objects, alloc bytes).
+fn heap(paths: &[(&[&str], i64, i64, i64)]) -> Profile {
+    use leakscope_core::profile::*;
+    let mut p = Profile {
+        sample_types: ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count", "inuse_space/bytes"]
+            .iter()
+            .map(|t| {
+                let (a, b) = t.split_once('/').unwrap();
+                ValueType { r#type: a.into(), unit: b.into() }
+            })
+            .collect(),
+        default_sample_type: "inuse_space".into(),
+        ..Default::default()
+    };
+    for (frames, inuse, objs, alloc) in paths {
+        let mut locs = Vec::new();
+        for f in frames.iter() {
+            let fi = p.functions.iter().position(|x| x.name == *f).unwrap_or_else(|| {
+                p.functions.push(Function { id: p.functions.len() as u64 + 1, name: f.to_string(), filename: "app/x.go".into(), ..Default::default() });
+                p.functions.len() - 1
+            });
+            p.locations.push(Location { id: p.locations.len() as u64 + 1, lines: vec![Line { function: fi as u32, line: 10, column: 0 }], ..Default::default() });
+            locs.push(p.locations.len() as u32 - 1);
+        }
+        p.samples.push(Sample { locations: locs, values: vec![*objs, *alloc, *objs, *inuse], ..Default::default() });
+    }
+    p
+}
+
+#[test]
+fn heap_patterns_are_named() {
+    let mb = 1 << 20;
+    let series = |f: &dyn Fn(i64) -> Profile| -> Vec<Profile> { (1..=4).map(|k| f(k)).collect() };
+    let run_series = |snaps: &[Profile]| analyze(&snaps.iter().map(|p| ("s", p)).collect::<Vec<_>>());
+    // Tickers made per request and never stopped.
+    let r = run_series(&series(&|k| heap(&[(&["time.NewTicker", "app.poll", "app.handle"], k * mb, k * 10_000, k * mb)])));
+    assert_eq!((r.findings[0].rule.as_str(), r.findings[0].function.as_str()), ("ticker-not-stopped", "app.poll"));
+    // Deferred calls piling up in a loop.
+    let r = run_series(&series(&|k| heap(&[(&["runtime.newdefer", "runtime.deferproc", "app.loop"], k * mb, k * 20_000, k * mb)])));
+    assert_eq!(r.findings[0].rule, "defer-in-loop");
+    // A map that only grows: in-use equals allocated, many small objects.
+    let r = run_series(&series(&|k| heap(&[(&["runtime.mapassign", "app.remember"], k * mb, k * 30_000, k * mb + 1000)])));
+    assert_eq!((r.findings[0].rule.as_str(), r.findings[0].severity), ("unbounded-cache", Severity::High));
+    // Churn: lots allocated, in-use flat: nothing.
+    let r = run_series(&series(&|k| heap(&[(&["app.parse"], mb, 1000, k * 50 * mb)])));
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    // A spike that is freed again: nothing above info.
+    let sizes = [mb, 40 * mb, 2 * mb, mb];
+    let snaps: Vec<Profile> = sizes.iter().map(|&s| heap(&[(&["app.batch"], s, 100, 60 * mb)])).collect();
+    assert!(run_series(&snaps).findings.iter().all(|f| f.severity <= Severity::Info));
+}
