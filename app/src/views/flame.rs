@@ -57,6 +57,7 @@ pub fn FlameView() -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let overlay = NodeRef::<leptos::html::Canvas>::new();
     let zoom = RwSignal::new(0u32);
     let hover = RwSignal::new(None::<(u32, f64, f64)>);
     let search = RwSignal::new(String::new());
@@ -105,16 +106,24 @@ pub fn FlameView() -> impl IntoView {
         Some(Shared(std::sync::Arc::new(m)))
     });
 
-    // Redraw whenever what is shown changes.
+    // Redraw the frames when what is shown changes; the hovered or
+    // focused frame is outlined on an overlay canvas, so moving the mouse
+    // never repaints the whole graph.
     Effect::new(move |_| {
         let (Some(t), Some(c)) = (tree.get(), canvas.get()) else { return };
         let z = zoom.get();
         let m = matches.get();
-        let hov = hover.get().map(|h| h.0).or(focus.get());
         let w = width.get();
         theme.track();
         let d = diff.get();
-        draw(&t, &c, z, m.as_ref().map(|m| &m.0 .0[..]), hov, w, crate::theme::is_dark(), d.as_ref().map(|d| &*d.0));
+        draw(&t, &c, z, m.as_ref().map(|m| &m.0 .0[..]), w, crate::theme::is_dark(), d.as_ref().map(|d| &*d.0));
+    });
+    Effect::new(move |_| {
+        let (Some(t), Some(c), Some(o)) = (tree.get(), canvas.get(), overlay.get()) else { return };
+        let z = zoom.get();
+        width.track();
+        let hov = hover.get().map(|h| h.0).or(focus.get());
+        outline(&t, &c, &o, z, hov, crate::theme::is_dark());
     });
 
     // Track the container width.
@@ -299,6 +308,7 @@ pub fn FlameView() -> impl IntoView {
                     on:mousemove=move |ev| hover.set(locate(&ev).map(|n| (n, ev.offset_x() as f64, ev.offset_y() as f64)))
                     on:mouseleave=move |_| hover.set(None)
                     on:click=move |ev| { if let Some(n) = locate(&ev) { zoom.set(n); } }/>
+                <canvas node_ref=overlay class="overlay" aria-hidden="true"></canvas>
                 {tooltip}
             </div>
         </section>
@@ -316,8 +326,34 @@ pub fn diff_color(delta: i64, max_abs: i64) -> String {
     format!("hsl({hue:.0}, {:.0}%, {:.0}%)", 25.0 + 65.0 * r, 78.0 - 22.0 * r)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&[bool]>, hover: Option<u32>, css_w: f64, dark: bool, diff: Option<&std::collections::HashMap<String, i64>>) {
+/// Outlines one frame on the overlay, sized like the main canvas.
+fn outline(t: &FlameTree, c: &web_sys::HtmlCanvasElement, o: &web_sys::HtmlCanvasElement, zoom: u32, node: Option<u32>, dark: bool) {
+    if o.width() != c.width() || o.height() != c.height() {
+        o.set_width(c.width());
+        o.set_height(c.height());
+        let (cs, os) = (web_sys::HtmlElement::style(c), web_sys::HtmlElement::style(o));
+        let _ = os.set_property("width", &cs.get_property_value("width").unwrap_or_default());
+        let _ = os.set_property("height", &cs.get_property_value("height").unwrap_or_default());
+    }
+    let Ok(Some(ctx)) = o.get_context("2d") else { return };
+    let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
+    ctx.clear_rect(0.0, 0.0, o.width() as f64, o.height() as f64);
+    let Some(n) = node else { return };
+    let (z, n) = (&t.nodes[zoom as usize], &t.nodes[n as usize]);
+    if n.depth < z.depth || n.x < z.x || n.x + n.total.abs() > z.x + z.total.abs() {
+        return;
+    }
+    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
+    let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+    let css_w = c.width() as f64 / dpr;
+    let scale = css_w / z.total.abs().max(1) as f64;
+    let (x, w, y) = ((n.x - z.x) as f64 * scale, n.total.abs() as f64 * scale, (n.depth - z.depth) as f64 * ROW);
+    ctx.set_stroke_style_str(if dark { "#fff" } else { "#222" });
+    ctx.set_line_width(1.5);
+    ctx.stroke_rect(x + 0.75, y + 0.75, (w - 2.0).max(0.5), ROW - 2.5);
+}
+
+fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&[bool]>, css_w: f64, dark: bool, diff: Option<&std::collections::HashMap<String, i64>>) {
     let max_abs = diff.map(|d| d.values().map(|v| v.abs()).max().unwrap_or(0)).unwrap_or(0);
     let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
     let z = &t.nodes[zoom as usize];
@@ -368,10 +404,6 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
         };
         ctx.set_fill_style_str(&fill);
         ctx.fill_rect(x, y, (w - 0.5).max(0.5), ROW - 1.0);
-        if hover == Some(id) {
-            ctx.set_stroke_style_str(if dark { "#fff" } else { "#222" });
-            ctx.stroke_rect(x + 0.5, y + 0.5, (w - 1.5).max(0.5), ROW - 2.0);
-        }
         if let Some(label) = leakscope_core::report::flame::fit_label(name, w) {
             ctx.set_fill_style_str(if dim { "#666" } else { "#111" });
             let _ = ctx.fill_text(&label, x + 3.0, y + ROW / 2.0);
