@@ -28,6 +28,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("goroutines-100k.debug2.txt", |b| b.iter(|| decode_top(&d2)));
     let fixture = std::fs::read("../core/tests/fixtures/go/j-cpu-profile/cpu.pb.gz").unwrap();
     g.bench_function("fixture j-cpu-profile/cpu.pb.gz", |b| b.iter(|| decode_top(&fixture)));
+    // The largest fixture leakscope reads (a 1 MB heap debug=1 text).
+    let largest = std::fs::read("../core/tests/fixtures/go/h1-substring-retention/heap-3.debug1.txt").unwrap();
+    g.bench_function("fixture h1 heap-3.debug1.txt", |b| b.iter(|| decode_top(&largest)));
     g.finish();
 }
 
