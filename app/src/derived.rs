@@ -91,7 +91,8 @@ impl Derived {
         let base = Memo::new(move |_| {
             let b = store.base_snapshot()?;
             let cur = store.current_snapshot()?;
-            if b.id == cur.id {
+            // A base of another kind is refused (the filter bar says so).
+            if b.id == cur.id || b.profile.sample_types != cur.profile.sample_types {
                 return None;
             }
             let mut q = query();

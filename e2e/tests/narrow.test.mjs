@@ -105,6 +105,9 @@ test('compare with a base: delta columns equal pprof -diff_base, flame colored w
   await page.selectOption('[data-testid=base-select]', { label: 'heap-0.pb.gz' });
   await page.waitForSelector('[data-testid=base-error]');
   assert.match(await page.textContent('[data-testid=base-error]'), /different kind of profile/);
+  await page.click('[data-tab=top]');
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+  assert.equal(await page.$$eval('th', (t) => t.filter((x) => x.textContent.includes('Δ')).length), 0, 'no deltas against a heap');
   assert.deepEqual(errors, []);
 });
 
