@@ -6,7 +6,7 @@
 
 use super::View;
 use crate::graph::NodeIndex;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlameNode {
@@ -40,9 +40,10 @@ pub fn flame(view: &View, bottom_up: bool) -> FlameTree {
     let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
     let mut names = vec!["root".to_string()];
     let mut files = vec![String::new()];
-    let mut name_of: HashMap<u32, u32> = HashMap::new();
+    // Graph node -> name index; a Vec, as it is read once per frame.
+    let mut name_of: Vec<u32> = vec![u32::MAX; idx.infos.len()];
     // First file:line seen per function, from the raw locations.
-    let mut first_pos: HashMap<u32, String> = HashMap::new();
+    let mut first_pos: HashMap<u32, String> = HashMap::default();
     for (li, loc) in p.locations.iter().enumerate() {
         for (i, line) in loc.lines.iter().enumerate() {
             let n = idx.location_nodes[li][i];
@@ -53,7 +54,7 @@ pub fn flame(view: &View, bottom_up: bool) -> FlameTree {
         }
     }
     let mut nodes = vec![FlameNode { name: 0, parent: 0, depth: 0, x: 0, total: 0, self_value: 0, inline: false, children: vec![] }];
-    let mut child_of: HashMap<(u32, u32, bool), u32> = HashMap::new();
+    let mut child_of: HashMap<(u32, u32, bool), u32> = HashMap::default();
     let mut stack: Vec<(u32, bool)> = Vec::new();
     for s in &p.samples {
         let v = s.values.get(view.sample_index).copied().unwrap_or(0);
@@ -74,11 +75,12 @@ pub fn flame(view: &View, bottom_up: bool) -> FlameTree {
         nodes[0].total += v;
         let mut cur = 0u32;
         for &(gn, inline) in &stack {
-            let name = *name_of.entry(gn).or_insert_with(|| {
+            if name_of[gn as usize] == u32::MAX {
                 names.push(idx.infos[gn as usize].printable_name());
                 files.push(first_pos.get(&gn).cloned().unwrap_or_default());
-                names.len() as u32 - 1
-            });
+                name_of[gn as usize] = names.len() as u32 - 1;
+            }
+            let name = name_of[gn as usize];
             let key = (cur, name, inline);
             let next = match child_of.get(&key) {
                 Some(&c) => c,
@@ -96,26 +98,23 @@ pub fn flame(view: &View, bottom_up: bool) -> FlameTree {
         }
         nodes[cur as usize].self_value += v;
     }
+    drop(child_of);
     // Widest first, then by name, so layouts are stable between snapshots.
-    let order: Vec<Vec<u32>> = nodes
-        .iter()
-        .map(|n| {
-            let mut c = n.children.clone();
-            c.sort_by(|&a, &b| nodes[b as usize].total.abs().cmp(&nodes[a as usize].total.abs()).then_with(|| names[nodes[a as usize].name as usize].cmp(&names[nodes[b as usize].name as usize])));
-            c
-        })
-        .collect();
+    // Sorted in place (a copy of every child list doubles peak memory on
+    // trees of millions of frames).
     let mut max_depth = 0;
     let mut todo = vec![0u32];
     while let Some(n) = todo.pop() {
+        let mut kids = std::mem::take(&mut nodes[n as usize].children);
+        kids.sort_by(|&a, &b| nodes[b as usize].total.abs().cmp(&nodes[a as usize].total.abs()).then_with(|| names[nodes[a as usize].name as usize].cmp(&names[nodes[b as usize].name as usize])));
         let mut x = nodes[n as usize].x;
         max_depth = max_depth.max(nodes[n as usize].depth);
-        for &c in &order[n as usize] {
+        for &c in &kids {
             nodes[c as usize].x = x;
             x += nodes[c as usize].total.abs();
             todo.push(c);
         }
-        nodes[n as usize].children = order[n as usize].clone();
+        nodes[n as usize].children = kids;
     }
     FlameTree { names, files, nodes, bottom_up, max_depth }
 }
