@@ -2,7 +2,7 @@
 //! Decoding runs after the browser has painted the progress message, so a
 //! large file never freezes the page without feedback.
 
-use crate::state::{Store, Tab};
+use crate::state::Store;
 use js_sys::{Promise, Uint8Array};
 use leakscope_core::Profile;
 use leptos::prelude::*;
@@ -66,7 +66,6 @@ fn is_source(name: &str) -> bool {
 /// Opens files: profiles become snapshots, `.go` files become sources.
 pub async fn open(store: Store, inputs: Vec<Input>) {
     let mut decoded: Vec<(String, Profile)> = Vec::new();
-    let had_leak_data = store.snapshots.with_untracked(|v| !v.is_empty());
     for input in inputs {
         let name = input.name();
         if is_source(&name) {
@@ -111,16 +110,6 @@ pub async fn open(store: Store, inputs: Vec<Input>) {
             let loc = w.location();
             let url = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
             let _ = w.history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(&url));
-        }
-    }
-    // The Leaks tab opens first when a series has something to say.
-    if !had_leak_data {
-        let has_findings = store.snapshots.with_untracked(|v| {
-            let series: Vec<(&str, &Profile)> = v.iter().map(|s| (s.name.as_str(), &*s.profile)).collect();
-            leakscope_core::leak::analyze(&series).findings.iter().any(|f| f.severity > leakscope_core::leak::Severity::Info)
-        });
-        if has_findings && !crate::url::opened_with_view() {
-            store.tab.set(Tab::Leaks);
         }
     }
 }

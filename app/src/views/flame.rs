@@ -37,7 +37,6 @@ pub fn color(name: &str, inline: bool, dim: bool) -> String {
 /// The node under a point: walk down from the zoomed node.
 fn hit(t: &FlameTree, zoom: u32, vx: f64, depth: u32) -> Option<u32> {
     let mut cur = zoom;
-    let z = &t.nodes[zoom as usize];
     if depth == 0 {
         return Some(zoom);
     }
@@ -48,7 +47,6 @@ fn hit(t: &FlameTree, zoom: u32, vx: f64, depth: u32) -> Option<u32> {
             (c.x as f64) <= vx && vx < (c.x + c.total.abs()) as f64
         })?;
     }
-    let _ = z;
     Some(cur)
 }
 

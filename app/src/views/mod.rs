@@ -23,6 +23,20 @@ pub fn App() -> impl IntoView {
     let derived = Derived::new(store);
     provide_context(derived);
     crate::url::sync(store);
+    // The Leaks tab opens first when the first files opened have something
+    // to say (unless the URL asked for a view). Read from the leaks memo:
+    // the analysis is not run a second time.
+    Effect::new(move |was_empty: Option<bool>| {
+        let empty = store.snapshots.with(|v| v.is_empty());
+        if was_empty == Some(true)
+            && !empty
+            && !crate::url::opened_with_view()
+            && derived.leaks.with(|r| r.findings.iter().any(|f| f.severity > leakscope_core::leak::Severity::Info))
+        {
+            store.tab.set(Tab::Leaks);
+        }
+        empty
+    });
     share::open_from_hash(store);
     let help = RwSignal::new(false);
     crate::keys::install(store, help);
@@ -117,7 +131,6 @@ fn Header(help: RwSignal<bool>) -> impl IntoView {
         let p = &s.profile;
         let si = derived.sample_index.get();
         let st = p.sample_types.get(si)?;
-        let view = leakscope_core::report::View::new(p, si);
         let total = derived.top.get().map(|t| t.fmt(t.total)).unwrap_or_default();
         let mut parts = vec![
             format!("{} — {}", p.kind(), p.format.map(|f| f.describe()).unwrap_or("")),
@@ -130,7 +143,6 @@ fn Header(help: RwSignal<bool>) -> impl IntoView {
         if p.duration_nanos != 0 {
             parts.push(format!("duration {}", leakscope_core::measurement::label(p.duration_nanos, "nanoseconds")));
         }
-        let _ = view;
         Some(parts.join(" · "))
     };
     view! {

@@ -34,10 +34,12 @@ pub fn open_from_hash(store: Store) {
 #[component]
 pub fn ShareButton() -> impl IntoView {
     let store = Store::use_context();
+    let derived = crate::derived::Derived::use_context();
     let share = move |_| {
+        // The findings are the ones the Leaks view shows (already computed).
+        let report = derived.leaks.get_untracked();
         let link = store.snapshots.with_untracked(|v| {
             let series: Vec<(&str, &leakscope_core::Profile)> = v.iter().map(|s| (s.name.as_str(), &*s.profile)).collect();
-            let report = leakscope_core::leak::analyze(&series);
             permalink::summarize(&series, &report, 200, 0.01, 400).map(|s| permalink::link(&base_url(), s))
         });
         match link {

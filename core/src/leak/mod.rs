@@ -411,7 +411,6 @@ fn bytes(v: i64) -> String {
 
 fn judge_heap(g: &HeapGroup, n: usize, total_last: i64) -> Option<Finding> {
     let last = *g.inuse_space.last()?;
-    let first = g.inuse_space[0];
     let objs = *g.inuse_objects.last()?;
     let alloc = *g.alloc_space.last()?;
     // Growth must matter: at least 256 KiB and 5% of the last heap.
@@ -442,7 +441,6 @@ fn judge_heap(g: &HeapGroup, n: usize, total_last: i64) -> Option<Finding> {
         bytes(per_obj),
         retained * 100.0
     );
-    let _ = first;
     Some(Finding {
         rule: rule.into(),
         severity,

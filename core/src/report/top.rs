@@ -48,9 +48,7 @@ pub fn top(view: &View, opts: &TopOptions) -> Top {
     let p = view.profile;
     let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
     let mut g = Graph::build(p, &idx, view.sample_index, None);
-    let total_flat: i64 = g.nodes.iter().map(|&n| g.flat[n as usize]).sum();
-    let cutoff = ((total_flat as f64) * opts.node_fraction) as i64;
-    let cutoff = cutoff.abs();
+    let cutoff = node_cutoff(g.nodes.iter().map(|&n| g.flat[n as usize]).sum(), opts.node_fraction);
     let mut dropped = 0;
     if cutoff > 0 {
         let mut kept = vec![false; idx.infos.len()];
@@ -100,6 +98,11 @@ pub fn top(view: &View, opts: &TopOptions) -> Top {
     }
 }
 
+/// pprof's node cut: |sum of flat × fraction|; nodes with |cum| below it go.
+fn node_cutoff(total_flat: i64, fraction: f64) -> i64 {
+    (((total_flat as f64) * fraction) as i64).abs()
+}
+
 /// pprof's selectOutputUnit: the unit of the smallest non-zero value,
 /// moved up one unit when that would still show it as at least 0.01.
 pub fn select_output_unit(view: &View, values: impl Iterator<Item = (i64, i64)>) -> String {
@@ -132,8 +135,7 @@ pub fn select_output_unit(view: &View, values: impl Iterator<Item = (i64, i64)>)
 /// fraction, for a table that shows every row (the page): same numbers as
 /// the CLI for the rows both show.
 pub fn pprof_output_unit(view: &View, rows: &[TopRow], node_fraction: f64) -> String {
-    let total_flat: i64 = rows.iter().map(|r| r.flat).sum();
-    let cutoff = (((total_flat as f64) * node_fraction) as i64).abs();
+    let cutoff = node_cutoff(rows.iter().map(|r| r.flat).sum(), node_fraction);
     select_output_unit(view, rows.iter().filter(|r| r.cum.abs() >= cutoff).map(|r| (r.flat, r.cum)))
 }
 
