@@ -89,7 +89,11 @@ pub fn summarize(series: &[(&str, &Profile)], report: &LeakReport, top_rows: usi
     let view = View::new(last, last.default_sample_index());
     let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
     let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
-    let tree = crate::report::flame::flame(&view, false);
+    // Only frames at least `min` wide can be kept: prune while laying out
+    // (the whole tree of a big profile has millions of frames).
+    let stacks = crate::report::flame::FlameStacks::new(&view, false);
+    let min = ((stacks.total().abs() as f64) * flame_fraction) as i64;
+    let tree = stacks.tree(&[], (min.max(1) as f64 - 0.5) / stacks.total().abs().max(1) as f64);
     let mut names: Vec<String> = Vec::new();
     let mut index = std::collections::HashMap::new();
     let mut name = |n: &str| -> u32 {
@@ -100,7 +104,6 @@ pub fn summarize(series: &[(&str, &Profile)], report: &LeakReport, top_rows: usi
     };
     let rows: Vec<Row> = t.rows.iter().take(top_rows).map(|r| Row { name: name(&r.name), flat: r.flat, cum: r.cum, inline: r.inline.clone() }).collect();
     let mut flame = Vec::new();
-    let min = ((tree.nodes[0].total.abs() as f64) * flame_fraction) as i64;
     let mut map = vec![u32::MAX; tree.nodes.len()];
     let mut todo = vec![0u32];
     while let Some(n) = todo.pop() {
@@ -272,7 +275,7 @@ impl Summary {
         let mut nodes: Vec<FlameNode> = self
             .flame
             .iter()
-            .map(|f| FlameNode { name: f.name + 1, parent: f.parent, depth: 0, x: 0, total: f.total, self_value: f.self_value, inline: false, children: vec![] })
+            .map(|f| FlameNode { name: f.name + 1, key: f.name, parent: f.parent, depth: 0, x: 0, total: f.total, self_value: f.self_value, inline: false, children: vec![] })
             .collect();
         for i in 1..nodes.len() {
             let p = nodes[i].parent as usize;

@@ -179,4 +179,80 @@ fn flame_keeps_inlined_frames_and_searches() {
     let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
     let fib = t.rows.iter().find(|r| r.name == "main.fib").unwrap();
     assert_eq!(covered, fib.cum, "search share counts recursion once, like cum");
+    let stacks = flame::FlameStacks::new(&view, false);
+    assert_eq!(stacks.covered(&regex::Regex::new("^main\\.fib$").unwrap()), fib.cum, "the pruned page's share is exact too");
+}
+
+/// Every node's width equals the value of the samples whose stack starts
+/// with its path (computed naively here), and a pruned tree is the full
+/// tree cut at the width asked, with the same layout.
+#[test]
+fn flame_paths_match_samples_and_pruning_keeps_layout() {
+    use leakscope_core::report::flame::{self, FlameStacks, FlameTree};
+    use std::collections::HashMap;
+    fn paths(f: &FlameTree) -> HashMap<Vec<(String, bool)>, (i64, i64, i64)> {
+        let mut out = HashMap::new();
+        for (i, n) in f.nodes.iter().enumerate() {
+            let path: Vec<(String, bool)> = f.path(i as u32)[1..].iter().map(|&k| (f.names[f.nodes[k as usize].name as usize].clone(), f.nodes[k as usize].inline)).collect();
+            assert!(out.insert(path, (n.x, n.total, n.self_value)).is_none(), "one node per path");
+        }
+        out
+    }
+    let mut checked = 0;
+    for pb in profiles() {
+        let p = load(&pb);
+        let view = View::new(&p, p.default_sample_index());
+        let full = flame::flame(&view, false);
+        let got = paths(&full);
+        // Naive: every prefix of every stack, frames as (name, inline).
+        let idx = leakscope_core::graph::NodeIndex::new(&p, view.granularity, false, false);
+        let mut want: HashMap<Vec<(String, bool)>, i64> = HashMap::new();
+        for s in &p.samples {
+            let v = s.values[view.sample_index];
+            if v == 0 {
+                continue;
+            }
+            let mut path = Vec::new();
+            for &loc in s.locations.iter().rev() {
+                let ns = &idx.location_nodes[loc as usize];
+                for i in (0..ns.len()).rev() {
+                    path.push((idx.infos[ns[i] as usize].printable_name(), i != ns.len() - 1));
+                    *want.entry(path.clone()).or_default() += v;
+                }
+            }
+        }
+        assert_eq!(want.len() + 1, got.len(), "{}", pb.display());
+        for (path, v) in &want {
+            assert_eq!(got[path].1, *v, "{} {:?}", pb.display(), path);
+        }
+        // Pruned at 1%, and focused on the widest child of the root.
+        let stacks = FlameStacks::new(&view, false);
+        let cut = full.nodes[0].total.abs() as f64 * 0.01;
+        let pruned = stacks.tree(&[], 0.01);
+        let pp = paths(&pruned);
+        for (path, v) in &got {
+            let kept = pp.get(path);
+            if let Some(k) = kept {
+                assert_eq!(k, v, "{} {:?}", pb.display(), path);
+            }
+            // Everything at least as wide as the cut is there (its ancestors are wider still).
+            if (v.1.abs() as f64) >= cut && v.1 != 0 {
+                assert!(kept.is_some(), "{} lost {:?}", pb.display(), path);
+            }
+        }
+        if let Some(&c) = full.nodes[0].children.first() {
+            let key = full.nodes[c as usize].key;
+            let focused = stacks.tree(&[key], 0.01);
+            let fp = paths(&focused);
+            let fname = (full.names[full.nodes[c as usize].name as usize].clone(), full.nodes[c as usize].inline);
+            let fcut = full.nodes[c as usize].total.abs() as f64 * 0.01;
+            for (path, v) in &got {
+                if path.first() == Some(&fname) && (v.1.abs() as f64) >= fcut && v.1 != 0 {
+                    assert_eq!(fp.get(path), Some(v), "{} focus lost {:?}", pb.display(), path);
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 50);
 }

@@ -1,8 +1,11 @@
-//! The flame tree as flat arrays, laid out once here so the page only
-//! draws: each node knows its depth, its x offset and width in value
-//! units. Top-down (root = callers of everything, icicle) or bottom-up
-//! (root's children are the leaf functions, their children the callers).
-//! Inlined frames are nodes of their own.
+//! The flame graph. The profile's stacks are turned into sorted frame
+//! sequences once ([`FlameStacks`]); every node of the tree is then a
+//! contiguous run of those sequences, so a tree *pruned* to what a given
+//! zoom can show is laid out in time proportional to what it keeps, not
+//! to the millions of frames a profile whose stacks share little has.
+//! Top-down (root = callers of everything, icicle) or bottom-up (root's
+//! children are the leaf functions, their children the callers). Inlined
+//! frames are nodes of their own.
 
 use super::View;
 use crate::graph::NodeIndex;
@@ -12,6 +15,9 @@ use rustc_hash::FxHashMap as HashMap;
 pub struct FlameNode {
     /// Index into [`FlameTree::names`].
     pub name: u32,
+    /// The frame's identity in its [`FlameStacks`] (function and inline
+    /// mark), so a path of keys names a node across pruned trees.
+    pub key: u32,
     pub parent: u32,
     pub depth: u32,
     /// Offset from the left edge, in value units.
@@ -35,90 +41,203 @@ pub struct FlameTree {
     pub max_depth: u32,
 }
 
-pub fn flame(view: &View, bottom_up: bool) -> FlameTree {
-    let p = view.profile;
-    let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
-    let mut names = vec!["root".to_string()];
-    let mut files = vec![String::new()];
-    // Graph node -> name index; a Vec, as it is read once per frame.
-    let mut name_of: Vec<u32> = vec![u32::MAX; idx.infos.len()];
-    // First file:line seen per function, from the raw locations.
-    let mut first_pos: HashMap<u32, String> = HashMap::default();
-    for (li, loc) in p.locations.iter().enumerate() {
-        for (i, line) in loc.lines.iter().enumerate() {
-            let n = idx.location_nodes[li][i];
-            first_pos.entry(n).or_insert_with(|| {
-                let f = &p.functions[line.function as usize];
-                if f.filename.is_empty() { String::new() } else { format!("{}:{}", f.filename, line.line) }
-            });
-        }
-    }
-    let mut nodes = vec![FlameNode { name: 0, parent: 0, depth: 0, x: 0, total: 0, self_value: 0, inline: false, children: vec![] }];
-    let mut child_of: HashMap<(u32, u32, bool), u32> = HashMap::default();
-    let mut stack: Vec<(u32, bool)> = Vec::new();
-    for s in &p.samples {
-        let v = s.values.get(view.sample_index).copied().unwrap_or(0);
-        if v == 0 {
-            continue;
-        }
-        stack.clear();
-        // Root to leaf, each Line a frame; inline = not the location's last line.
-        for &loc in s.locations.iter().rev() {
-            let ns = &idx.location_nodes[loc as usize];
-            for i in (0..ns.len()).rev() {
-                stack.push((ns[i], i != ns.len() - 1));
-            }
-        }
-        if bottom_up {
-            stack.reverse();
-        }
-        nodes[0].total += v;
-        let mut cur = 0u32;
-        for &(gn, inline) in &stack {
-            if name_of[gn as usize] == u32::MAX {
-                names.push(idx.infos[gn as usize].printable_name());
-                files.push(first_pos.get(&gn).cloned().unwrap_or_default());
-                name_of[gn as usize] = names.len() as u32 - 1;
-            }
-            let name = name_of[gn as usize];
-            let key = (cur, name, inline);
-            let next = match child_of.get(&key) {
-                Some(&c) => c,
-                None => {
-                    let c = nodes.len() as u32;
-                    let depth = nodes[cur as usize].depth + 1;
-                    nodes.push(FlameNode { name, parent: cur, depth, x: 0, total: 0, self_value: 0, inline, children: vec![] });
-                    nodes[cur as usize].children.push(c);
-                    child_of.insert(key, c);
-                    c
-                }
-            };
-            nodes[next as usize].total += v;
-            cur = next;
-        }
-        nodes[cur as usize].self_value += v;
-    }
-    drop(child_of);
-    // Widest first, then by name, so layouts are stable between snapshots.
-    // Sorted in place (a copy of every child list doubles peak memory on
-    // trees of millions of frames).
-    let mut max_depth = 0;
-    let mut todo = vec![0u32];
-    while let Some(n) = todo.pop() {
-        let mut kids = std::mem::take(&mut nodes[n as usize].children);
-        kids.sort_by(|&a, &b| nodes[b as usize].total.abs().cmp(&nodes[a as usize].total.abs()).then_with(|| names[nodes[a as usize].name as usize].cmp(&names[nodes[b as usize].name as usize])));
-        let mut x = nodes[n as usize].x;
-        max_depth = max_depth.max(nodes[n as usize].depth);
-        for &c in &kids {
-            nodes[c as usize].x = x;
-            x += nodes[c as usize].total.abs();
-            todo.push(c);
-        }
-        nodes[n as usize].children = kids;
-    }
-    FlameTree { names, files, nodes, bottom_up, max_depth }
+/// Every distinct stack of a profile as a sequence of frame keys (root
+/// first, or leaf first when bottom-up), sorted, with its summed value.
+/// A frame key is `graph node << 1 | inline`.
+#[derive(Debug, Clone)]
+pub struct FlameStacks {
+    names: Vec<String>,
+    files: Vec<String>,
+    frames: Vec<u32>,
+    /// Stack `i` is `frames[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    /// `prefix[i]` = sum of the values of stacks `..i`, so any run's total is O(1).
+    prefix: Vec<i64>,
+    bottom_up: bool,
 }
 
+impl FlameStacks {
+    pub fn new(view: &View, bottom_up: bool) -> FlameStacks {
+        let p = view.profile;
+        let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
+        let names: Vec<String> = idx.infos.iter().map(|i| i.printable_name()).collect();
+        // First file:line seen per function, from the raw locations.
+        let mut files = vec![String::new(); idx.infos.len()];
+        let mut seen = vec![false; idx.infos.len()];
+        for (li, loc) in p.locations.iter().enumerate() {
+            for (i, line) in loc.lines.iter().enumerate() {
+                let n = idx.location_nodes[li][i] as usize;
+                if !seen[n] {
+                    seen[n] = true;
+                    let f = &p.functions[line.function as usize];
+                    if !f.filename.is_empty() {
+                        files[n] = format!("{}:{}", f.filename, line.line);
+                    }
+                }
+            }
+        }
+        // Each location's frames once, caller first (inline = not the
+        // location's last line), so a stack is a few slice copies.
+        let mut loc_frames: Vec<u32> = Vec::new();
+        let mut loc_start: Vec<u32> = Vec::with_capacity(idx.location_nodes.len() + 1);
+        loc_start.push(0);
+        for ns in &idx.location_nodes {
+            for i in (0..ns.len()).rev() {
+                loc_frames.push(ns[i] << 1 | (i != ns.len() - 1) as u32);
+            }
+            loc_start.push(loc_frames.len() as u32);
+        }
+        // Stacks as frame keys, sorted; equal neighbours are merged.
+        let frames_total: usize = p.samples.iter().map(|s| s.locations.len()).sum();
+        let mut flat: Vec<u32> = Vec::with_capacity(frames_total + frames_total / 8);
+        let mut spans: Vec<(u32, u32, i64)> = Vec::with_capacity(p.samples.len());
+        for s in &p.samples {
+            let v = s.values.get(view.sample_index).copied().unwrap_or(0);
+            if v == 0 {
+                continue;
+            }
+            let start = flat.len();
+            for &loc in s.locations.iter().rev() {
+                flat.extend_from_slice(&loc_frames[loc_start[loc as usize] as usize..loc_start[loc as usize + 1] as usize]);
+            }
+            if bottom_up {
+                flat[start..].reverse();
+            }
+            spans.push((start as u32, flat.len() as u32, v));
+        }
+        let seq = |s: &(u32, u32, i64)| &flat[s.0 as usize..s.1 as usize];
+        spans.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
+        let mut frames = Vec::with_capacity(flat.len());
+        let mut starts = Vec::with_capacity(spans.len() + 1);
+        let mut prefix = Vec::with_capacity(spans.len() + 1);
+        starts.push(0);
+        prefix.push(0);
+        for (i, sp) in spans.iter().enumerate() {
+            let total = prefix.last().unwrap() + sp.2;
+            if i > 0 && seq(&spans[i - 1]) == seq(sp) {
+                *prefix.last_mut().unwrap() = total;
+                continue;
+            }
+            frames.extend_from_slice(seq(sp));
+            starts.push(frames.len() as u32);
+            prefix.push(total);
+        }
+        FlameStacks { names, files, frames, starts, prefix, bottom_up }
+    }
+
+    fn stack(&self, i: usize) -> &[u32] {
+        &self.frames[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+
+    fn sum(&self, lo: usize, hi: usize) -> i64 {
+        self.prefix[hi] - self.prefix[lo]
+    }
+
+    /// Sum of the stacks' values: the root's width.
+    pub fn total(&self) -> i64 {
+        *self.prefix.last().unwrap_or(&0)
+    }
+
+    /// The children runs of the node covering stacks `lo..hi` at `depth`:
+    /// `(key, lo, hi)`, found by binary search since each run is sorted.
+    fn children(&self, depth: usize, mut lo: usize, hi: usize) -> (i64, Vec<(u32, usize, usize)>) {
+        // Stacks ending here sort first (a prefix sorts before its extensions).
+        let first = lo;
+        while lo < hi && self.stack(lo).len() == depth {
+            lo += 1;
+        }
+        let self_value = self.sum(first, lo);
+        let mut out = Vec::new();
+        while lo < hi {
+            let key = self.stack(lo)[depth];
+            let (mut a, mut b) = (lo + 1, hi);
+            while a < b {
+                let m = (a + b) / 2;
+                if self.stack(m)[depth] == key { a = m + 1 } else { b = m }
+            }
+            out.push((key, lo, a));
+            lo = a;
+        }
+        (self_value, out)
+    }
+
+    /// The tree pruned for display: nodes narrower than `min_fraction` of
+    /// the root are left out (their width stays counted in their parent),
+    /// except along `focus`, a path of frame keys from the root's child
+    /// down; below the focused node the cut is `min_fraction` of its own
+    /// width. `min_fraction` 0 gives the whole tree.
+    pub fn tree(&self, focus: &[u32], min_fraction: f64) -> FlameTree {
+        let mut names = vec!["root".to_string()];
+        let mut files = vec![String::new()];
+        let mut name_of: HashMap<u32, u32> = HashMap::default();
+        let total = self.total();
+        let root = FlameNode { name: 0, key: u32::MAX, parent: 0, depth: 0, x: 0, total, self_value: 0, inline: false, children: vec![] };
+        let mut nodes = vec![root];
+        let cut = |w: i64| (w.abs() as f64 * min_fraction).max(0.0);
+        // (node, lo, hi, how much of the focus path is matched, cut)
+        let mut todo: Vec<(u32, usize, usize, usize, f64)> = vec![(0, 0, self.starts.len() - 1, 0, cut(total))];
+        let mut max_depth = 0;
+        while let Some((n, lo, hi, on_path, min)) = todo.pop() {
+            let depth = nodes[n as usize].depth as usize;
+            max_depth = max_depth.max(depth as u32);
+            let (self_value, mut kids) = self.children(depth, lo, hi);
+            nodes[n as usize].self_value = self_value;
+            let on_focus = on_path == depth && on_path < focus.len();
+            let totals: Vec<i64> = kids.iter().map(|&(_, a, b)| self.sum(a, b)).collect();
+            let mut order: Vec<usize> = (0..kids.len()).collect();
+            // Widest first, then by name, so layouts are stable between snapshots.
+            order.sort_by(|&a, &b| totals[b].abs().cmp(&totals[a].abs()).then_with(|| self.names[(kids[a].0 >> 1) as usize].cmp(&self.names[(kids[b].0 >> 1) as usize])).then(kids[a].0.cmp(&kids[b].0)));
+            let mut x = nodes[n as usize].x;
+            let mut children = Vec::new();
+            for &k in &order {
+                let (key, a, b) = kids[k];
+                let w = totals[k];
+                let next_on_path = on_focus && focus[depth] == key;
+                if (w.abs() as f64) >= min && (w != 0 || min == 0.0) || next_on_path {
+                    let gn = key >> 1;
+                    let name = *name_of.entry(gn).or_insert_with(|| {
+                        names.push(self.names[gn as usize].clone());
+                        files.push(self.files[gn as usize].clone());
+                        names.len() as u32 - 1
+                    });
+                    let c = nodes.len() as u32;
+                    nodes.push(FlameNode { name, key, parent: n, depth: depth as u32 + 1, x, total: w, self_value: 0, inline: key & 1 == 1, children: vec![] });
+                    children.push(c);
+                    let (path, cut_below) = if next_on_path {
+                        (depth + 1, if depth + 1 == focus.len() { cut(w) } else { min })
+                    } else {
+                        (usize::MAX, min)
+                    };
+                    todo.push((c, a, b, path, cut_below));
+                }
+                x += w.abs();
+            }
+            kids.clear();
+            nodes[n as usize].children = children;
+        }
+        FlameTree { names, files, nodes, bottom_up: self.bottom_up, max_depth }
+    }
+
+    /// The share of the root covered by frames whose name matches: each
+    /// stack holding a match counts once (recursion is not counted twice).
+    pub fn covered(&self, re: &regex::Regex) -> i64 {
+        let mut hit: Vec<Option<bool>> = vec![None; self.names.len()];
+        let mut covered = 0;
+        for i in 0..self.starts.len() - 1 {
+            let any = self.stack(i).iter().any(|&k| *hit[(k >> 1) as usize].get_or_insert_with(|| re.is_match(&self.names[(k >> 1) as usize])));
+            if any {
+                covered += self.sum(i, i + 1);
+            }
+        }
+        covered
+    }
+}
+
+/// The whole flame tree (every frame): for tests, exports and summaries
+/// of small profiles. The page asks for pruned trees instead.
+pub fn flame(view: &View, bottom_up: bool) -> FlameTree {
+    FlameStacks::new(view, bottom_up).tree(&[], 0.0)
+}
 /// A frame's label cut to fit `width` pixels (about 6.5 px a character at
 /// 12 px), with an ellipsis; `None` when the frame is too narrow for text.
 pub fn fit_label(name: &str, width: f64) -> Option<String> {
