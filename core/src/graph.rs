@@ -7,7 +7,7 @@ use crate::profile::Profile;
 use rustc_hash::FxHashMap as HashMap;
 
 /// How finely frames are told apart (pprof's `-granularity`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Granularity {
     #[default]
     Functions,

@@ -27,6 +27,7 @@ pub mod measurement;
 pub mod permalink;
 pub mod profile;
 pub mod report;
+pub mod session;
 
 pub use decode::{decode, decode_with, Limits};
 pub use error::{DecodeError, ReportError};

@@ -1,0 +1,313 @@
+//! What the page's worker keeps and answers: the opened profiles, the
+//! dropped sources, and the last prepared query, behind a message API.
+//! The page never holds a profile: it sends a [`Request`] and draws the
+//! [`Response`], both plain serde data (postcard on the wire), so
+//! decoding and every report run off the page's main thread, and this
+//! module is tested natively like the rest of the core.
+
+use crate::filter::Filters;
+use crate::graph::Granularity;
+use crate::leak::{self, LeakReport};
+use crate::permalink::{self, Summary};
+use crate::profile::Profile;
+use crate::report::flame::{FlameStacks, FlameTree};
+use crate::report::list::{self, DroppedSources, Listing};
+use crate::report::top::{self, TopRow};
+use crate::report::traces::{self, Trace};
+use crate::report::{Prepared, Query};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What the page shows about a snapshot without asking again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub kind: String,
+    /// How the file was written ("profile.proto", "goroutine debug=2"...).
+    pub format: String,
+    /// (type, unit) per sample type.
+    pub sample_types: Vec<(String, String)>,
+    pub default_sample_index: usize,
+    pub time_nanos: i64,
+    pub duration_nanos: i64,
+}
+
+impl Meta {
+    fn of(p: &Profile) -> Meta {
+        Meta {
+            kind: p.kind(),
+            format: p.format.map(|f| f.describe()).unwrap_or("").to_string(),
+            sample_types: p.sample_types.iter().map(|t| (t.r#type.clone(), t.unit.clone())).collect(),
+            default_sample_index: p.default_sample_index(),
+            time_nanos: p.time_nanos,
+            duration_nanos: p.duration_nanos,
+        }
+    }
+
+    /// The sample type `name`, else the default (a type the profile lacks
+    /// falls back, as the page's selector does).
+    pub fn sample_index(&self, name: Option<&str>) -> usize {
+        name.and_then(|n| self.sample_types.iter().position(|(t, _)| t == n)).unwrap_or(self.default_sample_index)
+    }
+}
+
+/// The snapshot and narrowing every report request carries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ask {
+    pub current: u32,
+    /// A snapshot whose Top is returned alongside, for the Δ columns.
+    pub base: Option<u32>,
+    pub sample_type: Option<String>,
+    pub filters: Filters,
+    pub granularity: Granularity,
+}
+
+/// The Top table: every row, in pprof's units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopData {
+    pub rows: Vec<TopRow>,
+    pub total: i64,
+    pub unit: String,
+    pub output_unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Request {
+    /// Forget a snapshot (the page closed or replaced it).
+    Forget { id: u32 },
+    /// A `.go` file for the Source view, matched by path suffix.
+    Source { name: String, text: String },
+    Top { seq: u32, ask: Ask },
+    /// The largest `limit` stacks with a frame matching `filter` (a regex,
+    /// empty for all), and how many match.
+    Traces { seq: u32, ask: Ask, filter: String, limit: u32 },
+    /// A flame tree pruned to frames at least `min_fraction` of the root
+    /// wide (of the focused frame below it), plus search hits.
+    Flame { seq: u32, ask: Ask, bottom_up: bool, focus: Vec<u32>, min_fraction: f64, search: String },
+    List { seq: u32, ask: Ask, function: String },
+    /// Leak findings over these snapshots, in this order.
+    Leaks { seq: u32, series: Vec<u32> },
+    /// The permalink summary of this series (Top and Flame of the last).
+    Summary { seq: u32, series: Vec<u32> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Response {
+    Opened { id: u32, name: String, meta: Meta },
+    Failed { name: String, error: String },
+    /// `error`: the query was refused (a bad regex...); the reports are
+    /// then those of the last good query on the same snapshot, if any.
+    Top { seq: u32, top: Option<TopData>, base: Option<TopData>, error: Option<String> },
+    Traces { seq: u32, traces: Vec<Trace>, matching: u64, unit: String, error: Option<String> },
+    Flame { seq: u32, tree: Option<FlameTree>, hits: Vec<u32>, covered: i64, error: Option<String> },
+    List { seq: u32, listings: Vec<Listing>, unit: String, total: i64, error: Option<String> },
+    Leaks { seq: u32, report: LeakReport },
+    Summary { seq: u32, summary: Option<Summary> },
+}
+
+struct Snapshot {
+    id: u32,
+    name: String,
+    profile: Arc<Profile>,
+}
+
+/// The worker's state. Caches the last prepared query and the last flame
+/// stacks: a tab switch or a zoom re-uses them.
+#[derive(Default)]
+pub struct Session {
+    snapshots: Vec<Snapshot>,
+    sources: Vec<(String, String)>,
+    next_id: u32,
+    prepared: Option<(Ask, Arc<Prepared>)>,
+    /// The last query that worked, per current snapshot.
+    good: Option<(Ask, Arc<Prepared>)>,
+    stacks: Option<(Ask, bool, Arc<FlameStacks>)>,
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session { next_id: 1, ..Default::default() }
+    }
+
+    /// Decodes a file. `progress` gets a fraction and what is being done.
+    /// A file of the same name replaces the one opened before.
+    pub fn open(&mut self, name: &str, bytes: &[u8], progress: &mut dyn FnMut(f32, &str)) -> Response {
+        let len = bytes.len().max(1);
+        progress(0.0, "inflating");
+        let decoded = crate::decode::decode_raw(bytes, Default::default(), &mut |done| progress(0.6 * done as f32 / len as f32, "inflating")).and_then(|mut p| {
+            progress(0.7, "normalizing");
+            p.remove_uninteresting()?;
+            progress(0.85, "merging samples");
+            p.merge_duplicates();
+            Ok(p)
+        });
+        let p = match decoded {
+            Ok(p) if p.sample_types.is_empty() => return Response::Failed { name: name.into(), error: "the profile has no sample types".into() },
+            Ok(p) => p,
+            Err(e) => return Response::Failed { name: name.into(), error: e.to_string() },
+        };
+        progress(1.0, "done");
+        self.snapshots.retain(|s| s.name != name);
+        let id = self.next_id;
+        self.next_id += 1;
+        let meta = Meta::of(&p);
+        self.snapshots.push(Snapshot { id, name: name.into(), profile: Arc::new(p) });
+        Response::Opened { id, name: name.into(), meta }
+    }
+
+    /// Adds a decoded profile (tests and the CLI's in-process use).
+    pub fn add(&mut self, name: &str, p: Profile) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.snapshots.push(Snapshot { id, name: name.into(), profile: Arc::new(p) });
+        id
+    }
+
+    fn profile(&self, id: u32) -> Option<&Arc<Profile>> {
+        self.snapshots.iter().find(|s| s.id == id).map(|s| &s.profile)
+    }
+
+    /// The prepared profile for `ask`, or the last good one on the same
+    /// snapshot with the error that refused `ask`.
+    fn prepare(&mut self, ask: &Ask) -> (Option<Arc<Prepared>>, Option<String>) {
+        let base_free = Ask { base: None, ..ask.clone() };
+        if let Some((k, p)) = &self.prepared {
+            if *k == base_free {
+                return (Some(p.clone()), None);
+            }
+        }
+        let Some(profile) = self.profile(ask.current).cloned() else {
+            return (None, Some(format!("snapshot {} is not open", ask.current)));
+        };
+        match prepare(&profile, ask) {
+            Ok(p) => {
+                let p = Arc::new(p);
+                self.prepared = Some((base_free.clone(), p.clone()));
+                self.good = Some((base_free, p.clone()));
+                (Some(p), None)
+            }
+            Err(e) => {
+                let last = self.good.as_ref().filter(|(k, _)| k.current == ask.current).map(|(_, p)| p.clone());
+                (last, Some(e))
+            }
+        }
+    }
+
+    fn top_of(p: &Prepared) -> TopData {
+        let view = p.view();
+        let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+        let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
+        TopData { rows: t.rows, total: t.total, unit: view.sample_unit.clone(), output_unit }
+    }
+
+    fn series(&self, ids: &[u32]) -> Vec<(&str, &Profile)> {
+        ids.iter().filter_map(|id| self.snapshots.iter().find(|s| s.id == *id)).map(|s| (s.name.as_str(), &*s.profile)).collect()
+    }
+
+    pub fn handle(&mut self, req: Request) -> Option<Response> {
+        Some(match req {
+            Request::Forget { id } => {
+                self.snapshots.retain(|s| s.id != id);
+                let stale = |k: &Ask| k.current == id;
+                if self.prepared.as_ref().is_some_and(|(k, _)| stale(k)) {
+                    self.prepared = None;
+                }
+                if self.good.as_ref().is_some_and(|(k, _)| stale(k)) {
+                    self.good = None;
+                }
+                if self.stacks.as_ref().is_some_and(|(k, _, _)| stale(k)) {
+                    self.stacks = None;
+                }
+                return None;
+            }
+            Request::Source { name, text } => {
+                self.sources.retain(|(n, _)| *n != name);
+                self.sources.push((name, text));
+                return None;
+            }
+            Request::Top { seq, ask } => {
+                let (p, error) = self.prepare(&ask);
+                let top = p.as_deref().map(Self::top_of);
+                let base = self.base_top(&ask);
+                Response::Top { seq, top, base, error }
+            }
+            Request::Traces { seq, ask, filter, limit } => {
+                let (p, mut error) = self.prepare(&ask);
+                let mut out = Vec::new();
+                let mut matching = 0;
+                let mut unit = String::new();
+                if let Some(p) = p {
+                    let view = p.view();
+                    unit = view.sample_unit.clone();
+                    let re = if filter.is_empty() { None } else { regex::Regex::new(&filter).map_err(|e| error = Some(e.to_string())).ok() };
+                    let mut all: Vec<Trace> = traces::traces(&view).into_iter().filter(|t| re.as_ref().is_none_or(|re| t.frames.iter().any(|f| re.is_match(&f.name)))).collect();
+                    matching = all.len() as u64;
+                    all.sort_by_key(|t| std::cmp::Reverse(t.value.abs()));
+                    all.truncate(limit as usize);
+                    out = all;
+                }
+                Response::Traces { seq, traces: out, matching, unit, error }
+            }
+            Request::Flame { seq, ask, bottom_up, focus, min_fraction, search } => {
+                let (p, mut error) = self.prepare(&ask);
+                let Some(p) = p else { return Some(Response::Flame { seq, tree: None, hits: vec![], covered: 0, error }) };
+                let key = Ask { base: None, ..ask.clone() };
+                let stacks = match &self.stacks {
+                    Some((k, b, s)) if *k == key && *b == bottom_up && error.is_none() => s.clone(),
+                    _ => {
+                        let s = Arc::new(FlameStacks::new(&p.view(), bottom_up));
+                        if error.is_none() {
+                            self.stacks = Some((key, bottom_up, s.clone()));
+                        }
+                        s
+                    }
+                };
+                let tree = stacks.tree(&focus, min_fraction.clamp(0.0, 1.0));
+                let (mut hits, mut covered) = (Vec::new(), 0);
+                if !search.is_empty() {
+                    match regex::Regex::new(&search) {
+                        Ok(re) => {
+                            covered = stacks.covered(&re);
+                            hits = (1..tree.nodes.len() as u32).filter(|&n| re.is_match(&tree.names[tree.nodes[n as usize].name as usize])).collect();
+                        }
+                        Err(e) => error = Some(format!("search: {e}")),
+                    }
+                }
+                Response::Flame { seq, tree: Some(tree), hits, covered, error }
+            }
+            Request::List { seq, ask, function } => {
+                let (p, error) = self.prepare(&ask);
+                let Some(p) = p else { return Some(Response::List { seq, listings: vec![], unit: String::new(), total: 0, error }) };
+                let view = p.view();
+                let mut src = DroppedSources { files: self.sources.clone() };
+                let pattern = format!("^{}$", regex::escape(&function));
+                let listings = list::list(&view, &pattern, &mut src).unwrap_or_default();
+                Response::List { seq, listings, unit: view.sample_unit.clone(), total: view.total, error }
+            }
+            Request::Leaks { seq, series } => Response::Leaks { seq, report: leak::analyze(&self.series(&series)) },
+            Request::Summary { seq, series } => {
+                let s = self.series(&series);
+                let report = leak::analyze(&s);
+                Response::Summary { seq, summary: permalink::summarize(&s, &report, 200, 0.01, 400) }
+            }
+        })
+    }
+
+    /// The base's Top with the same query, when the base is of the same kind.
+    fn base_top(&self, ask: &Ask) -> Option<TopData> {
+        let b = self.profile(ask.base?)?;
+        let cur = self.profile(ask.current)?;
+        if ask.base == Some(ask.current) || b.sample_types != cur.sample_types {
+            return None;
+        }
+        prepare(b, &Ask { base: None, ..ask.clone() }).ok().map(|p| Self::top_of(&p))
+    }
+}
+
+fn prepare(p: &Profile, ask: &Ask) -> Result<Prepared, String> {
+    let mut q = Query { sample_index: ask.sample_type.clone(), filters: ask.filters.clone(), granularity: ask.granularity, noinlines: false };
+    // A sample type the profile lacks falls back to its default.
+    if p.sample_index(q.sample_index.as_deref()).is_err() {
+        q.sample_index = None;
+    }
+    Prepared::new(p, None, &q).map_err(|e| e.to_string())
+}

@@ -1,0 +1,131 @@
+//! The worker's session: what the page gets back for each request equals
+//! what the reports compute directly, across the postcard wire format.
+
+use leakscope_core::report::{flame, top, traces, View};
+use leakscope_core::session::{Ask, Request, Response, Session};
+use std::path::Path;
+
+fn bytes(rel: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go").join(rel)).unwrap()
+}
+
+/// Every request and answer goes through postcard, as on the page.
+fn ask(s: &mut Session, req: Request) -> Option<Response> {
+    let wire = postcard::to_allocvec(&req).unwrap();
+    let back = s.handle(postcard::from_bytes(&wire).unwrap())?;
+    let wire = postcard::to_allocvec(&back).unwrap();
+    Some(postcard::from_bytes(&wire).unwrap())
+}
+
+fn open(s: &mut Session, rel: &str) -> u32 {
+    let mut steps = Vec::new();
+    match s.open(rel, &bytes(rel), &mut |f, what| steps.push((f, what.to_string()))) {
+        Response::Opened { id, name, meta } => {
+            assert_eq!(name, rel);
+            assert!(!meta.sample_types.is_empty());
+            assert!(steps.windows(2).all(|w| w[0].0 <= w[1].0), "progress never goes back: {steps:?}");
+            assert_eq!(steps.last().unwrap().0, 1.0);
+            id
+        }
+        r => panic!("{rel}: {r:?}"),
+    }
+}
+
+#[test]
+fn top_traces_flame_and_list_equal_the_reports() {
+    let rel = "j-cpu-profile/cpu.pb.gz";
+    let mut s = Session::new();
+    let id = open(&mut s, rel);
+    let p = leakscope_core::decode(&bytes(rel)).unwrap();
+    let view = View::new(&p, p.default_sample_index());
+    let want = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+    let a = Ask { current: id, ..Default::default() };
+    let Some(Response::Top { seq: 7, top: Some(t), base: None, error: None }) = ask(&mut s, Request::Top { seq: 7, ask: a.clone() }) else { panic!() };
+    assert_eq!(t.rows, want.rows);
+    assert_eq!(t.total, want.total);
+
+    let mut all = traces::traces(&view);
+    all.sort_by_key(|t| std::cmp::Reverse(t.value.abs()));
+    let Some(Response::Traces { traces: got, matching, error: None, .. }) = ask(&mut s, Request::Traces { seq: 1, ask: a.clone(), filter: String::new(), limit: 3 }) else { panic!() };
+    assert_eq!(matching as usize, all.len());
+    assert_eq!(got, all[..3].to_vec());
+    let Some(Response::Traces { matching: fib, .. }) = ask(&mut s, Request::Traces { seq: 1, ask: a.clone(), filter: "^main\\.fib$".into(), limit: 0 }) else { panic!() };
+    assert_eq!(fib as usize, all.iter().filter(|t| t.frames.iter().any(|f| f.name == "main.fib")).count());
+
+    let whole = flame::flame(&view, false);
+    let Some(Response::Flame { tree: Some(tree), hits, covered, error: None, .. }) =
+        ask(&mut s, Request::Flame { seq: 2, ask: a.clone(), bottom_up: false, focus: vec![], min_fraction: 0.0, search: "^main\\.fib$".into() })
+    else {
+        panic!()
+    };
+    assert_eq!(tree, whole);
+    assert!(hits.iter().all(|&h| tree.names[tree.nodes[h as usize].name as usize] == "main.fib") && hits.len() > 5);
+    assert_eq!(covered, want.rows.iter().find(|r| r.name == "main.fib").unwrap().cum);
+    // Pruned: fewer nodes, same root.
+    let Some(Response::Flame { tree: Some(small), .. }) = ask(&mut s, Request::Flame { seq: 3, ask: a.clone(), bottom_up: false, focus: vec![], min_fraction: 0.05, search: String::new() }) else { panic!() };
+    assert!(small.nodes.len() < whole.nodes.len());
+    assert_eq!(small.nodes[0].total, whole.nodes[0].total);
+
+    // Source dropped to the worker is found by the listing.
+    let src = String::from_utf8(bytes("j-cpu-profile/main.go")).unwrap();
+    assert!(ask(&mut s, Request::Source { name: "j-cpu-profile/main.go".into(), text: src }).is_none());
+    let Some(Response::List { listings, .. }) = ask(&mut s, Request::List { seq: 4, ask: a.clone(), function: "main.fib".into() }) else { panic!() };
+    assert!(listings.iter().any(|l| l.source.is_ok()), "{listings:?}");
+}
+
+#[test]
+fn a_refused_query_keeps_the_last_good_report_and_says_why() {
+    let rel = "j-cpu-profile/cpu.pb.gz";
+    let mut s = Session::new();
+    let id = open(&mut s, rel);
+    let good = Ask { current: id, ..Default::default() };
+    let Some(Response::Top { top: Some(t0), .. }) = ask(&mut s, Request::Top { seq: 1, ask: good.clone() }) else { panic!() };
+    let mut bad = good.clone();
+    bad.filters.focus = "(".into();
+    let Some(Response::Top { top: Some(t1), error: Some(e), .. }) = ask(&mut s, Request::Top { seq: 2, ask: bad }) else { panic!() };
+    assert_eq!(t0, t1);
+    assert!(e.contains('('), "{e}");
+    let mut narrowed = good.clone();
+    narrowed.filters.focus = "main\\.fib".into();
+    let Some(Response::Top { top: Some(t2), error: None, .. }) = ask(&mut s, Request::Top { seq: 3, ask: narrowed }) else { panic!() };
+    assert!(t2.rows.len() < t0.rows.len());
+}
+
+#[test]
+fn leaks_base_and_forget_work_over_a_series() {
+    let mut s = Session::new();
+    let ids: Vec<u32> = (1..=3).map(|i| open(&mut s, &format!("a2-chanrecv-leak-n500/goroutine-{i}.pb.gz"))).collect();
+    let Some(Response::Leaks { report, .. }) = ask(&mut s, Request::Leaks { seq: 1, series: ids.clone() }) else { panic!() };
+    let profiles: Vec<_> = (1..=3).map(|i| leakscope_core::decode(&bytes(&format!("a2-chanrecv-leak-n500/goroutine-{i}.pb.gz"))).unwrap()).collect();
+    let names: Vec<String> = (1..=3).map(|i| format!("a2-chanrecv-leak-n500/goroutine-{i}.pb.gz")).collect();
+    let series: Vec<_> = names.iter().map(|n| n.as_str()).zip(profiles.iter()).collect();
+    assert_eq!(report, leakscope_core::leak::analyze(&series));
+    assert!(!report.findings.is_empty());
+    // The base's Top rides along with the current one.
+    let a = Ask { current: ids[2], base: Some(ids[0]), ..Default::default() };
+    let Some(Response::Top { top: Some(cur), base: Some(base), .. }) = ask(&mut s, Request::Top { seq: 2, ask: a.clone() }) else { panic!() };
+    assert!(cur.total > base.total, "the leak grows");
+    let Some(Response::Summary { summary: Some(sum), .. }) = ask(&mut s, Request::Summary { seq: 3, series: ids.clone() }) else { panic!() };
+    assert_eq!(sum.total, cur.total);
+    // A forgotten snapshot answers with an error, not a panic.
+    assert!(ask(&mut s, Request::Forget { id: ids[2] }).is_none());
+    let Some(Response::Top { top: None, error: Some(e), .. }) = ask(&mut s, Request::Top { seq: 4, ask: a }) else { panic!() };
+    assert!(e.contains("not open"), "{e}");
+}
+
+#[test]
+fn bad_files_fail_with_the_reason_and_same_names_replace() {
+    let mut s = Session::new();
+    match s.open("junk.pb.gz", b"\x1f\x8b\x08\x00garbage", &mut |_, _| {}) {
+        Response::Failed { name, error } => {
+            assert_eq!(name, "junk.pb.gz");
+            assert!(!error.is_empty());
+        }
+        r => panic!("{r:?}"),
+    }
+    let rel = "j-cpu-profile/cpu.pb.gz";
+    let a = open(&mut s, rel);
+    let b = open(&mut s, rel);
+    assert_ne!(a, b);
+    let Some(Response::Top { top: None, .. }) = ask(&mut s, Request::Top { seq: 1, ask: Ask { current: a, ..Default::default() } }) else { panic!("the first is replaced") };
+}
