@@ -89,8 +89,14 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 }
 
-/** Table rows of the Top view as arrays of cell texts. */
+/** Waits until the worker has answered every request the page sent. */
+export async function settled(page) {
+  await page.waitForSelector('body:not([data-pending])', { state: 'attached' });
+}
+
+/** Table rows of the Top view as arrays of cell texts (once settled). */
 export async function topRows(page) {
+  await settled(page);
   return page.$$eval('[data-testid=top-table] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 6).map((td) => td.textContent.trim())));
 }
 

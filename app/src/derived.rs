@@ -1,9 +1,14 @@
-//! Reports derived from the state, each in a memo so it is computed once
-//! per change. All numbers come from leakscope-core.
+//! What the views show, as signals filled by the worker's replies. Effects
+//! here send a request whenever what a visible view needs changes; a reply
+//! older than the last request of its kind is dropped, so a fast typist
+//! never sees an answer to an earlier question.
 
-use crate::state::Store;
+use crate::state::{Store, Tab};
+use crate::worker::{Client, Event};
 use leakscope_core::leak::{self, LeakReport};
-use leakscope_core::report::{flame::FlameTree, top, traces::Trace, Prepared, Query};
+use leakscope_core::report::{flame::FlameTree, list::Listing, traces::Trace};
+use leakscope_core::session::{Ask, Request, Response};
+pub use leakscope_core::session::TopData;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -11,6 +16,11 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct Shared<T>(pub Arc<T>);
 
+impl<T> Shared<T> {
+    pub fn new(v: T) -> Self {
+        Shared(Arc::new(v))
+    }
+}
 impl<T> Clone for Shared<T> {
     fn clone(&self) -> Self {
         Shared(self.0.clone())
@@ -28,117 +38,309 @@ impl<T> std::ops::Deref for Shared<T> {
     }
 }
 
-/// The Top table of the current snapshot: every row, in pprof's units.
-#[derive(Debug)]
-pub struct TopData {
-    pub rows: Vec<top::TopRow>,
-    pub total: i64,
+/// A value in the Top table's unit.
+pub fn fmt(t: &TopData, v: i64) -> String {
+    leakscope_core::measurement::scaled_label(v, &t.unit, &t.output_unit)
+}
+
+pub struct TracesData {
+    pub traces: Vec<Trace>,
+    pub matching: u64,
     pub unit: String,
-    pub output_unit: String,
 }
 
-impl TopData {
-    pub fn fmt(&self, v: i64) -> String {
-        leakscope_core::measurement::scaled_label(v, &self.unit, &self.output_unit)
-    }
+pub struct FlameData {
+    pub tree: FlameTree,
+    /// Per node: does its name match the search.
+    pub hits: Option<Vec<bool>>,
+    pub covered: i64,
 }
 
-/// The current snapshot after filters, and the error of the last query if
-/// it failed (the previous good result is kept, as the view is).
-#[derive(Clone, PartialEq, Default)]
-pub struct PreparedState {
-    pub good: Option<Shared<Prepared>>,
-    pub error: Option<String>,
+pub struct ListData {
+    pub function: String,
+    pub listings: Vec<Listing>,
+    pub unit: String,
+    pub total: i64,
+}
+
+/// What the Flame view asks for besides the query.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FlameAsk {
+    /// Frame keys from the root's child to the zoomed frame.
+    pub focus: Vec<u32>,
+    pub search: String,
+    /// Canvas width in CSS pixels: frames under half a pixel are not sent.
+    pub width: f64,
+}
+
+#[derive(Default)]
+struct Seqs {
+    next: u32,
+    top: u32,
+    traces: u32,
+    flame: u32,
+    list: u32,
+    leaks: u32,
+    summary: u32,
+    /// Requests sent and not answered yet.
+    waiting: u32,
 }
 
 #[derive(Clone, Copy)]
 pub struct Derived {
     pub sample_index: Memo<usize>,
-    pub prepared: Memo<PreparedState>,
-    /// Top of the comparison base (prepared with the same query).
-    pub base_top: Memo<Option<Shared<TopData>>>,
-    pub top: Memo<Option<Shared<TopData>>>,
-    pub traces: Memo<Option<Shared<(Vec<Trace>, String)>>>,
-    pub flame: Memo<Option<Shared<FlameTree>>>,
-    pub leaks: Memo<Shared<LeakReport>>,
+    pub ask: Memo<Option<Ask>>,
+    pub top: RwSignal<Option<Shared<TopData>>>,
+    /// Top of the comparison base (same query).
+    pub base_top: RwSignal<Option<Shared<TopData>>>,
+    /// Why the current query was refused (the reports then show the last good one).
+    pub query_error: RwSignal<Option<String>>,
+    pub traces: RwSignal<Option<Shared<TracesData>>>,
+    /// How many stacks the Traces view asks for.
+    pub traces_limit: RwSignal<u32>,
+    pub flame: RwSignal<Option<Shared<FlameData>>>,
+    pub flame_ask: RwSignal<FlameAsk>,
+    pub listing: RwSignal<Option<Shared<ListData>>>,
+    /// The function the Source view lists.
+    pub list_fn: RwSignal<Option<String>>,
+    pub leaks: RwSignal<Shared<LeakReport>>,
+    /// True while requests are out: the page marks itself busy for tests.
+    pub waiting: RwSignal<bool>,
+    seqs: StoredValue<Seqs>,
+    client: StoredValue<Option<Client>, LocalStorage>,
 }
 
 impl Derived {
     pub fn new(store: Store) -> Self {
         let sample_index = Memo::new(move |_| {
-            let snap = store.current_snapshot();
             let want = store.sample_type.get();
-            snap.map(|s| s.profile.sample_index(want.as_deref()).unwrap_or_else(|_| s.profile.default_sample_index())).unwrap_or(0)
+            store.current_snapshot().map(|s| s.meta.sample_index(want.as_deref())).unwrap_or(0)
         });
-        let query = move || Query {
-            sample_index: store.sample_type.get(),
-            filters: store.filters.get(),
-            granularity: store.granularity.get(),
-            noinlines: false,
-        };
-        let prepared = Memo::new(move |prev: Option<&PreparedState>| {
-            let Some(snap) = store.current_snapshot() else { return PreparedState::default() };
-            let mut q = query();
-            // A sample type the profile lacks falls back to its default.
-            if snap.profile.sample_index(q.sample_index.as_deref()).is_err() {
-                q.sample_index = None;
-            }
-            match Prepared::new(&snap.profile, None, &q) {
-                Ok(p) => PreparedState { good: Some(Shared(Arc::new(p))), error: None },
-                Err(e) => PreparedState { good: prev.and_then(|p| p.good.clone()), error: Some(e.to_string()) },
-            }
-        });
-        let base = Memo::new(move |_| {
-            let b = store.base_snapshot()?;
+        let ask = Memo::new(move |_| {
             let cur = store.current_snapshot()?;
-            // A base of another kind is refused (the filter bar says so).
-            if b.id == cur.id || b.profile.sample_types != cur.profile.sample_types {
-                return None;
-            }
-            let mut q = query();
-            if b.profile.sample_index(q.sample_index.as_deref()).is_err() {
-                q.sample_index = None;
-            }
-            Prepared::new(&b.profile, None, &q).ok().map(|p| Shared(Arc::new(p)))
+            Some(Ask { current: cur.id, base: store.base.get(), sample_type: store.sample_type.get(), filters: store.filters.get(), granularity: store.granularity.get() })
         });
-        let top_of = |p: &Prepared| {
-            let view = p.view();
-            let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
-            let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
-            Shared(Arc::new(TopData { rows: t.rows, total: t.total, unit: view.sample_unit.clone(), output_unit }))
+        let d = Derived {
+            sample_index,
+            ask,
+            top: RwSignal::new(None),
+            base_top: RwSignal::new(None),
+            query_error: RwSignal::new(None),
+            traces: RwSignal::new(None),
+            traces_limit: RwSignal::new(200),
+            flame: RwSignal::new(None),
+            flame_ask: RwSignal::new(FlameAsk { width: 1000.0, ..Default::default() }),
+            listing: RwSignal::new(None),
+            list_fn: RwSignal::new(None),
+            leaks: RwSignal::new(Shared::new(leak::analyze(&[]))),
+            waiting: RwSignal::new(false),
+            seqs: StoredValue::new(Seqs::default()),
+            client: StoredValue::new_local(None),
         };
-        let top = Memo::new(move |_| {
-            let Some(p) = prepared.get().good else {
-                let s = store.summary.get()?;
-                return Some(Shared(Arc::new(TopData { rows: s.top_rows(), total: s.total, unit: s.unit.clone(), output_unit: s.output_unit.clone() })));
-            };
-            Some(top_of(&p))
-        });
-        let base_top = Memo::new(move |_| base.get().map(|p| top_of(&p)));
-        let traces = Memo::new(move |_| {
-            let p = prepared.get().good?;
-            let view = p.view();
-            Some(Shared(Arc::new((leakscope_core::report::traces::traces(&view), view.sample_unit.clone()))))
-        });
-        let flame = Memo::new(move |_| {
-            let Some(p) = prepared.get().good else {
-                return store.summary.get().map(|s| Shared(Arc::new(s.flame_tree())));
-            };
-            Some(Shared(Arc::new(leakscope_core::report::flame::flame(&p.view(), store.bottom_up.get()))))
-        });
-        let leaks = Memo::new(move |_| {
-            if store.summary_mode() {
-                return Shared(Arc::new(store.summary.get().map(|s| s.leak_report()).unwrap_or_else(|| leak::analyze(&[]))));
-            }
-            store.snapshots.with(|v| {
-                let series: Vec<(&str, &leakscope_core::Profile)> = v.iter().map(|s| (s.name.as_str(), &*s.profile)).collect();
-                Shared(Arc::new(leak::analyze(&series)))
-            })
-        });
-        Derived { sample_index, prepared, base_top, top, traces, flame, leaks }
+        let client = Client::start(move |e| d.on_event(store, e));
+        d.client.set_value(Some(client));
+        d.install(store);
+        d
     }
 
     pub fn use_context() -> Derived {
         expect_context::<Derived>()
+    }
+
+    /// Sends a file to the worker to decode.
+    pub fn open(&self, name: &str, buf: js_sys::ArrayBuffer) {
+        self.client.with_value(|c| if let Some(c) = c { c.open(name, buf) });
+    }
+
+    pub fn send(&self, req: Request) {
+        self.client.with_value(|c| if let Some(c) = c { c.post(&req) });
+    }
+
+    /// Sends a request of a kind, remembering it as the latest of its kind.
+    fn ask_for(&self, pick: fn(&mut Seqs) -> &mut u32, make: impl FnOnce(u32) -> Request) {
+        let mut seq = 0;
+        self.seqs.update_value(|s| {
+            s.next += 1;
+            s.waiting += 1;
+            seq = s.next;
+            *pick(s) = seq;
+        });
+        self.waiting.set(true);
+        self.send(make(seq));
+    }
+
+    /// Asks for the permalink summary of the opened series.
+    pub fn ask_summary(&self, store: Store) {
+        let series = store.snapshots.with_untracked(|v| v.iter().map(|s| s.id).collect());
+        self.ask_for(|s| &mut s.summary, |seq| Request::Summary { seq, series });
+    }
+
+    /// True when `seq` is the latest of its kind (and counts the answer).
+    fn fresh(&self, seq: u32, pick: fn(&Seqs) -> u32) -> bool {
+        let mut latest = false;
+        self.seqs.update_value(|s| {
+            s.waiting = s.waiting.saturating_sub(1);
+            latest = pick(s) == seq;
+        });
+        if self.seqs.with_value(|s| s.waiting == 0) {
+            self.waiting.set(false);
+        }
+        latest
+    }
+
+    fn on_event(&self, store: Store, e: Event) {
+        match e {
+            Event::Progress { name, fraction, stage } => store.progress.set(Some((name, fraction, stage))),
+            Event::Stopped(msg) => {
+                store.push_error(format!("The decoder stopped ({msg}); reload the page to open files again"));
+                store.pending_opens.set(0);
+                store.progress.set(None);
+                self.seqs.update_value(|s| s.waiting = 0);
+                self.waiting.set(false);
+            }
+            Event::Reply(r, mem) => {
+                // The benchmark reads the worker's peak memory from here.
+                if let Some(b) = document().body() {
+                    let _ = b.set_attribute("data-worker-memory", &mem.to_string());
+                }
+                self.on_reply(store, r);
+            }
+        }
+    }
+
+    fn on_reply(&self, store: Store, r: Response) {
+        match r {
+            Response::Opened { id, name, meta } => {
+                store.pending_opens.update(|n| *n = n.saturating_sub(1));
+                store.add_snapshot(id, name, meta);
+                if store.pending_opens.get_untracked() == 0 {
+                    store.progress.set(None);
+                }
+            }
+            Response::Failed { name, error } => {
+                store.pending_opens.update(|n| *n = n.saturating_sub(1));
+                store.push_error(format!("{name}: {error}"));
+                if store.pending_opens.get_untracked() == 0 {
+                    store.progress.set(None);
+                }
+            }
+            Response::Top { seq, top, base, error } => {
+                if self.fresh(seq, |s| s.top) {
+                    if top.is_some() {
+                        self.top.set(top.map(Shared::new));
+                    }
+                    self.base_top.set(base.map(Shared::new));
+                    self.query_error.set(error);
+                }
+            }
+            Response::Traces { seq, traces, matching, unit, error: _ } => {
+                if self.fresh(seq, |s| s.traces) {
+                    self.traces.set(Some(Shared::new(TracesData { traces, matching, unit })));
+                }
+            }
+            Response::Flame { seq, tree, hits, covered, error: _ } => {
+                if self.fresh(seq, |s| s.flame) {
+                    if let Some(tree) = tree {
+                        let search = self.flame_ask.with_untracked(|a| !a.search.is_empty());
+                        let hits = search.then(|| {
+                            let mut is_hit = vec![false; tree.nodes.len()];
+                            for h in hits {
+                                is_hit[h as usize] = true;
+                            }
+                            is_hit
+                        });
+                        self.flame.set(Some(Shared::new(FlameData { tree, hits, covered })));
+                    }
+                }
+            }
+            Response::List { seq, listings, unit, total, error: _ } => {
+                if self.fresh(seq, |s| s.list) {
+                    let function = self.list_fn.get_untracked().unwrap_or_default();
+                    self.listing.set(Some(Shared::new(ListData { function, listings, unit, total })));
+                }
+            }
+            Response::Leaks { seq, report } => {
+                if self.fresh(seq, |s| s.leaks) {
+                    self.leaks.set(Shared::new(report));
+                }
+            }
+            Response::Summary { seq, summary } => {
+                if self.fresh(seq, |s| s.summary) {
+                    crate::views::share::show_link(store, summary);
+                }
+            }
+        }
+    }
+
+    /// The effects that ask the worker for what the visible view needs.
+    fn install(self, store: Store) {
+        let d = self;
+        // Top feeds the header, Top, Source's function list and the flame's colors.
+        Effect::new(move |_| {
+            if let Some(ask) = d.ask.get() {
+                d.ask_for(|s| &mut s.top, |seq| Request::Top { seq, ask });
+            }
+        });
+        Effect::new(move |_| {
+            if store.tab.get() != Tab::Traces {
+                return;
+            }
+            let Some(ask) = d.ask.get() else { return };
+            let (filter, limit) = (store.filter.get(), d.traces_limit.get());
+            d.ask_for(|s| &mut s.traces, |seq| Request::Traces { seq, ask, filter, limit });
+        });
+        // A new query or direction starts unzoomed.
+        Effect::new(move |prev: Option<(Option<Ask>, bool)>| {
+            let now = (d.ask.get(), store.bottom_up.get());
+            if prev.is_some_and(|p| p != now) {
+                d.flame_ask.update(|a| a.focus.clear());
+            }
+            now
+        });
+        Effect::new(move |_| {
+            if store.tab.get() != Tab::Flame {
+                return;
+            }
+            let Some(ask) = d.ask.get() else { return };
+            let bottom_up = store.bottom_up.get();
+            let fa = d.flame_ask.get();
+            d.ask_for(|s| &mut s.flame, |seq| Request::Flame { seq, ask, bottom_up, focus: fa.focus, min_fraction: 0.4 / fa.width.max(100.0), search: fa.search });
+        });
+        Effect::new(move |_| {
+            if store.tab.get() != Tab::Source {
+                return;
+            }
+            let Some(ask) = d.ask.get() else { return };
+            let Some(function) = d.list_fn.get() else { return };
+            store.sources.track();
+            d.ask_for(|s| &mut s.list, |seq| Request::List { seq, ask, function });
+        });
+        Effect::new(move |_| {
+            let series: Vec<u32> = store.snapshots.with(|v| v.iter().map(|s| s.id).collect());
+            if series.is_empty() {
+                return;
+            }
+            d.ask_for(|s| &mut s.leaks, |seq| Request::Leaks { seq, series });
+        });
+        // A summary from a link fills the views directly (no worker).
+        Effect::new(move |_| {
+            if !store.summary_mode() {
+                return;
+            }
+            let Some(s) = store.summary.get() else { return };
+            d.top.set(Some(Shared::new(TopData { rows: s.top_rows(), total: s.total, unit: s.unit.clone(), output_unit: s.output_unit.clone() })));
+            d.flame.set(Some(Shared::new(FlameData { tree: s.flame_tree(), hits: None, covered: 0 })));
+            d.leaks.set(Shared::new(s.leak_report()));
+        });
+        // Closing every file empties the views.
+        Effect::new(move |_| {
+            if store.snapshots.with(|v| v.is_empty()) && !store.summary_mode() {
+                d.top.set(None);
+                d.base_top.set(None);
+                d.traces.set(None);
+                d.flame.set(None);
+                d.listing.set(None);
+            }
+        });
     }
 }

@@ -1,26 +1,13 @@
-//! Reading dropped, picked or demo files and decoding them with the core.
-//! Decoding runs after the browser has painted the progress message, so a
-//! large file never freezes the page without feedback.
+//! Reading dropped, picked or demo files and handing them to the worker,
+//! which decodes them (the main thread never parses a profile, so a large
+//! file never freezes the page; a second one can be dropped meanwhile).
 
+use crate::derived::Derived;
 use crate::state::Store;
 use js_sys::{Promise, Uint8Array};
-use leakscope_core::Profile;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-
-/// Resolves after the next paint.
-pub async fn next_paint() {
-    let p = Promise::new(&mut |resolve, _| {
-        let w = web_sys::window().unwrap();
-        let cb = Closure::once_into_js(move || {
-            let w = web_sys::window().unwrap();
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
-        });
-        let _ = w.request_animation_frame(cb.unchecked_ref());
-    });
-    let _ = JsFuture::from(p).await;
-}
 
 /// A file to open: its name and a way to get its bytes.
 pub enum Input {
@@ -39,13 +26,13 @@ impl Input {
             Input::Bytes(n, _) => n.clone(),
         }
     }
-    async fn bytes(self) -> Result<Vec<u8>, String> {
+    async fn buffer(self) -> Result<js_sys::ArrayBuffer, String> {
         match self {
             Input::File(f) => {
                 let buf = JsFuture::from(f.array_buffer()).await.map_err(|e| format!("could not read the file: {e:?}"))?;
-                Ok(Uint8Array::new(&buf).to_vec())
+                Ok(buf.unchecked_into())
             }
-            Input::Bytes(_, b) => Ok(b),
+            Input::Bytes(_, b) => Ok(Uint8Array::from(&b[..]).buffer()),
         }
     }
 }
@@ -63,15 +50,16 @@ fn is_source(name: &str) -> bool {
     name.ends_with(".go") || name.ends_with(".s")
 }
 
-/// Opens files: profiles become snapshots, `.go` files become sources.
-pub async fn open(store: Store, inputs: Vec<Input>) {
-    let mut decoded: Vec<(String, Profile)> = Vec::new();
+/// Opens files: profiles go to the worker (they become snapshots when it
+/// answers), `.go` files become sources for the Source view.
+pub async fn open(store: Store, derived: Derived, inputs: Vec<Input>) {
     for input in inputs {
         let name = input.name();
         if is_source(&name) {
-            match input.bytes().await {
+            match input.buffer().await {
                 Ok(b) => {
-                    let text = String::from_utf8_lossy(&b).into_owned();
+                    let text = String::from_utf8_lossy(&Uint8Array::new(&b).to_vec()).into_owned();
+                    derived.send(leakscope_core::session::Request::Source { name: name.clone(), text: text.clone() });
                     store.sources.update(|v| {
                         v.retain(|(n, _)| *n != name);
                         v.push((name, text));
@@ -82,36 +70,16 @@ pub async fn open(store: Store, inputs: Vec<Input>) {
             continue;
         }
         store.busy.set(Some(format!("Reading {name}…")));
-        next_paint().await;
-        let bytes = match input.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                store.push_error(format!("{name}: {e}"));
-                continue;
+        match input.buffer().await {
+            Ok(buf) => {
+                store.pending_opens.update(|n| *n += 1);
+                store.progress.set(Some((name.clone(), 0.0, format!("{:.1} MB", buf.byte_length() as f64 / 1e6))));
+                derived.open(&name, buf);
             }
-        };
-        store.busy.set(Some(format!("Decoding {name} ({:.1} MB)…", bytes.len() as f64 / 1e6)));
-        next_paint().await;
-        match leakscope_core::decode(&bytes) {
-            Ok(p) if p.sample_types.is_empty() => store.push_error(format!("{name}: the profile has no sample types")),
-            Ok(p) => decoded.push((name, p)),
             Err(e) => store.push_error(format!("{name}: {e}")),
         }
     }
     store.busy.set(None);
-    if decoded.is_empty() {
-        return;
-    }
-    store.add_snapshots(decoded);
-    // Opened files replace a summary from a link.
-    if store.summary.with_untracked(|s| s.is_some()) {
-        store.summary.set(None);
-        if let Some(w) = web_sys::window() {
-            let loc = w.location();
-            let url = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
-            let _ = w.history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(&url));
-        }
-    }
 }
 
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
@@ -125,7 +93,7 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Opens one of the bundled demos (`public/demo/index.json`).
-pub async fn open_demo(store: Store, which: &str) {
+pub async fn open_demo(store: Store, derived: Derived, which: &str) {
     store.busy.set(Some("Loading the demo…".into()));
     let index = match fetch_bytes("demo/index.json").await {
         Ok(b) => b,
@@ -150,7 +118,7 @@ pub async fn open_demo(store: Store, which: &str) {
             Err(e) => store.push_error(format!("demo/{f}: {e}")),
         }
     }
-    open(store, inputs).await;
+    open(store, derived, inputs).await;
 }
 
 /// Reads `{"leak": {"files": [...], "sources": [[path, file]]}}` without a
@@ -248,7 +216,7 @@ fn base64_bytes(text: &str) -> Option<Vec<u8>> {
 
 /// Ctrl/Cmd+V anywhere (but in a text field) opens the clipboard as a file
 /// named "pasted text": a goroutine dump, or a base64 profile.
-pub fn install_paste(store: Store) {
+pub fn install_paste(store: Store, derived: Derived) {
     let _ = window_event_listener(leptos::ev::paste, move |ev: web_sys::ClipboardEvent| {
         let in_field = ev
             .target()
@@ -262,7 +230,9 @@ pub fn install_paste(store: Store) {
             return;
         }
         ev.prevent_default();
-        let bytes = base64_bytes(&text).filter(|b| leakscope_core::decode(b).is_ok()).unwrap_or_else(|| text.into_bytes());
-        leptos::task::spawn_local(open(store, vec![Input::Bytes("pasted text".into(), bytes)]));
+        // Base64 of a gzip file (every .pb.gz) is a profile; else the text
+        // itself (a goroutine dump); the worker says if it is neither.
+        let bytes = base64_bytes(&text).filter(|b| b.starts_with(&[0x1f, 0x8b])).unwrap_or_else(|| text.into_bytes());
+        leptos::task::spawn_local(open(store, derived, vec![Input::Bytes("pasted text".into(), bytes)]));
     });
 }

@@ -5,10 +5,12 @@ mod derived;
 mod download;
 mod keys;
 mod load;
+mod pattern;
 mod state;
 mod theme;
 mod url;
 mod views;
+mod worker;
 
 fn main() {
     console_error_panic_hook::set_once();

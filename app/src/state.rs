@@ -1,16 +1,17 @@
 //! The page's state: a handful of signals in one context struct, created
 //! once in `App`. Derived data (reports) lives in memos in `derived.rs`.
 
-use leakscope_core::Profile;
+use leakscope_core::session::Meta;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// One opened file.
+/// One opened file: the worker holds the profile, the page its summary.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
+    /// The worker's id for it.
     pub id: u32,
     pub name: String,
-    pub profile: Arc<Profile>,
+    pub meta: Arc<Meta>,
 }
 
 impl PartialEq for Snapshot {
@@ -67,8 +68,12 @@ pub struct Store {
     pub sources: RwSignal<Vec<(String, String)>>,
     /// Errors to show in the banner (file name and reason).
     pub errors: RwSignal<Vec<String>>,
-    /// What is being read or decoded right now, for the progress indicator.
+    /// What is being read right now, for the progress indicator.
     pub busy: RwSignal<Option<String>>,
+    /// The worker's progress on the file it decodes: (name, 0..1, stage).
+    pub progress: RwSignal<Option<(String, f32, String)>>,
+    /// Files sent to the worker and not answered yet.
+    pub pending_opens: RwSignal<u32>,
     /// Function shown in the Source view.
     pub source_fn: RwSignal<Option<String>>,
     /// Function to zoom into when the Flame view opens.
@@ -83,7 +88,6 @@ pub struct Store {
     pub summary: RwSignal<Option<Arc<leakscope_core::permalink::Summary>>>,
     /// The link the Share dialog shows, and what it left out.
     pub share: RwSignal<Option<(String, Vec<String>)>>,
-    next_id: RwSignal<u32>,
 }
 
 impl Store {
@@ -97,6 +101,8 @@ impl Store {
             sources: RwSignal::new(Vec::new()),
             errors: RwSignal::new(Vec::new()),
             busy: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            pending_opens: RwSignal::new(0),
             source_fn: RwSignal::new(None),
             flame_fn: RwSignal::new(None),
             bottom_up: RwSignal::new(false),
@@ -105,7 +111,6 @@ impl Store {
             base: RwSignal::new(None),
             summary: RwSignal::new(None),
             share: RwSignal::new(None),
-            next_id: RwSignal::new(1),
         }
     }
 
@@ -113,33 +118,33 @@ impl Store {
         expect_context::<Store>()
     }
 
-    /// Adds decoded profiles and keeps the list ordered by profile time
-    /// (else by name), as the leak rules read it.
-    pub fn add_snapshots(&self, items: Vec<(String, Profile)>) {
-        if items.is_empty() {
-            return;
-        }
-        let first_new = items[0].0.clone();
+    /// Adds a snapshot the worker decoded and keeps the list ordered by
+    /// profile time (else by name), as the leak rules read it; shows it.
+    pub fn add_snapshot(&self, id: u32, name: String, meta: Meta) {
         self.snapshots.update(|v| {
-            for (name, profile) in items {
-                let id = self.next_id.get_untracked();
-                self.next_id.set(id + 1);
-                v.retain(|s| s.name != name); // re-dropping a file replaces it
-                v.push(Snapshot { id, name, profile: Arc::new(profile) });
-            }
-            let all_timed = v.iter().all(|s| s.profile.time_nanos != 0);
+            v.retain(|s| s.name != name); // re-dropping a file replaces it
+            v.push(Snapshot { id, name, meta: Arc::new(meta) });
+            let all_timed = v.iter().all(|s| s.meta.time_nanos != 0);
             v.sort_by(|a, b| {
                 if all_timed {
-                    a.profile.time_nanos.cmp(&b.profile.time_nanos).then(a.name.cmp(&b.name))
+                    a.meta.time_nanos.cmp(&b.meta.time_nanos).then(a.name.cmp(&b.name))
                 } else {
                     natural_cmp(&a.name, &b.name)
                 }
             });
         });
-        // Show the newest snapshot of what was just opened.
+        // Show the newest snapshot: a series opens on its last file.
         let n = self.snapshots.with_untracked(|v| v.len());
-        let idx = self.snapshots.with_untracked(|v| v.iter().rposition(|s| s.name == first_new).unwrap_or(0));
-        self.current.set(if n > 0 { n.saturating_sub(1).max(idx) } else { 0 });
+        self.current.set(n.saturating_sub(1));
+        // Opened files replace a summary from a link.
+        if self.summary.with_untracked(|s| s.is_some()) {
+            self.summary.set(None);
+            if let Some(w) = web_sys::window() {
+                let loc = w.location();
+                let url = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
+                let _ = w.history().map(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
+            }
+        }
     }
 
     pub fn base_snapshot(&self) -> Option<Snapshot> {

@@ -131,12 +131,11 @@ impl Session {
     /// Decodes a file. `progress` gets a fraction and what is being done.
     /// A file of the same name replaces the one opened before.
     pub fn open(&mut self, name: &str, bytes: &[u8], progress: &mut dyn FnMut(f32, &str)) -> Response {
-        let len = bytes.len().max(1);
-        progress(0.0, "inflating");
-        let decoded = crate::decode::decode_raw(bytes, Default::default(), &mut |done| progress(0.6 * done as f32 / len as f32, "inflating")).and_then(|mut p| {
-            progress(0.7, "normalizing");
+        progress(0.0, "reading");
+        let decoded = crate::decode::decode_raw(bytes, Default::default(), &mut |f| progress(0.8 * f, "parsing")).and_then(|mut p| {
+            progress(0.8, "normalizing");
             p.remove_uninteresting()?;
-            progress(0.85, "merging samples");
+            progress(0.9, "merging samples");
             p.merge_duplicates();
             Ok(p)
         });

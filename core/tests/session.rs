@@ -129,3 +129,16 @@ fn bad_files_fail_with_the_reason_and_same_names_replace() {
     assert_ne!(a, b);
     let Some(Response::Top { top: None, .. }) = ask(&mut s, Request::Top { seq: 1, ask: Ask { current: a, ..Default::default() } }) else { panic!("the first is replaced") };
 }
+
+#[test]
+fn progress_advances_through_a_large_text_dump() {
+    let one = |id: usize| format!("goroutine {id} [chan receive, 5 minutes]:\nmain.worker(0x1)\n\tapp/worker.go:42 +0x1d\ncreated by main.pool in goroutine 1\n\tapp/pool.go:15 +0x6b\n\n");
+    let text: String = (2..60_000).map(one).collect();
+    let mut s = Session::new();
+    let mut seen = Vec::new();
+    let r = s.open("big.txt", text.as_bytes(), &mut |f, _| seen.push(f));
+    assert!(matches!(r, Response::Opened { .. }), "{r:?}");
+    let parsing: Vec<f32> = seen.iter().copied().filter(|&f| f > 0.0 && f < 0.8).collect();
+    assert!(parsing.len() >= 5, "the bar moves while the text is parsed: {seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+}

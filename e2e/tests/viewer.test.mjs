@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { serve, launch, openPage, drop, shot, topRows, fixture, cliTop, ROOT } from '../lib.mjs';
 
 let server, browser;
@@ -98,6 +99,8 @@ test('flame graph: zoom, breadcrumb, Escape, search share, bottom-up', async () 
   await page.waitForFunction(() => document.querySelector('[data-testid=flame-canvas]').dataset.zoom === '0');
   // Search: the share of frames matching main.fib equals its cum% in Top.
   await page.fill('[data-testid=flame-search]', '^main\\.fib$');
+  // The worker answers the search: wait for it.
+  await page.waitForFunction(() => /frames match/.test(document.querySelector('[data-testid=flame-share]')?.textContent || ''));
   const share = await page.textContent('[data-testid=flame-share]');
   const fib = execFileSync(CLI, ['top', fixture('go/j-cpu-profile/cpu.pb.gz')], { encoding: 'utf8' }).split('\n').find((l) => l.endsWith(' main.fib'));
   const cumPct = fib.trim().split(/\s+/)[4];
@@ -247,7 +250,7 @@ test('the site works from a sub-path, demo included', async () => {
   }
 });
 
-test('a large file shows progress while it is read and decoded', async () => {
+test('a large file decodes in the worker: a real progress bar, no long task, a second drop meanwhile', async () => {
   const errors = [];
   const page = await openPage(browser, server.url + '?view=top', errors);
   // ~25 MB debug=2 dump: long enough to see the indicator.
@@ -257,7 +260,38 @@ test('a large file shows progress while it is read and decoded', async () => {
   await drop(page, [{ name: 'big.debug2.txt', data: [...Buffer.from(big)] }]);
   const busy = await seen;
   assert.match(await busy.textContent(), /(Reading|Decoding) big\.debug2\.txt/);
+  const small = readFileSync(fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')).toString('base64');
+  const r = await page.evaluate(async (b64) => {
+    const long = [];
+    const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push(e.duration)));
+    obs.observe({ type: 'longtask' });
+    // A second file dropped while the first is decoded.
+    const bin = atob(b64);
+    const u = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+    const dt = new DataTransfer();
+    dt.items.add(new File([u], 'second.pb.gz'));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    const values = [];
+    const texts = [];
+    await new Promise((res) => {
+      const tick = () => {
+        const p = document.querySelector('[data-testid=progress]');
+        if (p) { values.push(Number(p.getAttribute('value'))); texts.push(document.querySelector('[data-testid=busy]').textContent); }
+        if (!document.querySelector('[data-testid=busy]')) res(); else requestAnimationFrame(tick);
+      };
+      tick();
+    });
+    obs.disconnect();
+    return { long, values, texts };
+  }, small);
+  assert.deepEqual(r.long.filter((d) => d > 100), [], 'no main-thread task over 100 ms while decoding');
+  const distinct = [...new Set(r.values)];
+  assert.ok(distinct.length >= 3, `the bar advances: ${distinct.join(' ')}`);
+  assert.ok(r.values.every((v, i) => i === 0 || v >= r.values[i - 1] || r.texts[i] !== r.texts[i - 1]), 'it never goes back for one file');
+  assert.ok(r.texts.some((t) => /1 more queued/.test(t)), 'the second drop is queued, not refused');
   await page.waitForSelector('[data-testid=top-table] tbody tr', { timeout: 60000 });
-  await page.waitForSelector('[data-testid=busy]', { state: 'detached' });
+  const options = await page.$$eval('[data-testid=snapshot-select] option', (o) => o.map((x) => x.textContent));
+  assert.ok(options.some((o) => o.startsWith('big.debug2.txt')) && options.some((o) => o.startsWith('second.pb.gz')), options.join(', '));
   assert.deepEqual(errors, []);
 });

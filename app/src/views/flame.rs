@@ -2,6 +2,10 @@
 //! from the core's flat layout; only visible frames are drawn. Click to
 //! zoom, breadcrumb or Escape to zoom out, hover for details, regex search
 //! with the share it covers, bottom-up toggle, colors stable per package.
+//!
+//! The worker sends a tree pruned to what the canvas can show; zooming
+//! draws the frames already here at once and asks for the zoomed frame's
+//! finer detail, identified by its path of frame keys.
 
 use crate::derived::{Derived, Shared};
 use crate::state::Store;
@@ -58,42 +62,76 @@ pub fn FlameView() -> impl IntoView {
     let overlay = NodeRef::<leptos::html::Canvas>::new();
     let zoom = RwSignal::new(0u32);
     let hover = RwSignal::new(None::<(u32, f64, f64)>);
-    let search = RwSignal::new(String::new());
+    let search = Memo::new(move |_| derived.flame_ask.with(|a| a.search.clone()));
     let width = RwSignal::new(1000.0f64);
     // The frame the keyboard is on (announced to screen readers).
     let focus = RwSignal::new(None::<u32>);
     let theme = expect_context::<RwSignal<String>>();
-    let tree = derived.flame;
+    let data = derived.flame;
+    let tree = Memo::new(move |_| data.get().map(|d| Shared(std::sync::Arc::new(d.tree.clone()))));
+    // Zooming asks the worker for the detail under the zoomed frame.
+    let zoom_to = move |n: u32| {
+        zoom.set(n);
+        if let Some(t) = tree.get_untracked() {
+            let keys: Vec<u32> = t.path(n)[1..].iter().map(|&k| t.nodes[k as usize].key).collect();
+            if !store.summary_mode() && derived.flame_ask.with_untracked(|a| a.focus != keys) {
+                derived.flame_ask.update(|a| a.focus = keys);
+            }
+        }
+    };
 
-    // A new tree (snapshot, sample type, direction) resets the zoom, unless
-    // a cross-link asked for a function: zoom to its widest frame.
+    // A new tree keeps the zoomed frame (found again by its key path);
+    // a cross-link from another view zooms to the function's widest frame.
     Effect::new(move |_| {
         let Some(t) = tree.get() else { return };
-        let mut z = 0;
+        let path = derived.flame_ask.with_untracked(|a| a.focus.clone());
+        let mut z = 0u32;
+        for key in path {
+            match t.nodes[z as usize].children.iter().find(|&&c| t.nodes[c as usize].key == key) {
+                Some(&c) => z = c,
+                None => break,
+            }
+        }
         // Untracked: clearing the request below must not re-run this.
         if let Some(f) = store.flame_fn.get_untracked() {
             if let Some((i, _)) = t.nodes.iter().enumerate().filter(|(_, n)| t.names[n.name as usize] == f).max_by_key(|(_, n)| n.total.abs()) {
-                z = i as u32;
+                store.flame_fn.set(None);
+                zoom_to(i as u32);
+                focus.set(None);
+                return;
             }
-            store.flame_fn.set(None);
         }
-        zoom.set(z);
-        focus.set(None);
+        if zoom.get_untracked() != z {
+            zoom.set(z);
+            focus.set(None);
+        }
     });
 
+    // Search hits: from the worker (its regex engine is pprof's), or, for
+    // a summary from a link, in the page.
     let matches = Memo::new(move |_| {
-        let t = tree.get()?;
+        let d = data.get()?;
         let q = search.get();
         if q.is_empty() {
             return None;
         }
-        let re = regex::Regex::new(&q).ok()?;
-        let (hits, covered) = t.search(&re);
-        let mut is_hit = vec![false; t.nodes.len()];
-        for h in hits {
-            is_hit[h as usize] = true;
+        if store.summary_mode() {
+            let re = crate::pattern::Pattern::parse(&q).ok()??;
+            let (hits, covered) = d.tree.search(&|n| re.is_match(n));
+            let mut is_hit = vec![false; d.tree.nodes.len()];
+            for h in hits {
+                is_hit[h as usize] = true;
+            }
+            return Some(Shared(std::sync::Arc::new((is_hit, covered))));
         }
-        Some(Shared(std::sync::Arc::new((is_hit, covered))))
+        let hits = d.hits.clone()?;
+        Some(Shared(std::sync::Arc::new((hits, d.covered))))
+    });
+    Effect::new(move |_| {
+        let w = width.get();
+        if derived.flame_ask.with_untracked(|a| a.width != w) {
+            derived.flame_ask.update(|a| a.width = w);
+        }
     });
 
     // With a base: each function's change in cum, for coloring.
@@ -141,7 +179,7 @@ pub fn FlameView() -> impl IntoView {
         if ev.key() == "Escape" && store.tab.get_untracked() == crate::state::Tab::Flame {
             if let Some(t) = tree.get_untracked() {
                 let z = zoom.get_untracked();
-                zoom.set(t.nodes[z as usize].parent);
+                zoom_to(t.nodes[z as usize].parent);
             }
         }
     });
@@ -192,7 +230,7 @@ pub fn FlameView() -> impl IntoView {
                 return;
             }
             " " => {
-                zoom.set(cur);
+                zoom_to(cur);
                 ev.prevent_default();
                 return;
             }
@@ -252,7 +290,7 @@ pub fn FlameView() -> impl IntoView {
         let path = t.path(zoom.get());
         Some(path.into_iter().map(|n| {
             let label = t.names[t.nodes[n as usize].name as usize].clone();
-            view! { <button class="crumb" on:click=move |_| zoom.set(n)>{label}</button> }
+            view! { <button class="crumb" on:click=move |_| zoom_to(n)>{label}</button> }
         }).collect_view())
     };
 
@@ -260,7 +298,7 @@ pub fn FlameView() -> impl IntoView {
         <section class="view flame-view" aria-label="Flame graph">
             <div class="toolbar">
                 <label class="field">"Search (regex) "
- <input type="search" data-testid="flame-search" data-search="" spellcheck="false" prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+ <input type="search" data-testid="flame-search" data-search="" spellcheck="false" prop:value=move || search.get() on:input=move |ev| { let q = event_target_value(&ev); derived.flame_ask.update(|a| a.search = q); }/>
                 </label>
                 <span class="muted" data-testid="flame-share">{move || {
                     let m = matches.get()?;
@@ -290,10 +328,10 @@ pub fn FlameView() -> impl IntoView {
                             <Show when=move || !store.summary_mode()>
                                 <button class="link" data-testid="flame-to-source" on:click={let n1 = n1.clone(); move |_| { store.source_fn.set(Some(n1.clone())); store.tab.set(crate::state::Tab::Source); }}>"source"</button>
                             </Show>
-                            <button class="link" data-testid="flame-to-top" on:click={let n2 = n2.clone(); move |_| { store.filter.set(format!("^{}$", regex::escape(&n2))); store.tab.set(crate::state::Tab::Top); }}>"in Top"</button>
+                            <button class="link" data-testid="flame-to-top" on:click={let n2 = n2.clone(); move |_| { store.filter.set(format!("^{}$", crate::pattern::escape(&n2))); store.tab.set(crate::state::Tab::Top); }}>"in Top"</button>
                             <Show when=move || !store.summary_mode()>
-                                <button class="link" data-testid="flame-focus-this" on:click={let n = n3.clone(); move |_| { store.filters.update(|f| f.focus = format!("^{}$", regex::escape(&n))); }}>"focus on this"</button>
-                                <button class="link" data-testid="flame-hide-this" on:click={let n = n4.clone(); move |_| { store.filters.update(|f| f.hide = format!("^{}$", regex::escape(&n))); }}>"hide this"</button>
+                                <button class="link" data-testid="flame-focus-this" on:click={let n = n3.clone(); move |_| { store.filters.update(|f| f.focus = format!("^{}$", crate::pattern::escape(&n))); }}>"focus on this"</button>
+                                <button class="link" data-testid="flame-hide-this" on:click={let n = n4.clone(); move |_| { store.filters.update(|f| f.hide = format!("^{}$", crate::pattern::escape(&n))); }}>"hide this"</button>
                             </Show>
                         </span>
                     })
@@ -305,7 +343,7 @@ pub fn FlameView() -> impl IntoView {
                     aria-label="Flame graph: click a frame or press Space to zoom, Escape to zoom out, arrow keys to move between frames, Enter for the source"
                     on:mousemove=move |ev| hover.set(locate(&ev).map(|n| (n, ev.offset_x() as f64, ev.offset_y() as f64)))
                     on:mouseleave=move |_| hover.set(None)
-                    on:click=move |ev| { if let Some(n) = locate(&ev) { zoom.set(n); } }/>
+                    on:click=move |ev| { if let Some(n) = locate(&ev) { zoom_to(n); } }/>
                 <canvas node_ref=overlay class="overlay" aria-hidden="true"></canvas>
                 {tooltip}
             </div>

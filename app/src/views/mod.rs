@@ -3,7 +3,7 @@
 mod flame;
 mod leaks;
 mod narrow;
-mod share;
+pub mod share;
 mod source;
 mod top;
 mod traces;
@@ -24,23 +24,37 @@ pub fn App() -> impl IntoView {
     provide_context(derived);
     crate::url::sync(store);
     // The Leaks tab opens first when the first files opened have something
-    // to say (unless the URL asked for a view). Read from the leaks memo:
-    // the analysis is not run a second time.
+    // to say (unless the URL asked for a view): decided on the findings of
+    // the whole first batch, once the worker has decoded all of it.
+    let first_batch = StoredValue::new(false);
     Effect::new(move |was_empty: Option<bool>| {
         let empty = store.snapshots.with(|v| v.is_empty());
-        if was_empty == Some(true)
-            && !empty
-            && !crate::url::opened_with_view()
-            && derived.leaks.with(|r| r.findings.iter().any(|f| f.severity > leakscope_core::leak::Severity::Info))
-        {
-            store.tab.set(Tab::Leaks);
+        if was_empty == Some(true) && !empty && !crate::url::opened_with_view() {
+            first_batch.set_value(true);
         }
         empty
+    });
+    Effect::new(move |_| {
+        let report = derived.leaks.get();
+        let n = store.snapshots.with_untracked(|v| v.len());
+        if first_batch.get_value() && store.pending_opens.get() == 0 && report.snapshots == n {
+            first_batch.set_value(false);
+            if report.findings.iter().any(|f| f.severity > leakscope_core::leak::Severity::Info) {
+                store.tab.set(Tab::Leaks);
+            }
+        }
+    });
+    // Tests and the benchmark wait on this: requests to the worker are out.
+    Effect::new(move |_| {
+        let busy = derived.waiting.get() || store.pending_opens.get() > 0;
+        if let Some(b) = document().body() {
+            let _ = if busy { b.set_attribute("data-pending", "") } else { b.remove_attribute("data-pending") };
+        }
     });
     share::open_from_hash(store);
     let help = RwSignal::new(false);
     crate::keys::install(store, help);
-    load::install_paste(store);
+    load::install_paste(store, derived);
     let theme = RwSignal::new(String::from("auto"));
     provide_context(theme);
     let _ = window_event_listener(leptos::ev::hashchange, move |_| share::open_from_hash(store));
@@ -62,7 +76,7 @@ pub fn App() -> impl IntoView {
         if let Some(dt) = ev.data_transfer() {
             spawn_local(async move {
                 let inputs = load::dropped_inputs(dt).await;
-                load::open(store, inputs).await;
+                load::open(store, derived, inputs).await;
             });
         }
     });
@@ -90,15 +104,16 @@ pub fn App() -> impl IntoView {
     }
 }
 
-pub fn open_file_list(store: Store, files: web_sys::FileList) {
+pub fn open_file_list(store: Store, derived: Derived, files: web_sys::FileList) {
     let inputs: Vec<Input> = (0..files.length()).filter_map(|i| files.get(i)).map(Input::File).collect();
-    spawn_local(load::open(store, inputs));
+    spawn_local(load::open(store, derived, inputs));
 }
 
 /// A file chooser button; `folder` picks a whole directory of sources.
 #[component]
 fn FilePicker(label: &'static str, #[prop(optional)] folder: bool) -> impl IntoView {
     let store = Store::use_context();
+    let derived = Derived::use_context();
     let input = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let Some(el) = input.get() {
@@ -113,7 +128,7 @@ fn FilePicker(label: &'static str, #[prop(optional)] folder: bool) -> impl IntoV
             <input type="file" multiple node_ref=input class="visually-hidden"
                 on:change=move |ev| {
                     let el: web_sys::HtmlInputElement = event_target(&ev);
-                    if let Some(files) = el.files() { open_file_list(store, files); }
+                    if let Some(files) = el.files() { open_file_list(store, derived, files); }
                     // Re-picking the same file must fire `change` again.
                     el.set_value("");
                 }/>
@@ -128,13 +143,13 @@ fn Header(help: RwSignal<bool>) -> impl IntoView {
     let derived = Derived::use_context();
     let info = move || {
         let s = store.current_snapshot()?;
-        let p = &s.profile;
+        let p = &s.meta;
         let si = derived.sample_index.get();
         let st = p.sample_types.get(si)?;
-        let total = derived.top.get().map(|t| t.fmt(t.total)).unwrap_or_default();
+        let total = derived.top.get().map(|t| crate::derived::fmt(&t, t.total)).unwrap_or_default();
         let mut parts = vec![
-            format!("{} — {}", p.kind(), p.format.map(|f| f.describe()).unwrap_or("")),
-            format!("{}/{}", st.r#type, st.unit),
+            format!("{} — {}", p.kind, p.format),
+            format!("{}/{}", st.0, st.1),
             format!("total {total}"),
         ];
         if p.time_nanos != 0 {
@@ -174,7 +189,7 @@ fn SnapshotSelector() -> impl IntoView {
                 on:change=move |ev| { if let Ok(i) = event_target_value(&ev).parse() { store.current.set(i); } }
                 prop:value=move || store.current.get().to_string()>
                 {move || store.snapshots.with(|v| v.iter().enumerate().map(|(i, s)| {
-                    let label = format!("{} ({})", s.name, s.profile.kind());
+                    let label = format!("{} ({})", s.name, s.meta.kind);
                     view! { <option value=i.to_string() selected=move || store.current.get() == i>{label}</option> }
                 }).collect_view())}
             </select>
@@ -186,7 +201,7 @@ fn SnapshotSelector() -> impl IntoView {
 fn SampleTypeSelector() -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
-    let types = move || store.current_snapshot().map(|s| s.profile.sample_types.iter().map(|t| t.r#type.clone()).collect::<Vec<_>>()).unwrap_or_default();
+    let types = move || store.current_snapshot().map(|s| s.meta.sample_types.iter().map(|t| t.0.clone()).collect::<Vec<_>>()).unwrap_or_default();
     view! {
         <Show when=move || { types().len() > 1 }>
             <label class="field">"Sample type "
@@ -219,10 +234,19 @@ fn ErrorBanner() -> impl IntoView {
 fn Busy() -> impl IntoView {
     let store = Store::use_context();
     view! {
-        <Show when=move || store.busy.with(|b| b.is_some())>
+        <Show when=move || store.busy.with(|b| b.is_some()) || store.progress.with(|p| p.is_some())>
             <div class="busy" role="status" data-testid="busy">
-                <progress></progress>
-                <span>{move || store.busy.get().unwrap_or_default()}</span>
+                {move || match store.progress.get() {
+                    // The worker reports how far it is: a real bar.
+                    Some((name, f, stage)) => {
+                        let more = store.pending_opens.get().saturating_sub(1);
+                        view! {
+                            <progress max="100" value=format!("{:.0}", f * 100.0) data-testid="progress"></progress>
+                            <span>{format!("Decoding {name} ({stage}, {:.0}%)", f * 100.0)}{(more > 0).then(|| format!(" · {more} more queued"))}</span>
+                        }.into_any()
+                    }
+                    None => view! { <progress></progress><span>{store.busy.get().unwrap_or_default()}</span> }.into_any(),
+                }}
             </div>
         </Show>
     }
@@ -260,6 +284,7 @@ fn CurrentView() -> impl IntoView {
 #[component]
 fn StartScreen() -> impl IntoView {
     let store = Store::use_context();
+    let derived = Derived::use_context();
     view! {
         <section class="start">
             <h2>"Drop Go profiles here"</h2>
@@ -271,8 +296,8 @@ fn StartScreen() -> impl IntoView {
             <pre>"curl -o goroutine-1.txt 'http://HOST:PORT/debug/pprof/goroutine?debug=2'\ncurl -o goroutine-1.pb.gz http://HOST:PORT/debug/pprof/goroutine\ncurl -o heap-1.pb.gz http://HOST:PORT/debug/pprof/heap\ngo tool pprof -proto SOURCE > profile.pb.gz"</pre>
             <p>"Repeat a few minutes apart: a leak is what keeps growing. You can also paste a goroutine dump (Ctrl/⌘ V), and press " <kbd>"?"</kbd> " for keyboard shortcuts."</p>
             <div class="demo">
-                <button class="primary" data-testid="open-demo" on:click=move |_| spawn_local(load::open_demo(store, "leak"))>"Open demo: goroutine leak"</button>
-                <button data-testid="open-demo-healthy" on:click=move |_| spawn_local(load::open_demo(store, "healthy"))>"Open demo: healthy service"</button>
+                <button class="primary" data-testid="open-demo" on:click=move |_| spawn_local(load::open_demo(store, derived, "leak"))>"Open demo: goroutine leak"</button>
+                <button data-testid="open-demo-healthy" on:click=move |_| spawn_local(load::open_demo(store, derived, "healthy"))>"Open demo: healthy service"</button>
             </div>
         </section>
     }

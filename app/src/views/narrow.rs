@@ -55,12 +55,12 @@ pub fn FilterBar() -> impl IntoView {
                 <Show when=move || !store.filters.with(|f| f.is_empty())>
                     <button type="button" data-testid="clear-filters" on:click=move |_| store.filters.set(Filters::default())>"Clear filters"</button>
                 </Show>
-                <span class="field-error" role="alert" data-testid="query-error">{move || derived.prepared.get().error}</span>
+                <span class="field-error" role="alert" data-testid="query-error">{move || derived.query_error.get()}</span>
                 {move || {
                     let b = store.base_snapshot()?;
                     let cur = store.current_snapshot()?;
-                    (b.id != cur.id && b.profile.sample_types != cur.profile.sample_types).then(|| view! {
-                        <span class="field-error" role="alert" data-testid="base-error">{format!("{} is a different kind of profile ({}); pick a snapshot of the same kind", b.name, b.profile.kind())}</span>
+                    (b.id != cur.id && b.meta.sample_types != cur.meta.sample_types).then(|| view! {
+                        <span class="field-error" role="alert" data-testid="base-error">{format!("{} is a different kind of profile ({}); pick a snapshot of the same kind", b.name, b.meta.kind)}</span>
                     })
                 }}
             </form>

@@ -31,22 +31,20 @@ pub fn open_from_hash(store: Store) {
     }
 }
 
+/// Shows the link for a summary the worker made.
+pub fn show_link(store: Store, summary: Option<permalink::Summary>) {
+    match summary.map(|s| permalink::link(&base_url(), s)) {
+        Some((url, kept)) => store.share.set(Some((url, kept.omitted))),
+        None => store.push_error("Share: nothing to summarize".into()),
+    }
+}
+
 #[component]
 pub fn ShareButton() -> impl IntoView {
     let store = Store::use_context();
     let derived = crate::derived::Derived::use_context();
-    let share = move |_| {
-        // The findings are the ones the Leaks view shows (already computed).
-        let report = derived.leaks.get_untracked();
-        let link = store.snapshots.with_untracked(|v| {
-            let series: Vec<(&str, &leakscope_core::Profile)> = v.iter().map(|s| (s.name.as_str(), &*s.profile)).collect();
-            permalink::summarize(&series, &report, 200, 0.01, 400).map(|s| permalink::link(&base_url(), s))
-        });
-        match link {
-            Some((url, kept)) => store.share.set(Some((url, kept.omitted))),
-            None => store.push_error("Share: nothing to summarize".into()),
-        }
-    };
+    // The worker summarizes (it has the profiles); the link is made here.
+    let share = move |_| derived.ask_summary(store);
     view! { <button data-testid="share" on:click=share title="A link that carries a summary, not the profile">"Share"</button> }
 }
 

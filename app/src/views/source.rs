@@ -3,7 +3,6 @@
 
 use crate::derived::Derived;
 use crate::state::{Store, Tab};
-use leakscope_core::report::list::{self, DroppedSources};
 use leptos::prelude::*;
 
 #[component]
@@ -18,14 +17,17 @@ pub fn SourceView() -> impl IntoView {
         f.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
     });
     let chosen = Memo::new(move |_| store.source_fn.get().or_else(|| functions.with(|f| f.first().cloned())));
+    // The worker lists the chosen function (it has the profile and sources).
+    Effect::new(move |_| {
+        let c = chosen.get();
+        if derived.list_fn.get_untracked() != c {
+            derived.list_fn.set(c);
+        }
+    });
     let listings = Memo::new(move |_| {
         let f = chosen.get()?;
-        let prep = derived.prepared.get().good?;
-        let view = prep.view();
-        let mut src = DroppedSources { files: store.sources.get() };
-        let pattern = format!("^{}$", regex::escape(&f));
-        let out = list::list(&view, &pattern, &mut src).ok()?;
-        Some((out, view.sample_unit.clone(), view.total))
+        let l = derived.listing.get()?;
+        (l.function == f).then(|| (l.listings.clone(), l.unit.clone(), l.total))
     });
     view! {
         <section class="view source-view" aria-label="Source">
@@ -73,7 +75,7 @@ pub fn SourceView() -> impl IntoView {
                     let (f1, f2) = (l.function.clone(), l.function.clone());
                     view! { <article class="routine"><h3>{head}</h3>
                         <p class="muted">{sums}" "
-                            <button class="link" data-testid="source-to-top" on:click=move |_| { store.filter.set(format!("^{}$", regex::escape(&f1))); store.tab.set(Tab::Top); }>"in Top"</button>
+                            <button class="link" data-testid="source-to-top" on:click=move |_| { store.filter.set(format!("^{}$", crate::pattern::escape(&f1))); store.tab.set(Tab::Top); }>"in Top"</button>
                             <button class="link" data-testid="source-to-flame" on:click=move |_| { store.flame_fn.set(Some(f2.clone())); store.tab.set(Tab::Flame); }>"in the flame graph"</button>
                         </p>{body}</article> }
                 }).collect_view().into_any()

@@ -20,11 +20,8 @@ enum Col {
 const PAGE: usize = 500;
 
 /// The filter regex, or the error to show next to the input.
-pub fn filter_regex(text: &str) -> Result<Option<regex::Regex>, String> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    regex::Regex::new(text).map(Some).map_err(|e| e.to_string().lines().last().unwrap_or("invalid regex").to_string())
+pub fn filter_regex(text: &str) -> Result<Option<crate::pattern::Pattern>, String> {
+    crate::pattern::Pattern::parse(text)
 }
 
 #[component]
@@ -136,7 +133,7 @@ pub fn TopView() -> impl IntoView {
     view! {
         <section class="view top-view" aria-label="Top">
             <div class="toolbar"><FilterInput/>
-                <span class="muted">{move || derived.top.get().map(|t| format!("{} functions · total {}", t.rows.len(), t.fmt(t.total)))}</span>
+                <span class="muted">{move || derived.top.get().map(|t| format!("{} functions · total {}", t.rows.len(), crate::derived::fmt(&t, t.total)))}</span>
                 <button data-testid="export-top" on:click=export>"Export CSV"</button>
             </div>
             <table class="top-table" data-testid="top-table">
@@ -161,10 +158,10 @@ pub fn TopView() -> impl IntoView {
                             let func2 = r.function.clone();
                             view! {
                                 <tr class:selected=sel == Some(i) aria-selected=(sel == Some(i)).to_string()>
-                                    <td class="num">{t.fmt(r.flat)}</td>
+                                    <td class="num">{crate::derived::fmt(&t, r.flat)}</td>
                                     <td class="num">{percentage(r.flat, t.total).trim().to_string()}</td>
                                     <td class="num">{percentage(sum, t.total).trim().to_string()}</td>
-                                    <td class="num">{t.fmt(r.cum)}</td>
+                                    <td class="num">{crate::derived::fmt(&t, r.cum)}</td>
                                     <td class="num">{percentage(r.cum, t.total).trim().to_string()}</td>
                                     <td class="name">{r.name.clone()}{(!r.inline.is_empty()).then(|| view! { <span class="inline-mark">{format!(" {}", r.inline)}</span> })}</td>
                                     <td class="links">
@@ -173,11 +170,11 @@ pub fn TopView() -> impl IntoView {
                                     </td>
                                     {base.as_ref().map(|b| {
                                         let (bf, bc) = b.get(&r.name).copied().unwrap_or((0, 0));
-                                        let d = |v: i64| if v > 0 { format!("+{}", t.fmt(v)) } else { t.fmt(v) };
+                                        let d = |v: i64| if v > 0 { format!("+{}", crate::derived::fmt(&t, v)) } else { crate::derived::fmt(&t, v) };
                                         let (df, dc) = (r.flat - bf, r.cum - bc);
                                         let cls = |v: i64| if v > 0 { "num grew" } else if v < 0 { "num shrank" } else { "num" };
                                         view! {
-                                            <td class="num">{t.fmt(bf)}</td><td class="num">{t.fmt(bc)}</td>
+                                            <td class="num">{crate::derived::fmt(&t, bf)}</td><td class="num">{crate::derived::fmt(&t, bc)}</td>
                                             <td class=cls(df)>{d(df)}</td>
                                             <td class=cls(dc)>{d(dc)}</td>
                                         }

@@ -2,35 +2,45 @@
 
 use crate::derived::Derived;
 use crate::state::Store;
-use crate::views::top::{filter_regex, FilterInput};
+use crate::views::top::FilterInput;
 use leakscope_core::measurement::{percentage, scaled_label};
 use leptos::prelude::*;
 
-const PAGE: usize = 200;
+/// Stacks drawn at once; the worker sends no more until "show all".
+const PAGE: u32 = 200;
 
 #[component]
 pub fn TracesView() -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
     let show_all = RwSignal::new(false);
-    let list = Memo::new(move |_| {
-        let Some(t) = derived.traces.get() else { return Vec::new() };
-        let traces = &t.0 .0;
-        let re = filter_regex(&store.filter.get()).ok().flatten();
-        let mut v: Vec<usize> = (0..traces.len()).filter(|&i| re.as_ref().is_none_or(|re| traces[i].frames.iter().any(|f| re.is_match(&f.name)))).collect();
-        v.sort_by_key(|&i| std::cmp::Reverse(traces[i].value.abs()));
-        v
+    derived.traces_limit.set(PAGE);
+    // Export wants every matching stack: ask for all, save when they come.
+    let export_pending = RwSignal::new(false);
+    let save = move || {
+        if let Some(t) = derived.traces.get_untracked() {
+            let name = store.current_snapshot().map(|s| crate::download::stem(&s.name)).unwrap_or_default();
+            crate::download::save(&format!("{name}-traces.csv"), "text/csv", leakscope_core::export::traces_csv(&t.traces, &t.unit).as_bytes());
+        }
+    };
+    Effect::new(move |_| {
+        let complete = derived.traces.with(|t| t.as_ref().is_some_and(|t| t.traces.len() as u64 == t.matching));
+        if export_pending.get_untracked() && complete {
+            export_pending.set(false);
+            save();
+        }
     });
     view! {
         <section class="view traces-view" aria-label="Traces">
             <div class="toolbar"><FilterInput/>
-                <span class="muted">{move || format!("{} stacks", list.with(|l| l.len()))}</span>
+                <span class="muted">{move || format!("{} stacks", derived.traces.with(|t| t.as_ref().map(|t| t.matching).unwrap_or(0)))}</span>
                 <button data-testid="export-traces" on:click=move |_| {
-                    if let Some(t) = derived.traces.get_untracked() {
-                        let ids = list.get_untracked();
-                        let shown: Vec<_> = ids.iter().map(|&i| t.0 .0[i].clone()).collect();
-                        let name = store.current_snapshot().map(|s| crate::download::stem(&s.name)).unwrap_or_default();
-                        crate::download::save(&format!("{name}-traces.csv"), "text/csv", leakscope_core::export::traces_csv(&shown, &t.0 .1).as_bytes());
+                    if derived.traces.with_untracked(|t| t.as_ref().is_some_and(|t| t.traces.len() as u64 == t.matching)) {
+                        save();
+                    } else {
+                        export_pending.set(true);
+                        show_all.set(true);
+                        derived.traces_limit.set(u32::MAX);
                     }
                 }>"Export CSV"</button>
             </div>
@@ -38,11 +48,8 @@ pub fn TracesView() -> impl IntoView {
                 {move || {
                     let Some(t) = derived.traces.get() else { return Vec::new() };
                     let total = derived.top.get().map(|x| x.total).unwrap_or(0);
-                    let unit = t.0 .1.clone();
-                    let ids = list.get();
-                    let limit = if show_all.get() { ids.len() } else { PAGE.min(ids.len()) };
-                    ids.into_iter().take(limit).enumerate().map(|(k, i)| {
-                        let tr = &t.0 .0[i];
+                    let unit = t.unit.clone();
+                    t.traces.iter().enumerate().map(|(k, tr)| {
                         let head = tr.frames.first().map(|f| f.name.clone()).unwrap_or_default();
                         let labels = tr.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
                         view! {
@@ -63,8 +70,8 @@ pub fn TracesView() -> impl IntoView {
                     }).collect::<Vec<_>>()
                 }}
             </ol>
-            <Show when=move || !show_all.get() && list.with(|l| l.len() > PAGE)>
-                <button on:click=move |_| show_all.set(true)>{move || format!("Show all {} stacks", list.with(|l| l.len()))}</button>
+            <Show when=move || !show_all.get() && derived.traces.with(|t| t.as_ref().is_some_and(|t| t.matching > t.traces.len() as u64))>
+                <button on:click=move |_| { show_all.set(true); derived.traces_limit.set(u32::MAX); }>{move || format!("Show all {} stacks", derived.traces.with(|t| t.as_ref().map(|t| t.matching).unwrap_or(0)))}</button>
             </Show>
         </section>
     }

@@ -21,6 +21,12 @@ fn err(line: usize, msg: impl Into<String>) -> DecodeError {
 }
 
 pub fn decode_debug1(text: &str) -> Result<Profile, DecodeError> {
+    decode_debug1_with(text, &mut |_| {})
+}
+
+/// [`decode_debug1`] with the fraction of the text read so far.
+pub fn decode_debug1_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+    let n_lines = text.len().max(1) as f32 / 40.0; // an estimate: only for the bar
     let mut lines = text.lines().enumerate().peekable();
     let (_, first) = lines.next().ok_or(DecodeError::Empty)?;
     let kind = first.split_whitespace().next().unwrap_or("goroutine");
@@ -37,6 +43,9 @@ pub fn decode_debug1(text: &str) -> Result<Profile, DecodeError> {
     }
     let mut sum = 0i64;
     while let Some((ln, line)) = lines.next() {
+        if ln % 8192 == 0 {
+            progress((ln as f32 / n_lines).min(1.0));
+        }
         let line = line.trim_end();
         if line.is_empty() {
             continue;
@@ -190,6 +199,11 @@ fn function_name(line: &str) -> &str {
 }
 
 pub fn decode_debug2(text: &str) -> Result<Profile, DecodeError> {
+    decode_debug2_with(text, &mut |_| {})
+}
+
+/// [`decode_debug2`] with the fraction of the text read so far.
+pub fn decode_debug2_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
     let mut b = Builder::new(&[("goroutine", "count")], SourceFormat::GoroutineDebug2);
     b.profile.period_type = Some(ValueType { r#type: "goroutine".into(), unit: "count".into() });
     b.profile.period = 1;
@@ -197,7 +211,12 @@ pub fn decode_debug2(text: &str) -> Result<Profile, DecodeError> {
     let mut i = 0;
     let mut goroutines = Vec::new();
     let mut any_leaked = false;
+    let mut reported = 0;
     while i < lines.len() {
+        if i >= reported + 8192 {
+            reported = i;
+            progress(i as f32 / lines.len() as f32);
+        }
         let Some(h) = parse_header(lines[i].trim_end()) else {
             i += 1; // preamble (panic message, `exit status`, ...) or blank
             continue;

@@ -30,10 +30,10 @@ pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
 }
 
 /// Decodes with explicit limits and a progress callback that receives the
-/// number of input bytes consumed so far. The result is normalized the way
+/// fraction of the work done (0 to 1, never going back). The result is normalized the way
 /// `go tool pprof` normalizes every profile it loads (drop_frames applied,
 /// duplicate samples merged), so reports agree with it.
-pub fn decode_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(usize)) -> Result<Profile, DecodeError> {
+pub fn decode_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
     let mut p = decode_raw(data, limits, progress)?;
     p.remove_uninteresting()?;
     p.merge_duplicates();
@@ -41,13 +41,17 @@ pub fn decode_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(usize))
 }
 
 /// Decodes without pprof's normalization: the file's samples as written.
-pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(usize)) -> Result<Profile, DecodeError> {
+pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
     if data.is_empty() {
         return Err(DecodeError::Empty);
     }
     let inflated;
+    // Inflating is the first 40% of the bar, parsing the rest.
+    let mut parse_from = 0.0;
     let data = if gzip::is_gzip(data) {
-        inflated = gzip::gunzip(data, limits.max_decompressed, progress)?;
+        let len = data.len().max(1) as f32;
+        inflated = gzip::gunzip(data, limits.max_decompressed, &mut |done| progress(0.4 * done as f32 / len))?;
+        parse_from = 0.4;
         if inflated.is_empty() {
             return Err(DecodeError::Empty);
         }
@@ -58,10 +62,12 @@ pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(usize)) 
         }
         data
     };
+    let mut parsed = |f: f32| progress(parse_from + (1.0 - parse_from) * f);
+    parsed(0.0);
     if let Some(text) = as_text(data) {
         let t = text.trim_start_matches('\u{feff}');
         if goroutine::is_debug1(t) {
-            let mut p = goroutine::decode_debug1(t)?;
+            let mut p = goroutine::decode_debug1_with(t, &mut parsed)?;
             if t.starts_with("threadcreate") {
                 p.format = Some(crate::SourceFormat::LegacyThreadcreate);
             }
@@ -74,7 +80,7 @@ pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(usize)) 
             return legacy::decode_contention(t.trim_start());
         }
         if goroutine::is_debug2(t) {
-            return goroutine::decode_debug2(t);
+            return goroutine::decode_debug2_with(t, &mut parsed);
         }
         return Err(DecodeError::Unrecognized(describe_text(t)));
     }

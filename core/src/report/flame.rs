@@ -251,8 +251,9 @@ pub fn fit_label(name: &str, width: f64) -> Option<String> {
 impl FlameTree {
     /// Nodes whose name matches, and the share of the root they cover
     /// (a node below another match is not counted twice).
-    pub fn search(&self, re: &regex::Regex) -> (Vec<u32>, i64) {
-        let hit: Vec<bool> = self.names.iter().map(|n| re.is_match(n)).collect();
+    /// `is_match` is the caller's regex (the page's runs in the browser).
+    pub fn search(&self, is_match: &dyn Fn(&str) -> bool) -> (Vec<u32>, i64) {
+        let hit: Vec<bool> = self.names.iter().map(|n| is_match(n)).collect();
         let mut matches = Vec::new();
         let mut covered = 0;
         let mut todo = vec![(0u32, false)];
