@@ -416,6 +416,8 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
     // Walk down from the zoomed frame and skip whole subtrees narrower
     // than half a pixel: drawing costs what is visible, not the tree size
     // (millions of frames on big profiles).
+    // Tests and the benchmark read how many frames the tree has.
+    let _ = c.set_attribute("data-frames", &t.nodes.len().to_string());
     let mut todo = vec![zoom];
     while let Some(id) = todo.pop() {
         let i = id as usize;
