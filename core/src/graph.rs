@@ -214,47 +214,47 @@ impl Graph {
             }
         }
         let mut noinline = vec![false; n];
-        for (si, s) in p.samples.iter().enumerate() {
-            let w = s.values.get(value_index).copied().unwrap_or(0);
-            if w == 0 {
-                continue;
-            }
-            let si = si as u32;
-            let mut parent: Option<u32> = None;
-            let mut residual = false;
-            for &loc in s.locations.iter().rev() {
-                let nodes = &idx.location_nodes[loc as usize];
-                for ni in (0..nodes.len()).rev() {
-                    let node = nodes[ni];
-                    if kept.is_some_and(|k| !k[node as usize]) {
-                        residual = true;
-                        continue;
-                    }
-                    if stamp[node as usize] != si {
-                        stamp[node as usize] = si;
-                        cum[node as usize] += w;
-                    }
-                    if let Some(par) = parent {
-                        if par != node {
-                            let inline = ni != nodes.len() - 1;
-                            let pair = if idx.inlinable[node as usize] {
-                                if kept.is_some() { Some(pairs.entry((par, node)).or_default()) } else { pairs.get_mut(&(par, node)) }
-                            } else {
-                                None
-                            };
-                            match pair {
-                                Some(e) if inline => e.0 = true,
-                                Some(e) => e.1 = true,
-                                None => noinline[node as usize] = true,
+        if kept.is_none() {
+            Self::walk_untrimmed(p, idx, value_index, &mut flat, &mut cum, &mut stamp, &mut pairs, &mut noinline);
+        } else {
+            for (si, s) in p.samples.iter().enumerate() {
+                let w = s.values.get(value_index).copied().unwrap_or(0);
+                if w == 0 {
+                    continue;
+                }
+                let si = si as u32;
+                let mut parent: Option<u32> = None;
+                let mut residual = false;
+                for &loc in s.locations.iter().rev() {
+                    let nodes = &idx.location_nodes[loc as usize];
+                    for ni in (0..nodes.len()).rev() {
+                        let node = nodes[ni];
+                        if kept.is_some_and(|k| !k[node as usize]) {
+                            residual = true;
+                            continue;
+                        }
+                        if stamp[node as usize] != si {
+                            stamp[node as usize] = si;
+                            cum[node as usize] += w;
+                        }
+                        if let Some(par) = parent {
+                            if par != node {
+                                let inline = ni != nodes.len() - 1;
+                                let pair = if idx.inlinable[node as usize] { Some(pairs.entry((par, node)).or_default()) } else { None };
+                                match pair {
+                                    Some(e) if inline => e.0 = true,
+                                    Some(e) => e.1 = true,
+                                    None => noinline[node as usize] = true,
+                                }
                             }
                         }
+                        parent = Some(node);
+                        residual = false;
                     }
-                    parent = Some(node);
-                    residual = false;
                 }
-            }
-            if let (Some(leaf), false) = (parent, residual) {
-                flat[leaf as usize] += w;
+                if let (Some(leaf), false) = (parent, residual) {
+                    flat[leaf as usize] += w;
+                }
             }
         }
         let mut inline_in: Vec<(bool, bool)> = noinline.iter().map(|&b| (false, b)).collect();
@@ -269,6 +269,75 @@ impl Graph {
         }
         let nodes = (0..n as u32).filter(|&i| flat[i as usize] != 0 || cum[i as usize] != 0).collect();
         Graph { flat, cum, inline_in, nodes }
+    }
+
+    /// The untrimmed walk, the hot loop of every report on big profiles.
+    /// An edge inside a location is always the same inline call, so it is
+    /// marked once per location used, not once per sample; an edge between
+    /// locations is never inline, and looks its pair up only when the
+    /// callee is inlined somewhere (a short per-callee list, no hashing).
+    #[allow(clippy::too_many_arguments)]
+    fn walk_untrimmed(p: &Profile, idx: &NodeIndex, value_index: usize, flat: &mut [i64], cum: &mut [i64], stamp: &mut [u32], pairs: &mut HashMap<(u32, u32), (bool, bool)>, noinline: &mut [bool]) {
+        let n = flat.len();
+        // Per callee: its inline callers and a slot for "also called not inline".
+        let mut callers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+        let mut pair_keys: Vec<(u32, u32)> = Vec::with_capacity(pairs.len());
+        for &(par, node) in pairs.keys() {
+            callers[node as usize].push((par, pair_keys.len() as u32));
+            pair_keys.push((par, node));
+        }
+        let mut non_inline_seen = vec![false; pair_keys.len()];
+        // Locations flattened (caller first), so the walk reads one array.
+        let mut loc_start: Vec<u32> = Vec::with_capacity(idx.location_nodes.len() + 1);
+        let mut loc_nodes: Vec<u32> = Vec::new();
+        loc_start.push(0);
+        for ns in &idx.location_nodes {
+            loc_nodes.extend(ns.iter().rev());
+            loc_start.push(loc_nodes.len() as u32);
+        }
+        let mut used = vec![false; idx.location_nodes.len()];
+        for (si, s) in p.samples.iter().enumerate() {
+            let w = s.values.get(value_index).copied().unwrap_or(0);
+            if w == 0 {
+                continue;
+            }
+            let si = si as u32;
+            let mut parent = u32::MAX;
+            for &loc in s.locations.iter().rev() {
+                used[loc as usize] = true;
+                let nodes = &loc_nodes[loc_start[loc as usize] as usize..loc_start[loc as usize + 1] as usize];
+                for (k, &node) in nodes.iter().enumerate() {
+                    if stamp[node as usize] != si {
+                        stamp[node as usize] = si;
+                        cum[node as usize] += w;
+                    }
+                    if k == 0 && parent != u32::MAX && parent != node {
+                        match callers[node as usize].iter().find(|(c, _)| *c == parent) {
+                            Some(&(_, id)) => non_inline_seen[id as usize] = true,
+                            None => noinline[node as usize] = true,
+                        }
+                    }
+                    parent = node;
+                }
+            }
+            if parent != u32::MAX {
+                flat[parent as usize] += w;
+            }
+        }
+        for (id, key) in pair_keys.iter().enumerate() {
+            if non_inline_seen[id] {
+                pairs.get_mut(key).unwrap().1 = true;
+            }
+        }
+        for (li, ns) in idx.location_nodes.iter().enumerate() {
+            if used[li] {
+                for i in 0..ns.len().saturating_sub(1) {
+                    if ns[i + 1] != ns[i] {
+                        pairs.get_mut(&(ns[i + 1], ns[i])).unwrap().0 = true;
+                    }
+                }
+            }
+        }
     }
 
     /// pprof's `(inline)` / `(partial-inline)` mark of a node.

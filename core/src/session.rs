@@ -302,11 +302,11 @@ impl Session {
     }
 }
 
-fn prepare(p: &Profile, ask: &Ask) -> Result<Prepared, String> {
+fn prepare(p: &Arc<Profile>, ask: &Ask) -> Result<Prepared, String> {
     let mut q = Query { sample_index: ask.sample_type.clone(), filters: ask.filters.clone(), granularity: ask.granularity, noinlines: false };
     // A sample type the profile lacks falls back to its default.
     if p.sample_index(q.sample_index.as_deref()).is_err() {
         q.sample_index = None;
     }
-    Prepared::new(p, None, &q).map_err(|e| e.to_string())
+    Prepared::shared(p.clone(), None, &q).map_err(|e| e.to_string())
 }

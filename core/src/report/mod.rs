@@ -105,7 +105,8 @@ pub enum QueryError {
 /// before the filters (so percentages stay of the whole profile).
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    pub profile: Profile,
+    /// Shared with the opened profile when nothing narrows it (no copy).
+    pub profile: std::sync::Arc<Profile>,
     pub sample_index: usize,
     pub total: i64,
     pub granularity: crate::graph::Granularity,
@@ -117,13 +118,26 @@ impl Prepared {
     /// `base`: the base profile, and whether it is a `-diff_base` (true)
     /// or a `-base` (false).
     pub fn new(current: &Profile, base: Option<(&Profile, bool)>, q: &Query) -> Result<Prepared, QueryError> {
+        match base {
+            Some((b, diff)) => Self::shared(std::sync::Arc::new(crate::diff::subtract(current, b, diff)?), None, q),
+            None => Self::shared(std::sync::Arc::new(current.clone()), None, q),
+        }
+    }
+
+    /// Like [`Prepared::new`], copying the profile only when a base or a
+    /// filter changes it (a copy of a big profile is hundreds of MB).
+    pub fn shared(current: std::sync::Arc<Profile>, base: Option<(&Profile, bool)>, q: &Query) -> Result<Prepared, QueryError> {
         let mut p = match base {
-            Some((b, diff)) => crate::diff::subtract(current, b, diff)?,
-            None => current.clone(),
+            Some((b, diff)) => std::sync::Arc::new(crate::diff::subtract(&current, b, diff)?),
+            None => current,
         };
         let sample_index = p.sample_index(q.sample_index.as_deref())?;
         let total = crate::diff::total(&p, sample_index);
-        q.filters.apply(&mut p)?;
+        if !q.filters.is_empty() {
+            let mut owned = std::sync::Arc::unwrap_or_clone(p);
+            q.filters.apply(&mut owned)?;
+            p = std::sync::Arc::new(owned);
+        }
         Ok(Prepared { profile: p, sample_index, total, granularity: q.granularity, noinlines: q.noinlines, active_filters: q.filters.active() })
     }
 
