@@ -5,7 +5,7 @@
 
 use crate::state::{Store, Tab};
 use crate::worker::{Client, Event};
-use leakscope_core::leak::{self, LeakReport};
+use leakscope_core::leak::LeakReport;
 use leakscope_core::report::{flame::FlameTree, list::Listing, traces::Trace};
 use leakscope_core::session::{Ask, Request, Response};
 pub use leakscope_core::session::TopData;
@@ -132,7 +132,7 @@ impl Derived {
             flame_ask: RwSignal::new(FlameAsk { width: 1000.0, ..Default::default() }),
             listing: RwSignal::new(None),
             list_fn: RwSignal::new(None),
-            leaks: RwSignal::new(Shared::new(leak::analyze(&[]))),
+            leaks: RwSignal::new(Shared::new(LeakReport::default())),
             waiting: RwSignal::new(false),
             seqs: StoredValue::new(Seqs::default()),
             client: StoredValue::new_local(None),
@@ -169,10 +169,10 @@ impl Derived {
         self.send(make(seq));
     }
 
-    /// Asks for the permalink summary of the opened series.
-    pub fn ask_summary(&self, store: Store) {
+    /// Asks the worker for a permalink to the opened series.
+    pub fn ask_summary(&self, store: Store, base_url: String) {
         let series = store.snapshots.with_untracked(|v| v.iter().map(|s| s.id).collect());
-        self.ask_for(|s| &mut s.summary, |seq| Request::Summary { seq, series });
+        self.ask_for(|s| &mut s.summary, |seq| Request::Summary { seq, series, base_url });
     }
 
     /// True when `seq` is the latest of its kind (and counts the answer).
@@ -264,9 +264,12 @@ impl Derived {
                     self.leaks.set(Shared::new(report));
                 }
             }
-            Response::Summary { seq, summary } => {
+            Response::Summary { seq, link } => {
                 if self.fresh(seq, |s| s.summary) {
-                    crate::views::share::show_link(store, summary);
+                    match link {
+                        Some(l) => store.share.set(Some(l)),
+                        None => store.push_error("Share: nothing to summarize".into()),
+                    }
                 }
             }
         }

@@ -8,7 +8,7 @@
 use crate::filter::Filters;
 use crate::graph::Granularity;
 use crate::leak::{self, LeakReport};
-use crate::permalink::{self, Summary};
+use crate::permalink;
 use crate::profile::Profile;
 use crate::report::flame::{FlameStacks, FlameTree};
 use crate::report::list::{self, DroppedSources, Listing};
@@ -86,8 +86,9 @@ pub enum Request {
     List { seq: u32, ask: Ask, function: String },
     /// Leak findings over these snapshots, in this order.
     Leaks { seq: u32, series: Vec<u32> },
-    /// The permalink summary of this series (Top and Flame of the last).
-    Summary { seq: u32, series: Vec<u32> },
+    /// A permalink to `base_url` carrying the summary of this series (Top
+    /// and Flame of the last), cut to fit a chat message.
+    Summary { seq: u32, series: Vec<u32>, base_url: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,7 +102,8 @@ pub enum Response {
     Flame { seq: u32, tree: Option<FlameTree>, hits: Vec<u32>, covered: i64, error: Option<String> },
     List { seq: u32, listings: Vec<Listing>, unit: String, total: i64, error: Option<String> },
     Leaks { seq: u32, report: LeakReport },
-    Summary { seq: u32, summary: Option<Summary> },
+    /// The link and what was left out to fit it (None: nothing to summarize).
+    Summary { seq: u32, link: Option<(String, Vec<String>)> },
 }
 
 struct Snapshot {
@@ -121,6 +123,10 @@ pub struct Session {
     /// The last query that worked, per current snapshot.
     good: Option<(Ask, Arc<Prepared>)>,
     stacks: Option<(Ask, bool, Arc<FlameStacks>)>,
+    /// The node index of `prepared`, shared by Top and the flame graph.
+    index: Option<(Ask, Arc<crate::graph::NodeIndex>)>,
+    /// Work to do once the reply is out: the flame stacks of a new Top.
+    warm: Option<Ask>,
 }
 
 impl Session {
@@ -191,9 +197,24 @@ impl Session {
         }
     }
 
+    fn index_of(&mut self, key: &Ask, p: &Prepared) -> Arc<crate::graph::NodeIndex> {
+        if let Some((k, i)) = &self.index {
+            if k == key {
+                return i.clone();
+            }
+        }
+        let i = Arc::new(crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines));
+        self.index = Some((key.clone(), i.clone()));
+        i
+    }
+
     fn top_of(p: &Prepared) -> TopData {
+        Self::top_with(p, &crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines))
+    }
+
+    fn top_with(p: &Prepared, idx: &crate::graph::NodeIndex) -> TopData {
         let view = p.view();
-        let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+        let t = top::top_indexed(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() }, idx);
         let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
         TopData { rows: t.rows, total: t.total, unit: view.sample_unit.clone(), output_unit }
     }
@@ -216,6 +237,9 @@ impl Session {
                 if self.stacks.as_ref().is_some_and(|(k, _, _)| stale(k)) {
                     self.stacks = None;
                 }
+                if self.index.as_ref().is_some_and(|(k, _)| stale(k)) {
+                    self.index = None;
+                }
                 return None;
             }
             Request::Source { name, text } => {
@@ -225,8 +249,15 @@ impl Session {
             }
             Request::Top { seq, ask } => {
                 let (p, error) = self.prepare(&ask);
-                let top = p.as_deref().map(Self::top_of);
+                let key = Ask { base: None, ..ask.clone() };
+                let top = p.as_deref().map(|p| {
+                    let idx = if error.is_none() { self.index_of(&key, p) } else { Arc::new(crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines)) };
+                    Self::top_with(p, &idx)
+                });
                 let base = self.base_top(&ask);
+                if error.is_none() && top.is_some() {
+                    self.warm = Some(key);
+                }
                 Response::Top { seq, top, base, error }
             }
             Request::Traces { seq, ask, filter, limit } => {
@@ -252,13 +283,8 @@ impl Session {
                 let key = Ask { base: None, ..ask.clone() };
                 let stacks = match &self.stacks {
                     Some((k, b, s)) if *k == key && *b == bottom_up && error.is_none() => s.clone(),
-                    _ => {
-                        let s = Arc::new(FlameStacks::new(&p.view(), bottom_up));
-                        if error.is_none() {
-                            self.stacks = Some((key, bottom_up, s.clone()));
-                        }
-                        s
-                    }
+                    _ if error.is_none() => self.stacks_for(&key, &p, bottom_up),
+                    _ => Arc::new(FlameStacks::new(&p.view(), bottom_up)),
                 };
                 let tree = stacks.tree(&focus, min_fraction.clamp(0.0, 1.0));
                 let (mut hits, mut covered) = (Vec::new(), 0);
@@ -283,12 +309,38 @@ impl Session {
                 Response::List { seq, listings, unit: view.sample_unit.clone(), total: view.total, error }
             }
             Request::Leaks { seq, series } => Response::Leaks { seq, report: leak::analyze(&self.series(&series)) },
-            Request::Summary { seq, series } => {
+            Request::Summary { seq, series, base_url } => {
                 let s = self.series(&series);
                 let report = leak::analyze(&s);
-                Response::Summary { seq, summary: permalink::summarize(&s, &report, 200, 0.01, 400) }
+                let link = permalink::summarize(&s, &report, 200, 0.01, 400).map(|sum| {
+                    let (url, kept) = permalink::link(&base_url, sum);
+                    (url, kept.omitted)
+                });
+                Response::Summary { seq, link }
             }
         })
+    }
+
+    fn stacks_for(&mut self, key: &Ask, p: &Prepared, bottom_up: bool) -> Arc<FlameStacks> {
+        let idx = self.index_of(key, p);
+        let s = Arc::new(FlameStacks::indexed(&p.view(), bottom_up, &idx));
+        self.stacks = Some((key.clone(), bottom_up, s.clone()));
+        s
+    }
+
+    /// Work worth doing between requests, called once a reply is out: the
+    /// flame stacks of the query Top was just computed for, so opening the
+    /// flame graph right after the Top table costs only the layout.
+    pub fn idle(&mut self) {
+        let Some(key) = self.warm.take() else { return };
+        if self.stacks.as_ref().is_some_and(|(k, _, _)| *k == key) {
+            return;
+        }
+        if let Some((k, p)) = self.prepared.clone() {
+            if k == key {
+                self.stacks_for(&key, &p, false);
+            }
+        }
     }
 
     /// The base's Top with the same query, when the base is of the same kind.

@@ -43,6 +43,8 @@ fn top_traces_flame_and_list_equal_the_reports() {
     let Some(Response::Top { seq: 7, top: Some(t), base: None, error: None }) = ask(&mut s, Request::Top { seq: 7, ask: a.clone() }) else { panic!() };
     assert_eq!(t.rows, want.rows);
     assert_eq!(t.total, want.total);
+    // The worker prepares the flame stacks between requests: same answers.
+    s.idle();
 
     let mut all = traces::traces(&view);
     all.sort_by_key(|t| std::cmp::Reverse(t.value.abs()));
@@ -105,8 +107,10 @@ fn leaks_base_and_forget_work_over_a_series() {
     let a = Ask { current: ids[2], base: Some(ids[0]), ..Default::default() };
     let Some(Response::Top { top: Some(cur), base: Some(base), .. }) = ask(&mut s, Request::Top { seq: 2, ask: a.clone() }) else { panic!() };
     assert!(cur.total > base.total, "the leak grows");
-    let Some(Response::Summary { summary: Some(sum), .. }) = ask(&mut s, Request::Summary { seq: 3, series: ids.clone() }) else { panic!() };
+    let Some(Response::Summary { link: Some((url, _)), .. }) = ask(&mut s, Request::Summary { seq: 3, series: ids.clone(), base_url: "https://x.test/".into() }) else { panic!() };
+    let sum = leakscope_core::permalink::decode(url.strip_prefix("https://x.test/").unwrap()).unwrap();
     assert_eq!(sum.total, cur.total);
+    assert!(!sum.findings.is_empty());
     // A forgotten snapshot answers with an error, not a panic.
     assert!(ask(&mut s, Request::Forget { id: ids[2] }).is_none());
     let Some(Response::Top { top: None, error: Some(e), .. }) = ask(&mut s, Request::Top { seq: 4, ask: a }) else { panic!() };

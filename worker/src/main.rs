@@ -67,6 +67,7 @@ fn main() {
                 if let Some(r) = session.handle(req) {
                     reply(&s, &r);
                 }
+                session.idle();
             }
             // Both sides are built together: this is a bug, say so loudly.
             Err(e) => {

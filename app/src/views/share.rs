@@ -31,20 +31,12 @@ pub fn open_from_hash(store: Store) {
     }
 }
 
-/// Shows the link for a summary the worker made.
-pub fn show_link(store: Store, summary: Option<permalink::Summary>) {
-    match summary.map(|s| permalink::link(&base_url(), s)) {
-        Some((url, kept)) => store.share.set(Some((url, kept.omitted))),
-        None => store.push_error("Share: nothing to summarize".into()),
-    }
-}
-
 #[component]
 pub fn ShareButton() -> impl IntoView {
     let store = Store::use_context();
     let derived = crate::derived::Derived::use_context();
     // The worker summarizes (it has the profiles); the link is made here.
-    let share = move |_| derived.ask_summary(store);
+    let share = move |_| derived.ask_summary(store, base_url());
     view! { <button data-testid="share" on:click=share title="A link that carries a summary, not the profile">"Share"</button> }
 }
 

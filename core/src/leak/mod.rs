@@ -65,7 +65,7 @@ pub struct Finding {
     pub stack: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeakReport {
     pub findings: Vec<Finding>,
     pub snapshots: usize,

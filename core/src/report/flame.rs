@@ -47,10 +47,12 @@ pub struct FlameTree {
 #[derive(Debug, Clone)]
 pub struct FlameStacks {
     names: Vec<String>,
-    files: Vec<String>,
+    /// First (function, line) seen per graph node, for the tooltip's file:line.
+    first_line: Vec<(u32, i64)>,
+    functions: Vec<(String, bool)>,
     frames: Vec<u32>,
-    /// Stack `i` is `frames[starts[i]..starts[i + 1]]`.
-    starts: Vec<u32>,
+    /// Stack `i` is `frames[spans[i].0..spans[i].1]`, in sorted order.
+    spans: Vec<(u32, u32)>,
     /// `prefix[i]` = sum of the values of stacks `..i`, so any run's total is O(1).
     prefix: Vec<i64>,
     bottom_up: bool,
@@ -58,35 +60,37 @@ pub struct FlameStacks {
 
 impl FlameStacks {
     pub fn new(view: &View, bottom_up: bool) -> FlameStacks {
+        Self::indexed(view, bottom_up, &NodeIndex::new(view.profile, view.granularity, false, view.noinlines))
+    }
+
+    /// [`FlameStacks::new`] over a node index already built for this view.
+    pub fn indexed(view: &View, bottom_up: bool, idx: &NodeIndex) -> FlameStacks {
         let p = view.profile;
-        let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
         let names: Vec<String> = idx.infos.iter().map(|i| i.printable_name()).collect();
-        // First file:line seen per function, from the raw locations.
-        let mut files = vec![String::new(); idx.infos.len()];
-        let mut seen = vec![false; idx.infos.len()];
-        for (li, loc) in p.locations.iter().enumerate() {
-            for (i, line) in loc.lines.iter().enumerate() {
-                let n = idx.location_nodes[li][i] as usize;
-                if !seen[n] {
-                    seen[n] = true;
-                    let f = &p.functions[line.function as usize];
-                    if !f.filename.is_empty() {
-                        files[n] = format!("{}:{}", f.filename, line.line);
-                    }
-                }
-            }
-        }
         // Each location's frames once, caller first (inline = not the
-        // location's last line), so a stack is a few slice copies.
+        // location's last line), so a stack is a few slice copies; and the
+        // first line seen per node (formatted only for frames shown).
+        let mut first_line = vec![(u32::MAX, 0i64); idx.infos.len()];
         let mut loc_frames: Vec<u32> = Vec::new();
         let mut loc_start: Vec<u32> = Vec::with_capacity(idx.location_nodes.len() + 1);
         loc_start.push(0);
-        for ns in &idx.location_nodes {
+        for (li, ns) in idx.location_nodes.iter().enumerate() {
             for i in (0..ns.len()).rev() {
                 loc_frames.push(ns[i] << 1 | (i != ns.len() - 1) as u32);
             }
+            // With noinlines a location keeps only its last line's node.
+            let lines = &p.locations[li].lines;
+            let off = lines.len().saturating_sub(ns.len());
+            for (i, &n) in ns.iter().enumerate() {
+                if let Some(line) = lines.get(i + off) {
+                    if first_line[n as usize].0 == u32::MAX {
+                        first_line[n as usize] = (line.function, line.line);
+                    }
+                }
+            }
             loc_start.push(loc_frames.len() as u32);
         }
+        let functions = p.functions.iter().map(|f| (f.filename.clone(), !f.filename.is_empty())).collect();
         // Stacks as frame keys, sorted; equal neighbours are merged.
         let frames_total: usize = p.samples.iter().map(|s| s.locations.len()).sum();
         let mut flat: Vec<u32> = Vec::with_capacity(frames_total + frames_total / 8);
@@ -107,10 +111,9 @@ impl FlameStacks {
         }
         let seq = |s: &(u32, u32, i64)| &flat[s.0 as usize..s.1 as usize];
         spans.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
-        let mut frames = Vec::with_capacity(flat.len());
-        let mut starts = Vec::with_capacity(spans.len() + 1);
+        // The frames stay where they are: only the spans are sorted.
+        let mut out: Vec<(u32, u32)> = Vec::with_capacity(spans.len());
         let mut prefix = Vec::with_capacity(spans.len() + 1);
-        starts.push(0);
         prefix.push(0);
         for (i, sp) in spans.iter().enumerate() {
             let total = prefix.last().unwrap() + sp.2;
@@ -118,15 +121,22 @@ impl FlameStacks {
                 *prefix.last_mut().unwrap() = total;
                 continue;
             }
-            frames.extend_from_slice(seq(sp));
-            starts.push(frames.len() as u32);
+            out.push((sp.0, sp.1));
             prefix.push(total);
         }
-        FlameStacks { names, files, frames, starts, prefix, bottom_up }
+        FlameStacks { names, first_line, functions, frames: flat, spans: out, prefix, bottom_up }
+    }
+
+    fn file_of(&self, node: usize) -> String {
+        match self.first_line[node] {
+            (f, line) if f != u32::MAX && self.functions[f as usize].1 => format!("{}:{line}", self.functions[f as usize].0),
+            _ => String::new(),
+        }
     }
 
     fn stack(&self, i: usize) -> &[u32] {
-        &self.frames[self.starts[i] as usize..self.starts[i + 1] as usize]
+        let (a, b) = self.spans[i];
+        &self.frames[a as usize..b as usize]
     }
 
     fn sum(&self, lo: usize, hi: usize) -> i64 {
@@ -175,7 +185,7 @@ impl FlameStacks {
         let mut nodes = vec![root];
         let cut = |w: i64| (w.abs() as f64 * min_fraction).max(0.0);
         // (node, lo, hi, how much of the focus path is matched, cut)
-        let mut todo: Vec<(u32, usize, usize, usize, f64)> = vec![(0, 0, self.starts.len() - 1, 0, cut(total))];
+        let mut todo: Vec<(u32, usize, usize, usize, f64)> = vec![(0, 0, self.spans.len(), 0, cut(total))];
         let mut max_depth = 0;
         while let Some((n, lo, hi, on_path, min)) = todo.pop() {
             let depth = nodes[n as usize].depth as usize;
@@ -184,8 +194,13 @@ impl FlameStacks {
             nodes[n as usize].self_value = self_value;
             let on_focus = on_path == depth && on_path < focus.len();
             let totals: Vec<i64> = kids.iter().map(|&(_, a, b)| self.sum(a, b)).collect();
-            let mut order: Vec<usize> = (0..kids.len()).collect();
-            // Widest first, then by name, so layouts are stable between snapshots.
+            // Widest first, then by name, so layouts are stable between
+            // snapshots. Children under the cut all come after those above
+            // it, so only the kept ones need sorting, unless the focus path
+            // goes through one under the cut.
+            let keep = |k: usize| (totals[k].abs() as f64) >= min && (totals[k] != 0 || min == 0.0);
+            let focus_hidden = on_focus && kids.iter().enumerate().any(|(k, c)| c.0 == focus[depth] && !keep(k));
+            let mut order: Vec<usize> = if focus_hidden { (0..kids.len()).collect() } else { (0..kids.len()).filter(|&k| keep(k)).collect() };
             order.sort_by(|&a, &b| totals[b].abs().cmp(&totals[a].abs()).then_with(|| self.names[(kids[a].0 >> 1) as usize].cmp(&self.names[(kids[b].0 >> 1) as usize])).then(kids[a].0.cmp(&kids[b].0)));
             let mut x = nodes[n as usize].x;
             let mut children = Vec::new();
@@ -193,11 +208,11 @@ impl FlameStacks {
                 let (key, a, b) = kids[k];
                 let w = totals[k];
                 let next_on_path = on_focus && focus[depth] == key;
-                if (w.abs() as f64) >= min && (w != 0 || min == 0.0) || next_on_path {
+                if keep(k) || next_on_path {
                     let gn = key >> 1;
                     let name = *name_of.entry(gn).or_insert_with(|| {
                         names.push(self.names[gn as usize].clone());
-                        files.push(self.files[gn as usize].clone());
+                        files.push(self.file_of(gn as usize));
                         names.len() as u32 - 1
                     });
                     let c = nodes.len() as u32;
@@ -223,7 +238,7 @@ impl FlameStacks {
     pub fn covered(&self, re: &regex::Regex) -> i64 {
         let mut hit: Vec<Option<bool>> = vec![None; self.names.len()];
         let mut covered = 0;
-        for i in 0..self.starts.len() - 1 {
+        for i in 0..self.spans.len() {
             let any = self.stack(i).iter().any(|&k| *hit[(k >> 1) as usize].get_or_insert_with(|| re.is_match(&self.names[(k >> 1) as usize])));
             if any {
                 covered += self.sum(i, i + 1);

@@ -45,8 +45,13 @@ pub struct Top {
 }
 
 pub fn top(view: &View, opts: &TopOptions) -> Top {
+    top_indexed(view, opts, &NodeIndex::new(view.profile, view.granularity, false, view.noinlines))
+}
+
+/// [`top`] over a node index already built for this view (the page's
+/// worker shares one between Top and the flame graph).
+pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
     let p = view.profile;
-    let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
     let mut g = Graph::build(p, &idx, view.sample_index, None);
     let cutoff = node_cutoff(g.nodes.iter().map(|&n| g.flat[n as usize]).sum(), opts.node_fraction);
     let mut dropped = 0;
