@@ -36,6 +36,9 @@ def criterion():
 rows = []
 inputs = [
     ("cpu-200k.pb.gz", ["top"], True),
+    ("heap-300k.pb.gz", ["top"], True),
+    ("goroutines-100k.debug1.txt", ["top"], True),
+    ("goroutines-100k.debug1.txt", ["leaks"], False),
     ("goroutines-100k.debug2.txt", ["top"], False),
     ("goroutines-100k.debug2.txt", ["leaks"], False),
     ("goroutines-100k.pb.gz", ["top"], True),

@@ -24,6 +24,10 @@ fn bench(c: &mut Criterion) {
         leakscope_bench::gzip(&leakscope_core::decode::proto::encode_proto(&leakscope_bench::cpu_profile(20_000, 15_000, 7)))
     });
     g.bench_function("cpu-200k.pb.gz", |b| b.iter(|| decode_top(&cpu)));
+    let heap = input("heap-300k.pb.gz", || leakscope_bench::gzip(&leakscope_core::decode::proto::encode_proto(&leakscope_bench::heap_profile(30_000, 15_000, 9))));
+    g.bench_function("heap-300k.pb.gz", |b| b.iter(|| decode_top(&heap)));
+    let d1 = input("goroutines-100k.debug1.txt", || leakscope_bench::goroutine_debug1(10_000, 13).into_bytes());
+    g.bench_function("goroutines-100k.debug1.txt", |b| b.iter(|| decode_top(&d1)));
     let d2 = input("goroutines-100k.debug2.txt", || leakscope_bench::goroutine_dump(10_000, 11).into_bytes());
     g.bench_function("goroutines-100k.debug2.txt", |b| b.iter(|| decode_top(&d2)));
     let fixture = std::fs::read("../core/tests/fixtures/go/j-cpu-profile/cpu.pb.gz").unwrap();

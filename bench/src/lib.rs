@@ -1,6 +1,7 @@
 //! Generates large, realistic, deterministic inputs for the benchmarks:
-//! a CPU profile.proto with ~200k distinct stacks and a goroutine dump of
-//! 100k goroutines (debug=2 and debug=1 text).
+//! a CPU profile.proto with ~200k distinct stacks, a heap profile with 4
+//! sample types and ~300k samples, and a goroutine dump of 100k goroutines
+//! (debug=2 and debug=1 text with labels, and profile.proto).
 
 use leakscope_core::profile::*;
 
@@ -83,6 +84,70 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
     }
 }
 
+/// A heap profile as `/debug/pprof/heap` writes it: alloc_objects,
+/// alloc_space, inuse_objects, inuse_space over `n` samples of depth
+/// 10..40 sharing prefixes, with sampled sizes like the runtime's.
+pub fn heap_profile(n: usize, locations: usize, seed: u64) -> Profile {
+    let mut p = cpu_profile(0, locations, seed);
+    let mut r = Rng::new(seed ^ 0x5eed);
+    let trunks: Vec<Vec<u32>> = (0..600).map(|_| (0..8).map(|_| r.below(locations as u64) as u32).collect()).collect();
+    p.samples = (0..n)
+        .map(|_| {
+            let depth = 10 + r.below(31) as usize;
+            let trunk = &trunks[r.below(trunks.len() as u64) as usize];
+            let mut st: Vec<u32> = (0..depth - trunk.len()).map(|_| r.below(locations as u64) as u32).collect();
+            st.extend(trunk.iter().rev());
+            let size = [16, 32, 64, 128, 512, 4096, 32768][r.below(7) as usize];
+            let objects = 1 + r.below(200) as i64;
+            let live = if r.below(4) == 0 { objects / (1 + r.below(4) as i64) } else { 0 };
+            Sample { locations: st, values: vec![objects, objects * size, live, live * size], labels: vec![], num_labels: vec![("bytes".into(), size, String::new())].into_iter().map(|(key, value, unit)| NumLabel { key, value, unit }).collect() }
+        })
+        .collect();
+    p.sample_types = ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count", "inuse_space/bytes"]
+        .iter()
+        .map(|t| {
+            let (a, b) = t.split_once('/').unwrap();
+            ValueType { r#type: a.into(), unit: b.into() }
+        })
+        .collect();
+    p.period_type = Some(ValueType { r#type: "space".into(), unit: "bytes".into() });
+    p.period = 524_288;
+    p.duration_nanos = 0;
+    p.default_sample_type = "inuse_space".into();
+    p
+}
+
+/// A `?debug=1` goroutine dump of `n` goroutines at ~50 blocking sites,
+/// carrying pprof labels (handler, tenant) as servers using
+/// `pprof.Do` do: records are grouped by (stack, labels).
+pub fn goroutine_debug1(n: usize, seed: u64) -> String {
+    let mut r = Rng::new(seed);
+    let mut groups: std::collections::BTreeMap<(usize, usize), i64> = Default::default();
+    for _ in 0..n {
+        let site = (r.below(50) as usize * r.below(50) as usize) / 50;
+        let tenant = r.below(600) as usize;
+        *groups.entry((site, tenant)).or_default() += 1;
+    }
+    let mut recs: Vec<((usize, usize), i64)> = groups.into_iter().collect();
+    recs.sort_by_key(|&(k, c)| (-c, k));
+    let mut out = format!("goroutine profile: total {n}\n");
+    for ((site, tenant), count) in recs {
+        let depth = 1 + site % 3;
+        let pc = |i: usize| 0x6a0000 + site * 0x400 + i * 0x20;
+        let pcs: Vec<String> = (0..depth + 4).map(|i| format!("{:#x}", pc(i) + 1)).collect();
+        out.push_str(&format!("{count} @ {}\n", pcs.join(" ")));
+        out.push_str(&format!("# labels: {{\"handler\":\"/api/v1/site{site}\", \"tenant\":\"tenant-{tenant:04}\"}}\n"));
+        out.push_str(&format!("#\t{:#x}\truntime.gopark+0xce\t\t\t\truntime/proc.go:398\n", pc(0)));
+        out.push_str(&format!("#\t{:#x}\truntime.chanrecv+0x2a5\t\t\truntime/chan.go:583\n", pc(1)));
+        out.push_str(&format!("#\t{:#x}\tgithub.com/acme/service/handlers.site{site}.func1+0x4a\tgithub.com/acme/service/handlers/site{site}.go:{}\n", pc(2), 20 + site));
+        for d in 0..depth {
+            out.push_str(&format!("#\t{:#x}\tgithub.com/acme/service/mw.layer{d}+0x3f\t\tgithub.com/acme/service/mw/mw.go:{}\n", pc(3 + d), 100 + d * 7));
+        }
+        out.push_str(&format!("#\t{:#x}\tnet/http.HandlerFunc.ServeHTTP+0x2e\t\tnet/http/server.go:2109\n\n", pc(3 + depth)));
+    }
+    out
+}
+
 /// A debug=2 dump of `n` goroutines parked at ~50 sites, shaped like a
 /// real server's (handlers, pools, HTTP connections).
 pub fn goroutine_dump(n: usize, seed: u64) -> String {
@@ -100,26 +165,6 @@ pub fn goroutine_dump(n: usize, seed: u64) -> String {
         }
         out.push_str("net/http.HandlerFunc.ServeHTTP(0xc0001a2b40?, {0x8a3ee8?, 0xc000242000?}, 0x0?)\n\tnet/http/server.go:2109 +0x2f\n");
         out.push_str(&format!("created by github.com/acme/service/handlers.site{site}\n\tgithub.com/acme/service/handlers/site{site}.go:{} +0x1d\n\n", 18 + site));
-    }
-    out
-}
-
-/// The same goroutines aggregated as `?debug=1` prints them.
-pub fn debug1_from(p: &Profile) -> String {
-    let total: i64 = p.samples.iter().map(|s| s.values[0]).sum();
-    let mut out = format!("goroutine profile: total {total}\n");
-    let mut samples: Vec<&Sample> = p.samples.iter().collect();
-    samples.sort_by_key(|s| -s.values[0]);
-    for s in samples {
-        let pcs: Vec<String> = s.locations.iter().map(|&l| format!("{:#x}", 0x400000 + 16 * l as u64 + 1)).collect();
-        out.push_str(&format!("{} @ {}\n", s.values[0], pcs.join(" ")));
-        for &l in &s.locations {
-            for line in &p.locations[l as usize].lines {
-                let f = &p.functions[line.function as usize];
-                out.push_str(&format!("#\t{:#x}\t{}+0x10\t{}:{}\n", 0x400000 + 16 * l as u64, f.name, f.filename, line.line));
-            }
-        }
-        out.push('\n');
     }
     out
 }

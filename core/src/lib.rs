@@ -29,6 +29,6 @@ pub mod profile;
 pub mod report;
 pub mod session;
 
-pub use decode::{decode, decode_with, Limits};
+pub use decode::{decode, decode_owned, decode_with, Limits};
 pub use error::{DecodeError, ReportError};
 pub use profile::*;

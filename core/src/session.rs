@@ -136,9 +136,10 @@ impl Session {
 
     /// Decodes a file. `progress` gets a fraction and what is being done.
     /// A file of the same name replaces the one opened before.
-    pub fn open(&mut self, name: &str, bytes: &[u8], progress: &mut dyn FnMut(f32, &str)) -> Response {
+    pub fn open(&mut self, name: &str, bytes: Vec<u8>, progress: &mut dyn FnMut(f32, &str)) -> Response {
         progress(0.0, "reading");
-        let decoded = crate::decode::decode_raw(bytes, Default::default(), &mut |f| progress(0.8 * f, "parsing")).and_then(|mut p| {
+        // Owned: the file and the inflated bytes are freed as soon as possible.
+        let decoded = crate::decode::decode_raw_owned(bytes, Default::default(), &mut |f| progress(0.8 * f, "parsing")).and_then(|mut p| {
             progress(0.8, "normalizing");
             p.remove_uninteresting()?;
             progress(0.9, "merging samples");

@@ -51,13 +51,12 @@ fn main() {
             drop(buf);
             // At most one message per percent: posting is not free.
             let mut last = -1.0f32;
-            let r = session.open(&name, &bytes, &mut |f, stage| {
+            let r = session.open(&name, bytes, &mut |f, stage| {
                 if f - last >= 0.01 || f >= 1.0 {
                     last = f;
                     s.post_message(&obj(&[("t", "progress".into()), ("name", name.as_str().into()), ("f", f.into()), ("stage", stage.into())])).ok();
                 }
             });
-            drop(bytes);
             reply(&s, &r);
             return;
         }

@@ -10,6 +10,7 @@ pub mod proto;
 
 use crate::error::DecodeError;
 use crate::profile::Profile;
+use std::borrow::Cow;
 
 /// Limits that keep hostile input from eating memory.
 #[derive(Debug, Clone, Copy)]
@@ -40,22 +41,41 @@ pub fn decode_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -
     Ok(p)
 }
 
+/// [`decode_with`] taking the bytes: each buffer (the file, the inflated
+/// data) is freed as soon as the next stage has what it needs, which lowers
+/// the peak memory by their size (the page's worker and the CLI use this).
+pub fn decode_owned(data: Vec<u8>, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+    let mut p = decode_raw_impl(Cow::Owned(data), limits, progress)?;
+    p.remove_uninteresting()?;
+    p.merge_duplicates();
+    Ok(p)
+}
+
+/// [`decode_raw`] taking the bytes, freed as soon as parsed.
+pub fn decode_raw_owned(data: Vec<u8>, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+    decode_raw_impl(Cow::Owned(data), limits, progress)
+}
+
 /// Decodes without pprof's normalization: the file's samples as written.
 pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+    decode_raw_impl(Cow::Borrowed(data), limits, progress)
+}
+
+fn decode_raw_impl(data: Cow<[u8]>, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
     if data.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let inflated;
     // Inflating is the first 40% of the bar, parsing the rest.
     let mut parse_from = 0.0;
-    let data = if gzip::is_gzip(data) {
+    let data = if gzip::is_gzip(&data) {
         let len = data.len().max(1) as f32;
-        inflated = gzip::gunzip(data, limits.max_decompressed, &mut |done| progress(0.4 * done as f32 / len))?;
+        let inflated = gzip::gunzip(&data, limits.max_decompressed, &mut |done| progress(0.4 * done as f32 / len))?;
+        drop(data);
         parse_from = 0.4;
         if inflated.is_empty() {
             return Err(DecodeError::Empty);
         }
-        &inflated[..]
+        Cow::Owned(inflated)
     } else {
         if data.len() > limits.max_decompressed {
             return Err(DecodeError::TooLarge { limit: limits.max_decompressed });
@@ -64,7 +84,7 @@ pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) ->
     };
     let mut parsed = |f: f32| progress(parse_from + (1.0 - parse_from) * f);
     parsed(0.0);
-    if let Some(text) = as_text(data) {
+    if let Some(text) = as_text(&data) {
         let t = text.trim_start_matches('\u{feff}');
         if goroutine::is_debug1(t) {
             let mut p = goroutine::decode_debug1_with(t, &mut parsed)?;
@@ -84,8 +104,8 @@ pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) ->
         }
         return Err(DecodeError::Unrecognized(describe_text(t)));
     }
-    if proto::looks_like_proto(data) {
-        return proto::decode_proto(data);
+    if proto::looks_like_proto(&data) {
+        return proto::decode_proto_owned(data);
     }
     Err(DecodeError::Unrecognized(format!(
         "the first bytes ({}) are neither gzip, profile.proto nor text",

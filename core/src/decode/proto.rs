@@ -144,7 +144,14 @@ pub fn looks_like_proto(data: &[u8]) -> bool {
 
 /// Decodes raw (already decompressed) profile.proto bytes.
 pub fn decode_proto(data: &[u8]) -> Result<Profile, DecodeError> {
-    let pb = <PbProfile as prost::Message>::decode(data).map_err(|e| DecodeError::Protobuf(e.to_string()))?;
+    decode_proto_owned(std::borrow::Cow::Borrowed(data))
+}
+
+/// [`decode_proto`], freeing the bytes (when owned) before the messages
+/// are converted: the two largest buffers are never alive at once.
+pub fn decode_proto_owned(data: std::borrow::Cow<[u8]>) -> Result<Profile, DecodeError> {
+    let pb = <PbProfile as prost::Message>::decode(&data[..]).map_err(|e| DecodeError::Protobuf(e.to_string()))?;
+    drop(data);
     convert(pb)
 }
 
