@@ -344,8 +344,10 @@ fn judge_goroutines(g: &Group, n: usize) -> Option<Finding> {
 
 #[derive(Default)]
 struct HeapGroup {
-    site: Frame,
-    stack: Vec<String>,
+    /// (interned function, line) of the allocation site and the user path:
+    /// names are only looked up for the groups that become findings.
+    site: (u32, i64),
+    stack: Vec<(u32, i64)>,
     inuse_space: Vec<i64>,
     inuse_objects: Vec<i64>,
     alloc_space: Vec<i64>,
@@ -355,20 +357,46 @@ struct HeapGroup {
 
 fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
     let n = series.len();
-    let mut groups: HashMap<Vec<String>, HeapGroup> = HashMap::new();
+    // Groups are keyed by the user call path as (function, line) pairs with
+    // functions interned by (name, file) across the series: no string is
+    // built per frame (300k-sample heap profiles took seconds that way).
+    let mut groups: HashMap<Vec<(u32, i64)>, HeapGroup> = HashMap::new();
+    let mut interned: HashMap<(&str, &str), u32> = HashMap::new();
     for (k, p) in series.iter().enumerate() {
         let idx = |t: &str| p.sample_types.iter().position(|s| s.r#type == t);
         let (Some(is), Some(io)) = (idx("inuse_space"), idx("inuse_objects")) else { continue };
         let (as_, ao) = (idx("alloc_space"), idx("alloc_objects"));
+        let user: Vec<bool> = p.functions.iter().map(|f| is_user_function(&f.name)).collect();
+        let marker: Vec<Option<&'static str>> = p
+            .functions
+            .iter()
+            .map(|f| match f.name.as_str() {
+                "time.NewTicker" | "time.Tick" | "time.NewTimer" | "time.After" | "time.newTimer" | "time.AfterFunc" => Some("timer"),
+                "runtime.deferproc" | "runtime.newdefer" => Some("defer"),
+                _ => None,
+            })
+            .collect();
+        let gid: Vec<u32> = p
+            .functions
+            .iter()
+            .map(|f| {
+                let next = interned.len() as u32;
+                *interned.entry((f.name.as_str(), f.filename.as_str())).or_insert(next)
+            })
+            .collect();
         for s in &p.samples {
-            let fr = frames(p, s);
-            let Some(site) = first_user_frame(&fr).cloned() else { continue };
+            // Leaf first, inlined frames included (as `frames::frames`).
+            let lines = || s.locations.iter().flat_map(|&l| p.locations[l as usize].lines.iter().map(|ln| (ln.function, ln.line)));
+            let site = lines().find(|&(f, _)| user[f as usize]).or_else(|| lines().find(|&(f, _)| !p.functions[f as usize].name.starts_with("runtime.")));
+            let Some(site) = site else { continue };
             // The user call path tells apart one allocation reached two ways.
-            let key: Vec<String> = fr.iter().filter(|f| is_user_function(&f.function)).take(4).map(frame_str).collect();
-            let key = if key.is_empty() { vec![frame_str(&site)] } else { key };
-            let g = groups.entry(key.clone()).or_insert_with(|| HeapGroup {
-                site: site.clone(),
-                stack: key,
+            let mut key: Vec<(u32, i64)> = lines().filter(|&(f, _)| user[f as usize]).take(4).map(|(f, l)| (gid[f as usize], l)).collect();
+            if key.is_empty() {
+                key = vec![(gid[site.0 as usize], site.1)];
+            }
+            let g = groups.entry(key).or_insert_with_key(|key| HeapGroup {
+                site: (gid[site.0 as usize], site.1),
+                stack: key.clone(),
                 inuse_space: vec![0; n],
                 inuse_objects: vec![0; n],
                 alloc_space: vec![0; n],
@@ -383,22 +411,23 @@ fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
             if let Some(a) = ao {
                 g.alloc_objects[k] += s.values[a];
             }
-            for f in &fr {
-                let m = match f.function.as_str() {
-                    "time.NewTicker" | "time.Tick" | "time.NewTimer" | "time.After" | "time.newTimer" | "time.AfterFunc" => "timer",
-                    "runtime.deferproc" | "runtime.newdefer" => "defer",
-                    _ => continue,
-                };
-                if !g.markers.contains(&m) {
-                    g.markers.push(m);
+            for (f, _) in lines() {
+                if let Some(m) = marker[f as usize] {
+                    if !g.markers.contains(&m) {
+                        g.markers.push(m);
+                    }
                 }
             }
         }
     }
+    let mut names: Vec<(&str, &str)> = vec![("", ""); interned.len()];
+    for (k, v) in &interned {
+        names[*v as usize] = *k;
+    }
     let total_last: i64 = groups.values().map(|g| *g.inuse_space.last().unwrap_or(&0)).sum();
     let mut out = Vec::new();
     for g in groups.into_values() {
-        if let Some(f) = judge_heap(&g, n, total_last) {
+        if let Some(f) = judge_heap(&g, n, total_last, &names) {
             out.push(f);
         }
     }
@@ -409,7 +438,7 @@ fn bytes(v: i64) -> String {
     crate::measurement::label(v, "bytes")
 }
 
-fn judge_heap(g: &HeapGroup, n: usize, total_last: i64) -> Option<Finding> {
+fn judge_heap(g: &HeapGroup, n: usize, total_last: i64, names: &[(&str, &str)]) -> Option<Finding> {
     let last = *g.inuse_space.last()?;
     let objs = *g.inuse_objects.last()?;
     let alloc = *g.alloc_space.last()?;
@@ -441,21 +470,24 @@ fn judge_heap(g: &HeapGroup, n: usize, total_last: i64) -> Option<Finding> {
         bytes(per_obj),
         retained * 100.0
     );
+    let frame = |&(f, line): &(u32, i64)| Frame { function: names[f as usize].0.to_string(), file: names[f as usize].1.to_string(), line };
+    let stack: Vec<String> = g.stack.iter().map(|x| frame_str(&frame(x))).collect();
+    let site = frame(&g.site);
     Some(Finding {
         rule: rule.into(),
         severity,
         kind: "heap".into(),
-        function: g.site.function.clone(),
-        file: g.site.file.clone(),
-        line: g.site.line,
-        created_by: g.stack.get(1).map(|s| s.split(' ').next().unwrap_or("").to_string()),
+        function: site.function,
+        file: site.file,
+        line: site.line,
+        created_by: stack.get(1).map(|s| s.split(' ').next().unwrap_or("").to_string()),
         wait: String::new(),
         wait_minutes: None,
         counts: g.inuse_space.clone(),
         unit: "bytes".into(),
         evidence,
         fix: fix.into(),
-        stack: g.stack.clone(),
+        stack,
     })
 }
 
