@@ -17,7 +17,8 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 
 /** Serves dist/ on a free port; `requests` lists every path asked for. */
 /** `prefix` serves the site under a sub-path, as a static host might. */
-export async function serve(prefix = '/') {
+/** `extra` maps more URL paths to files on disk (the benchmark's inputs). */
+export async function serve(prefix = '/', extra = {}) {
   const requests = [];
   let swBump = '';
   const server = createServer((req, res) => {
@@ -30,6 +31,11 @@ export async function serve(prefix = '/') {
       return;
     }
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (extra[pathname]) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(readFileSync(extra[pathname]));
+      return;
+    }
     if (!pathname.startsWith(prefix)) {
       res.writeHead(404).end();
       return;

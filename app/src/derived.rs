@@ -73,17 +73,30 @@ pub struct FlameAsk {
     pub width: f64,
 }
 
+/// Kinds of request; the worker answers only the latest of each kind
+/// (older queued ones are skipped), so only the latest is waited for.
+#[derive(Clone, Copy)]
+enum Kind {
+    Top,
+    Traces,
+    Flame,
+    List,
+    Leaks,
+    Summary,
+}
+
 #[derive(Default)]
 struct Seqs {
     next: u32,
-    top: u32,
-    traces: u32,
-    flame: u32,
-    list: u32,
-    leaks: u32,
-    summary: u32,
-    /// Requests sent and not answered yet.
-    waiting: u32,
+    /// Per kind: the latest request sent, and the latest answered.
+    latest: [u32; 6],
+    answered: [u32; 6],
+}
+
+impl Seqs {
+    fn waiting(&self) -> bool {
+        self.latest != self.answered
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -157,13 +170,12 @@ impl Derived {
     }
 
     /// Sends a request of a kind, remembering it as the latest of its kind.
-    fn ask_for(&self, pick: fn(&mut Seqs) -> &mut u32, make: impl FnOnce(u32) -> Request) {
+    fn ask_for(&self, kind: Kind, make: impl FnOnce(u32) -> Request) {
         let mut seq = 0;
         self.seqs.update_value(|s| {
             s.next += 1;
-            s.waiting += 1;
             seq = s.next;
-            *pick(s) = seq;
+            s.latest[kind as usize] = seq;
         });
         self.waiting.set(true);
         self.send(make(seq));
@@ -172,17 +184,19 @@ impl Derived {
     /// Asks the worker for a permalink to the opened series.
     pub fn ask_summary(&self, store: Store, base_url: String) {
         let series = store.snapshots.with_untracked(|v| v.iter().map(|s| s.id).collect());
-        self.ask_for(|s| &mut s.summary, |seq| Request::Summary { seq, series, base_url });
+        self.ask_for(Kind::Summary, |seq| Request::Summary { seq, series, base_url });
     }
 
-    /// True when `seq` is the latest of its kind (and counts the answer).
-    fn fresh(&self, seq: u32, pick: fn(&Seqs) -> u32) -> bool {
+    /// True when `seq` answers the latest request of its kind.
+    fn fresh(&self, seq: u32, kind: Kind) -> bool {
         let mut latest = false;
         self.seqs.update_value(|s| {
-            s.waiting = s.waiting.saturating_sub(1);
-            latest = pick(s) == seq;
+            latest = s.latest[kind as usize] == seq;
+            if latest {
+                s.answered[kind as usize] = seq;
+            }
         });
-        if self.seqs.with_value(|s| s.waiting == 0) {
+        if !self.seqs.with_value(|s| s.waiting()) {
             self.waiting.set(false);
         }
         latest
@@ -195,7 +209,7 @@ impl Derived {
                 store.push_error(format!("The decoder stopped ({msg}); reload the page to open files again"));
                 store.pending_opens.set(0);
                 store.progress.set(None);
-                self.seqs.update_value(|s| s.waiting = 0);
+                self.seqs.update_value(|s| s.answered = s.latest);
                 self.waiting.set(false);
             }
             Event::Reply(r, mem) => {
@@ -225,7 +239,7 @@ impl Derived {
                 }
             }
             Response::Top { seq, top, base, error } => {
-                if self.fresh(seq, |s| s.top) {
+                if self.fresh(seq, Kind::Top) {
                     if top.is_some() {
                         self.top.set(top.map(Shared::new));
                     }
@@ -234,12 +248,12 @@ impl Derived {
                 }
             }
             Response::Traces { seq, traces, matching, unit, error: _ } => {
-                if self.fresh(seq, |s| s.traces) {
+                if self.fresh(seq, Kind::Traces) {
                     self.traces.set(Some(Shared::new(TracesData { traces, matching, unit })));
                 }
             }
             Response::Flame { seq, tree, hits, covered, error: _ } => {
-                if self.fresh(seq, |s| s.flame) {
+                if self.fresh(seq, Kind::Flame) {
                     if let Some(tree) = tree {
                         let search = self.flame_ask.with_untracked(|a| !a.search.is_empty());
                         let hits = search.then(|| {
@@ -254,18 +268,18 @@ impl Derived {
                 }
             }
             Response::List { seq, listings, unit, total, error: _ } => {
-                if self.fresh(seq, |s| s.list) {
+                if self.fresh(seq, Kind::List) {
                     let function = self.list_fn.get_untracked().unwrap_or_default();
                     self.listing.set(Some(Shared::new(ListData { function, listings, unit, total })));
                 }
             }
             Response::Leaks { seq, report } => {
-                if self.fresh(seq, |s| s.leaks) {
+                if self.fresh(seq, Kind::Leaks) {
                     self.leaks.set(Shared::new(report));
                 }
             }
             Response::Summary { seq, link } => {
-                if self.fresh(seq, |s| s.summary) {
+                if self.fresh(seq, Kind::Summary) {
                     match link {
                         Some(l) => store.share.set(Some(l)),
                         None => store.push_error("Share: nothing to summarize".into()),
@@ -281,7 +295,7 @@ impl Derived {
         // Top feeds the header, Top, Source's function list and the flame's colors.
         Effect::new(move |_| {
             if let Some(ask) = d.ask.get() {
-                d.ask_for(|s| &mut s.top, |seq| Request::Top { seq, ask });
+                d.ask_for(Kind::Top, |seq| Request::Top { seq, ask });
             }
         });
         Effect::new(move |_| {
@@ -290,7 +304,7 @@ impl Derived {
             }
             let Some(ask) = d.ask.get() else { return };
             let (filter, limit) = (store.filter.get(), d.traces_limit.get());
-            d.ask_for(|s| &mut s.traces, |seq| Request::Traces { seq, ask, filter, limit });
+            d.ask_for(Kind::Traces, |seq| Request::Traces { seq, ask, filter, limit });
         });
         // A new query or direction starts unzoomed.
         Effect::new(move |prev: Option<(Option<Ask>, bool)>| {
@@ -307,7 +321,7 @@ impl Derived {
             let Some(ask) = d.ask.get() else { return };
             let bottom_up = store.bottom_up.get();
             let fa = d.flame_ask.get();
-            d.ask_for(|s| &mut s.flame, |seq| Request::Flame { seq, ask, bottom_up, focus: fa.focus, min_fraction: 0.4 / fa.width.max(100.0), search: fa.search });
+            d.ask_for(Kind::Flame, |seq| Request::Flame { seq, ask, bottom_up, focus: fa.focus, min_fraction: 0.4 / fa.width.max(100.0), search: fa.search });
         });
         Effect::new(move |_| {
             if store.tab.get() != Tab::Source {
@@ -316,14 +330,14 @@ impl Derived {
             let Some(ask) = d.ask.get() else { return };
             let Some(function) = d.list_fn.get() else { return };
             store.sources.track();
-            d.ask_for(|s| &mut s.list, |seq| Request::List { seq, ask, function });
+            d.ask_for(Kind::List, |seq| Request::List { seq, ask, function });
         });
         Effect::new(move |_| {
             let series: Vec<u32> = store.snapshots.with(|v| v.iter().map(|s| s.id).collect());
             if series.is_empty() {
                 return;
             }
-            d.ask_for(|s| &mut s.leaks, |seq| Request::Leaks { seq, series });
+            d.ask_for(Kind::Leaks, |seq| Request::Leaks { seq, series });
         });
         // A summary from a link fills the views directly (no worker).
         Effect::new(move |_| {

@@ -363,3 +363,59 @@ fn prepare(p: &Arc<Profile>, ask: &Ask) -> Result<Prepared, String> {
     }
     Prepared::shared(p.clone(), None, &q).map_err(|e| e.to_string())
 }
+
+/// Work waiting for the worker, in the order worth doing it: files first
+/// (in the order dropped), then what the user looks at (Top, Flame, List,
+/// Traces), then Summary and Leaks. A request replaces a queued one of the
+/// same kind: the page only reads the answer to its latest.
+#[derive(Default)]
+pub struct Queue {
+    files: std::collections::VecDeque<(String, Vec<u8>)>,
+    requests: Vec<Request>,
+}
+
+impl Request {
+    /// Lower runs first.
+    fn rank(&self) -> u8 {
+        match self {
+            Request::Forget { .. } | Request::Source { .. } => 0,
+            Request::Top { .. } => 1,
+            Request::Flame { .. } => 2,
+            Request::List { .. } => 3,
+            Request::Traces { .. } => 4,
+            Request::Summary { .. } => 5,
+            Request::Leaks { .. } => 6,
+        }
+    }
+}
+
+impl Queue {
+    pub fn open(&mut self, name: String, bytes: Vec<u8>) {
+        self.files.push_back((name, bytes));
+    }
+
+    pub fn push(&mut self, r: Request) {
+        // Forget and Source are state changes: never replaced, kept in order.
+        if r.rank() != 0 {
+            self.requests.retain(|q| std::mem::discriminant(q) != std::mem::discriminant(&r));
+        }
+        self.requests.push(r);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty() && self.requests.is_empty()
+    }
+
+    /// The next job: a file to open, or a request.
+    pub fn pop(&mut self) -> Option<Result<(String, Vec<u8>), Request>> {
+        // State changes queued before a file keep their place before it.
+        if let Some(i) = self.requests.iter().position(|r| r.rank() == 0) {
+            return Some(Err(self.requests.remove(i)));
+        }
+        if let Some(f) = self.files.pop_front() {
+            return Some(Ok(f));
+        }
+        let i = (0..self.requests.len()).min_by_key(|&i| (self.requests[i].rank(), i))?;
+        Some(Err(self.requests.remove(i)))
+    }
+}

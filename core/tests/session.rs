@@ -146,3 +146,27 @@ fn progress_advances_through_a_large_text_dump() {
     assert!(parsing.len() >= 5, "the bar moves while the text is parsed: {seen:?}");
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
 }
+
+#[test]
+fn the_queue_opens_files_first_then_what_is_looked_at_and_keeps_only_the_latest_of_a_kind() {
+    use leakscope_core::session::Queue;
+    let a = Ask::default();
+    let mut q = Queue::default();
+    q.push(Request::Leaks { seq: 1, series: vec![1] });
+    q.push(Request::Top { seq: 2, ask: a.clone() });
+    q.push(Request::Flame { seq: 3, ask: a.clone(), bottom_up: false, focus: vec![], min_fraction: 0.0, search: "a".into() });
+    q.push(Request::Flame { seq: 4, ask: a.clone(), bottom_up: false, focus: vec![], min_fraction: 0.0, search: "ab".into() });
+    q.open("x.pb.gz".into(), vec![1]);
+    q.push(Request::Source { name: "m.go".into(), text: String::new() });
+    let mut order = Vec::new();
+    while let Some(j) = q.pop() {
+        order.push(match j {
+            Ok((name, _)) => name,
+            Err(Request::Top { seq, .. }) | Err(Request::Flame { seq, .. }) | Err(Request::Leaks { seq, .. }) => format!("#{seq}"),
+            Err(Request::Source { name, .. }) => name,
+            Err(r) => format!("{r:?}"),
+        });
+    }
+    assert_eq!(order, ["m.go", "x.pb.gz", "#2", "#4", "#1"]);
+    assert!(q.is_empty());
+}

@@ -1,6 +1,7 @@
 //! The Web Worker that owns the opened profiles: it decodes files and
 //! answers report requests, so the page's main thread only draws. Only
-//! glue lives here; the state and the answers are `leakscope_core::session`.
+//! glue lives here; the state, the answers and the order of work are
+//! `leakscope_core::session`.
 //!
 //! Wire: the page posts `{open: name, buf: ArrayBuffer}` (the buffer is
 //! transferred, never copied on the main thread) or a `Uint8Array` holding
@@ -8,9 +9,13 @@
 //! `{t: "progress", name, f, stage}` and `{t: "reply", data, mem}` where
 //! `data` is a postcard `Response` and `mem` the size of this worker's
 //! wasm memory (it never shrinks: the peak).
+//!
+//! Messages are queued and worked off in a task of their own: whatever
+//! arrived meanwhile is then seen at once, so a request superseded by a
+//! newer one of its kind is skipped and files and the visible view go first.
 
 use js_sys::{Object, Reflect, Uint8Array};
-use leakscope_core::session::{Request, Response, Session};
+use leakscope_core::session::{Queue, Request, Response, Session};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -37,40 +42,79 @@ fn reply(scope: &DedicatedWorkerGlobalScope, r: &Response) {
     let _ = scope.post_message_with_transfer(&msg, &js_sys::Array::of1(&data.buffer()));
 }
 
+struct Worker {
+    session: Session,
+    queue: Queue,
+    scheduled: bool,
+}
+
+/// Does one job, then schedules the next (or the idle work).
+fn tick(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<Worker>>, again: &js_sys::Function) {
+    let mut w = state.borrow_mut();
+    w.scheduled = false;
+    let Some(job) = w.queue.pop() else { return };
+    match job {
+        Ok((name, bytes)) => {
+            // At most one message per percent: posting is not free.
+            let mut last = -1.0f32;
+            let r = w.session.open(&name, bytes, &mut |f, stage| {
+                if f - last >= 0.01 || f >= 1.0 {
+                    last = f;
+                    scope.post_message(&obj(&[("t", "progress".into()), ("name", name.as_str().into()), ("f", f.into()), ("stage", stage.into())])).ok();
+                }
+            });
+            reply(scope, &r);
+        }
+        Err(req) => {
+            if let Some(r) = w.session.handle(req) {
+                reply(scope, &r);
+            }
+        }
+    }
+    if w.queue.is_empty() {
+        w.session.idle();
+    } else {
+        w.scheduled = true;
+        let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(again, 0);
+    }
+}
+
 fn main() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let session = Rc::new(RefCell::new(Session::new()));
+    let state = Rc::new(RefCell::new(Worker { session: Session::new(), queue: Queue::default(), scheduled: false }));
+    // The tick closure needs a handle to itself to reschedule.
+    let tick_fn: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
+    let (s, st, tf) = (scope.clone(), state.clone(), tick_fn.clone());
+    let on_tick = Closure::<dyn FnMut()>::new(move || {
+        let f = tf.borrow().clone();
+        if let Some(f) = f {
+            tick(&s, &st, &f);
+        }
+    });
+    *tick_fn.borrow_mut() = Some(on_tick.as_ref().unchecked_ref::<js_sys::Function>().clone());
+    on_tick.forget();
     let s = scope.clone();
     let on_msg = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
-        let mut session = session.borrow_mut();
+        let mut w = state.borrow_mut();
         if let Some(name) = Reflect::get(&data, &"open".into()).ok().and_then(|v| v.as_string()) {
             let buf = Reflect::get(&data, &"buf".into()).unwrap_or(JsValue::UNDEFINED);
-            let bytes = Uint8Array::new(&buf).to_vec();
-            drop(buf);
-            // At most one message per percent: posting is not free.
-            let mut last = -1.0f32;
-            let r = session.open(&name, bytes, &mut |f, stage| {
-                if f - last >= 0.01 || f >= 1.0 {
-                    last = f;
-                    s.post_message(&obj(&[("t", "progress".into()), ("name", name.as_str().into()), ("f", f.into()), ("stage", stage.into())])).ok();
+            w.queue.open(name, Uint8Array::new(&buf).to_vec());
+        } else {
+            match postcard::from_bytes::<Request>(&Uint8Array::new(&data).to_vec()) {
+                Ok(req) => w.queue.push(req),
+                // Both sides are built together: this is a bug, say so loudly.
+                Err(e) => {
+                    let _ = s.post_message(&obj(&[("t", "error".into()), ("message", format!("bad request: {e}").into())]));
+                    return;
                 }
-            });
-            reply(&s, &r);
-            return;
-        }
-        let bytes = Uint8Array::new(&data).to_vec();
-        match postcard::from_bytes::<Request>(&bytes) {
-            Ok(req) => {
-                if let Some(r) = session.handle(req) {
-                    reply(&s, &r);
-                }
-                session.idle();
             }
-            // Both sides are built together: this is a bug, say so loudly.
-            Err(e) => {
-                let _ = s.post_message(&obj(&[("t", "error".into()), ("message", format!("bad request: {e}").into())]));
+        }
+        if !w.scheduled {
+            w.scheduled = true;
+            if let Some(f) = tick_fn.borrow().as_ref() {
+                let _ = s.set_timeout_with_callback_and_timeout_and_arguments_0(f, 0);
             }
         }
     });

@@ -357,6 +357,11 @@ struct HeapGroup {
 
 fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
     let n = series.len();
+    // Every heap rule is about growth: one snapshot cannot show any (and
+    // grouping a 300k-sample profile costs a second in the page's worker).
+    if n < 2 {
+        return Vec::new();
+    }
     // Groups are keyed by the user call path as (function, line) pairs with
     // functions interned by (name, file) across the series: no string is
     // built per frame (300k-sample heap profiles took seconds that way).

@@ -91,9 +91,11 @@ impl FlameStacks {
             loc_start.push(loc_frames.len() as u32);
         }
         let functions = p.functions.iter().map(|f| (f.filename.clone(), !f.filename.is_empty())).collect();
+        let single: Vec<u32> = (0..idx.location_nodes.len()).map(|l| if loc_start[l + 1] - loc_start[l] == 1 { loc_frames[loc_start[l] as usize] } else { u32::MAX }).collect();
         // Stacks as frame keys, sorted; equal neighbours are merged.
-        let frames_total: usize = p.samples.iter().map(|s| s.locations.len()).sum();
-        let mut flat: Vec<u32> = Vec::with_capacity(frames_total + frames_total / 8);
+        // Sized exactly: growing a buffer of millions of frames copies it.
+        let frames_total: usize = p.samples.iter().map(|s| s.locations.iter().map(|&l| (loc_start[l as usize + 1] - loc_start[l as usize]) as usize).sum::<usize>()).sum();
+        let mut flat: Vec<u32> = Vec::with_capacity(frames_total);
         let mut spans: Vec<(u32, u32, i64)> = Vec::with_capacity(p.samples.len());
         for s in &p.samples {
             let v = s.values.get(view.sample_index).copied().unwrap_or(0);
@@ -102,7 +104,13 @@ impl FlameStacks {
             }
             let start = flat.len();
             for &loc in s.locations.iter().rev() {
-                flat.extend_from_slice(&loc_frames[loc_start[loc as usize] as usize..loc_start[loc as usize + 1] as usize]);
+                // Most locations are one frame: no slice copy for those.
+                let k = single[loc as usize];
+                if k != u32::MAX {
+                    flat.push(k);
+                } else {
+                    flat.extend_from_slice(&loc_frames[loc_start[loc as usize] as usize..loc_start[loc as usize + 1] as usize]);
+                }
             }
             if bottom_up {
                 flat[start..].reverse();
