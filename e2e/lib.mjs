@@ -17,7 +17,8 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 
 /** Serves dist/ on a free port; `requests` lists every path asked for. */
 /** `prefix` serves the site under a sub-path, as a static host might. */
-/** `extra` maps more URL paths to files on disk (the benchmark's inputs). */
+/** `extra` maps more URL paths to files on disk (the benchmark's inputs),
+ *  or to null for a 404 (a deployment missing a file). */
 export async function serve(prefix = '/', extra = {}) {
   const requests = [];
   let swBump = '';
@@ -31,6 +32,10 @@ export async function serve(prefix = '/', extra = {}) {
       return;
     }
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (pathname in extra && !extra[pathname]) {
+      res.writeHead(404).end();
+      return;
+    }
     if (extra[pathname]) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end(readFileSync(extra[pathname]));

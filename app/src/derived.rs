@@ -160,9 +160,15 @@ impl Derived {
         expect_context::<Derived>()
     }
 
-    /// Sends a file to the worker to decode.
-    pub fn open(&self, name: &str, buf: js_sys::ArrayBuffer) {
-        self.client.with_value(|c| if let Some(c) = c { c.open(name, buf) });
+    /// Sends a file to the worker to decode; false when it has stopped.
+    pub fn open(&self, name: &str, buf: js_sys::ArrayBuffer) -> bool {
+        self.client.with_value(|c| match c {
+            Some(c) if c.alive() => {
+                c.open(name, buf);
+                true
+            }
+            _ => false,
+        })
     }
 
     pub fn send(&self, req: Request) {

@@ -72,9 +72,13 @@ pub async fn open(store: Store, derived: Derived, inputs: Vec<Input>) {
         store.busy.set(Some(format!("Reading {name}…")));
         match input.buffer().await {
             Ok(buf) => {
-                store.pending_opens.update(|n| *n += 1);
-                store.progress.set(Some((name.clone(), 0.0, format!("{:.1} MB", buf.byte_length() as f64 / 1e6))));
-                derived.open(&name, buf);
+                let mb = buf.byte_length() as f64 / 1e6;
+                if derived.open(&name, buf) {
+                    store.pending_opens.update(|n| *n += 1);
+                    store.progress.set(Some((name.clone(), 0.0, format!("{mb:.1} MB"))));
+                } else {
+                    store.push_error(format!("{name}: not opened: the decoder has stopped; reload the page"));
+                }
             }
             Err(e) => store.push_error(format!("{name}: {e}")),
         }

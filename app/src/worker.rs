@@ -114,6 +114,11 @@ impl Client {
         });
     }
 
+    /// False once the worker has stopped (crashed, or never started).
+    pub fn alive(&self) -> bool {
+        self.inner.try_with_value(|i| i.worker.is_some()).unwrap_or(false)
+    }
+
     pub fn post(&self, req: &Request) {
         let bytes = postcard::to_allocvec(req).unwrap_or_default();
         let data = Uint8Array::from(&bytes[..]);

@@ -295,3 +295,23 @@ test('a large file decodes in the worker: a real progress bar, no long task, a s
   assert.ok(options.some((o) => o.startsWith('big.debug2.txt')) && options.some((o) => o.startsWith('second.pb.gz')), options.join(', '));
   assert.deepEqual(errors, []);
 });
+
+test('if the decoder cannot start, the page says so, names refused files and keeps working', async () => {
+  const broken = await serve('/', { '/leakscope-worker_loader.js': null });
+  let page;
+  try {
+    const errors = [];
+    page = await openPage(browser, broken.url + '?view=top', errors);
+    const banner = await page.waitForSelector('[data-testid=error-banner]');
+    assert.match(await banner.textContent(), /decoder stopped/);
+    await drop(page, [fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')]);
+    await page.waitForFunction(() => /goroutine-3\.pb\.gz: not opened/.test(document.querySelector('[data-testid=error-banner]').textContent));
+    // Still a working page: the shortcuts dialog opens.
+    await page.click('[data-testid=help-button]');
+    assert.deepEqual(errors, []);
+  } finally {
+    // Open connections would keep the server from closing.
+    await page?.close();
+    await broken.close();
+  }
+});
