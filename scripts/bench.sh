@@ -59,7 +59,29 @@ if [ -f dist/leakscope-app_bg.wasm ] && [ -d e2e/node_modules/playwright-core ];
 Decoding and every report run in a Web Worker (`worker/`, `core::session`); the page
 receives only what it draws (Top rows, the largest traces, a flame tree pruned to what
 the canvas can show). The flame graph is laid out from sorted stacks, so a profile whose
-stacks share little costs one sort, not a tree of millions of frames.
+stacks share little costs one sort, not a tree of millions of frames. The worker works
+off its queue files first, then the visible view, the leak analysis last.
+
+## Targets not met, and where it goes
+
+- **CLI ≤ 0.05 × `go tool pprof -top`**: the CPU profile sits at the line (run-to-run
+  noise decides), the heap profile is above it (see the first table). The time goes to
+  the graph walk, protobuf decoding (prost's varints into a `Vec<u64>` per sample, then
+  our model's `Vec<u32>` per sample), pprof's merge on load, and allocation (see the
+  perf profile). Next: one flat array of location ids for all samples, written by a
+  streaming protobuf reader, instead of two vectors per sample.
+- **Peak WebAssembly memory ≤ 2 × the decompressed size**: the worker needs several
+  times that (table above; the 400 MB profile needed 2.7 GB but opened). While
+  converting, the prost messages (8 bytes per frame) and the model (4 bytes per frame,
+  plus a vector per sample) are alive together; then the flame stacks (4 bytes per
+  frame) and Top's graph; and wasm memory never shrinks, so that peak stays. The same
+  streaming reader into a flat model is the fix (one u32 per frame).
+- **wasm + JS ≤ 400 KB gzipped**: the page's wasm is mostly Leptos (tachys and
+  reactive_graph are about 60% of its code by `twiggy top`), the worker's is prost,
+  miniz, regex (already without its Unicode property tables) and the core. The chosen
+  stack alone is close to the budget; meeting it needs the worker's filters on the
+  browser's RegExp (pprof's RE2 semantics would then differ in corner cases) or a page
+  without Leptos.
 MD
 else
   echo "browser benchmark skipped: run make build first" | tee -a BENCHMARKS.md
