@@ -68,12 +68,14 @@ export async function launch() {
 }
 
 /** A page that fails the test on any uncaught page error. */
-export async function openPage(browser, url, errors) {
+export async function openPage(browser, url, errors, waitWorker = true) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('dialog', (d) => { errors.push('dialog: ' + d.message()); d.dismiss(); });
   await page.goto(url);
   await page.waitForSelector('header.top');
+  // Loaded means the worker too: it fetches its script and wasm after the page.
+  if (waitWorker) await page.waitForSelector('body[data-worker-ready]', { state: 'attached' });
   return page;
 }
 

@@ -50,7 +50,7 @@ pub struct TracesData {
 }
 
 pub struct FlameData {
-    pub tree: FlameTree,
+    pub tree: Shared<FlameTree>,
     /// Per node: does its name match the search.
     pub hits: Option<Vec<bool>>,
     pub covered: i64,
@@ -210,6 +210,12 @@ impl Derived {
 
     fn on_event(&self, store: Store, e: Event) {
         match e {
+            // Tests wait for this: after it the page fetches nothing more.
+            Event::Ready => {
+                if let Some(b) = document().body() {
+                    let _ = b.set_attribute("data-worker-ready", "");
+                }
+            }
             Event::Progress { name, fraction, stage } => store.progress.set(Some((name, fraction, stage))),
             Event::Stopped(msg) => {
                 store.push_error(format!("The decoder stopped ({msg}); reload the page to open files again"));
@@ -269,7 +275,7 @@ impl Derived {
                             }
                             is_hit
                         });
-                        self.flame.set(Some(Shared::new(FlameData { tree, hits, covered })));
+                        self.flame.set(Some(Shared::new(FlameData { tree: Shared::new(tree), hits, covered })));
                     }
                 }
             }
@@ -352,7 +358,7 @@ impl Derived {
             }
             let Some(s) = store.summary.get() else { return };
             d.top.set(Some(Shared::new(TopData { rows: s.top_rows(), total: s.total, unit: s.unit.clone(), output_unit: s.output_unit.clone() })));
-            d.flame.set(Some(Shared::new(FlameData { tree: s.flame_tree(), hits: None, covered: 0 })));
+            d.flame.set(Some(Shared::new(FlameData { tree: Shared::new(s.flame_tree()), hits: None, covered: 0 })));
             d.leaks.set(Shared::new(s.leak_report()));
         });
         // Closing every file empties the views.

@@ -11,6 +11,8 @@ use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 /// What the worker says, decoded.
 pub enum Event {
+    /// The worker has loaded and takes messages.
+    Ready,
     Progress { name: String, fraction: f32, stage: String },
     Reply(Response, f64),
     /// The worker died (a crash, or its script failed to load).
@@ -51,7 +53,10 @@ impl Client {
         let on_msg = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             let data = e.unchecked_into::<MessageEvent>().data();
             match get(&data, "t").as_string().as_deref() {
-                Some("ready") => client.flush(),
+                Some("ready") => {
+                    client.flush();
+                    ev(Event::Ready);
+                }
                 Some("progress") => ev(Event::Progress {
                     name: get(&data, "name").as_string().unwrap_or_default(),
                     fraction: get(&data, "f").as_f64().unwrap_or(0.0) as f32,

@@ -338,7 +338,8 @@ impl Profile {
         // samples, compared in place (a key copy per sample doubled the
         // memory and time of this step on 200k-stack profiles).
         // Labels compare as sets: sorted references, never copies.
-        fn label_key(s: &Sample) -> (Vec<&(String, String)>, Vec<(&str, i64, &str)>) {
+        type LabelKey<'a> = (Vec<&'a (String, String)>, Vec<(&'a str, i64, &'a str)>);
+        fn label_key(s: &Sample) -> LabelKey<'_> {
             let mut labels: Vec<&(String, String)> = s.labels.iter().collect();
             labels.sort();
             let mut nums: Vec<(&str, i64, &str)> = s.num_labels.iter().map(|n| (n.key.as_str(), n.value, n.unit.as_str())).collect();

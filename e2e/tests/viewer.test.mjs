@@ -301,7 +301,7 @@ test('if the decoder cannot start, the page says so, names refused files and kee
   let page;
   try {
     const errors = [];
-    page = await openPage(browser, broken.url + '?view=top', errors);
+    page = await openPage(browser, broken.url + '?view=top', errors, false);
     const banner = await page.waitForSelector('[data-testid=error-banner]');
     assert.match(await banner.textContent(), /decoder stopped/);
     await drop(page, [fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')]);

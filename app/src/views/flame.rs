@@ -68,7 +68,7 @@ pub fn FlameView() -> impl IntoView {
     let focus = RwSignal::new(None::<u32>);
     let theme = expect_context::<RwSignal<String>>();
     let data = derived.flame;
-    let tree = Memo::new(move |_| data.get().map(|d| Shared(std::sync::Arc::new(d.tree.clone()))));
+    let tree = Memo::new(move |_| data.get().map(|d| d.tree.clone()));
     // Zooming asks the worker for the detail under the zoomed frame.
     let zoom_to = move |n: u32| {
         zoom.set(n);
