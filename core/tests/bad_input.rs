@@ -116,7 +116,7 @@ fn invalid_protobuf() {
 #[test]
 fn dangling_ids() {
     let mut p = minimal();
-    p.sample.push(PbSample { location_id: vec![42], value: vec![1], label: vec![] });
+    p.sample.push(PbSample { location_id: [42u64].into_iter().collect(), value: vec![1], label: vec![] });
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("location id 42, which does not exist"), "{e}");
 
@@ -138,7 +138,7 @@ fn string_index_out_of_range() {
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("string index 99"), "{e}");
     let mut p = minimal();
-    p.sample.push(PbSample { location_id: vec![], value: vec![1], label: vec![PbLabel { key: -5, str: 1, num: 0, num_unit: 0 }] });
+    p.sample.push(PbSample { location_id: Default::default(), value: vec![1], label: vec![PbLabel { key: -5, str: 1, num: 0, num_unit: 0 }] });
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("string index -5"), "{e}");
 }
@@ -146,7 +146,7 @@ fn string_index_out_of_range() {
 #[test]
 fn value_count_mismatch() {
     let mut p = minimal();
-    p.sample.push(PbSample { location_id: vec![], value: vec![1, 2, 3], label: vec![] });
+    p.sample.push(PbSample { location_id: Default::default(), value: vec![1, 2, 3], label: vec![] });
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("3 values but the profile has 1 sample types"), "{e}");
 }
@@ -178,7 +178,7 @@ fn sparse_ids_are_mapped() {
     p.function.push(PbFunction { id: 70, name: 3, ..Default::default() });
     p.location.push(PbLocation { id: 20, line: vec![PbLine { function_id: 70, line: 5, column: 0 }], ..Default::default() });
     p.location.push(PbLocation { id: 10, line: vec![PbLine { function_id: 70, line: 6, column: 0 }], ..Default::default() });
-    p.sample.push(PbSample { location_id: vec![10, 20], value: vec![4], label: vec![] });
+    p.sample.push(PbSample { location_id: [10u64, 20].into_iter().collect(), value: vec![4], label: vec![] });
     let d = decode(&pb(&p)).unwrap();
     let s = &d.samples[0];
     assert_eq!(s.locations.iter().map(|&l| d.locations[l as usize].lines[0].line).collect::<Vec<_>>(), vec![6, 5]);
@@ -186,4 +186,23 @@ fn sparse_ids_are_mapped() {
     let mut bad = p.clone();
     bad.location[1].id = 20;
     assert!(decode(&pb(&bad)).unwrap_err().to_string().contains("duplicate location id 20"));
+}
+
+/// Location ids beyond 32 bits are legal in profile.proto: they decode
+/// (through the wide form) like small ones.
+#[test]
+fn location_ids_wider_than_32_bits_decode() {
+    use leakscope_core::decode::proto::PbLine;
+    let mut p = minimal();
+    p.string_table.push(b"main.f".to_vec());
+    p.function.push(leakscope_core::decode::proto::PbFunction { id: 1, name: 3, system_name: 0, filename: 0, start_line: 0 });
+    let big = 1u64 << 40;
+    for id in [big, 5] {
+        p.location.push(PbLocation { id, mapping_id: 0, address: 0, line: vec![PbLine { function_id: 1, line: 3, column: 0 }], is_folded: false });
+    }
+    p.sample.push(PbSample { location_id: [big, 5].into_iter().collect(), value: vec![2], label: vec![] });
+    let prof = decode(&pb(&p)).unwrap();
+    assert_eq!(prof.samples.len(), 1);
+    assert_eq!(prof.samples[0].locations.len(), 2);
+    assert_eq!(prof.locations[prof.samples[0].locations[0] as usize].id, big);
 }

@@ -47,14 +47,116 @@ pub struct PbValueType {
     pub unit: i64,
 }
 
-#[derive(Clone, PartialEq, prost::Message)]
+/// A sample's location ids: 4 bytes each while every id fits in u32 (as
+/// writers number them 1..n), else 8. Half the memory of the decoded
+/// messages is these ids; the narrow vector then becomes the model's.
+#[derive(Clone, PartialEq, Debug)]
+pub enum LocationIds {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Default for LocationIds {
+    fn default() -> Self {
+        LocationIds::Narrow(Vec::new())
+    }
+}
+
+impl LocationIds {
+    pub fn push(&mut self, id: u64) {
+        match self {
+            LocationIds::Narrow(v) => match u32::try_from(id) {
+                Ok(n) => v.push(n),
+                Err(_) => {
+                    let mut w: Vec<u64> = v.iter().map(|&x| x as u64).collect();
+                    w.push(id);
+                    *self = LocationIds::Wide(w);
+                }
+            },
+            LocationIds::Wide(w) => w.push(id),
+        }
+    }
+
+    pub fn to_u64(&self) -> Vec<u64> {
+        match self {
+            LocationIds::Narrow(v) => v.iter().map(|&x| x as u64).collect(),
+            LocationIds::Wide(w) => w.clone(),
+        }
+    }
+}
+
+impl FromIterator<u64> for LocationIds {
+    fn from_iter<I: IntoIterator<Item = u64>>(it: I) -> Self {
+        let mut out = LocationIds::default();
+        for id in it {
+            out.push(id);
+        }
+        out
+    }
+}
+
+#[derive(Clone, PartialEq, Debug, Default)]
 pub struct PbSample {
-    #[prost(uint64, repeated, tag = "1")]
-    pub location_id: Vec<u64>,
-    #[prost(int64, repeated, tag = "2")]
+    /// Field 1, `repeated uint64 location_id`.
+    pub location_id: LocationIds,
+    /// Field 2.
     pub value: Vec<i64>,
-    #[prost(message, repeated, tag = "3")]
+    /// Field 3.
     pub label: Vec<PbLabel>,
+}
+
+// By hand rather than derived, for the narrow ids; the wire format is
+// prost's own (it decodes and checks every field).
+impl prost::Message for PbSample {
+    fn encode_raw(&self, buf: &mut impl prost::bytes::BufMut) {
+        prost::encoding::uint64::encode_packed(1, &self.location_id.to_u64(), buf);
+        prost::encoding::int64::encode_packed(2, &self.value, buf);
+        prost::encoding::message::encode_repeated(3, &self.label, buf);
+    }
+
+    fn merge_field(&mut self, tag: u32, wire_type: prost::encoding::WireType, buf: &mut impl prost::bytes::Buf, ctx: prost::encoding::DecodeContext) -> Result<(), prost::DecodeError> {
+        match tag {
+            1 if wire_type == prost::encoding::WireType::LengthDelimited => {
+                // The packed run (one per sample in practice), read in place.
+                let len = prost::encoding::decode_varint(buf)? as usize;
+                if len > buf.remaining() {
+                    // prost's own error for a truncated field.
+                    return prost::encoding::decode_varint(&mut &[][..]).map(|_| ());
+                }
+                let end = buf.remaining() - len;
+                // Exactly as many ids as bytes ending a varint: no slack
+                // capacity in millions of frames.
+                if let (LocationIds::Narrow(v), Some(field)) = (&mut self.location_id, buf.chunk().get(..len)) {
+                    v.reserve_exact(field.iter().filter(|b| **b & 0x80 == 0).count());
+                }
+                while buf.remaining() > end {
+                    self.location_id.push(prost::encoding::decode_varint(buf)?);
+                }
+                if buf.remaining() != end {
+                    // The last varint ran past the field.
+                    return prost::encoding::decode_varint(&mut &[][..]).map(|_| ());
+                }
+                Ok(())
+            }
+            1 => {
+                let mut ids = Vec::new();
+                prost::encoding::uint64::merge_repeated(wire_type, &mut ids, buf, ctx)?;
+                ids.into_iter().for_each(|id| self.location_id.push(id));
+                Ok(())
+            }
+            2 => prost::encoding::int64::merge_repeated(wire_type, &mut self.value, buf, ctx),
+            3 => prost::encoding::message::merge_repeated(wire_type, &mut self.label, buf, ctx),
+            _ => prost::encoding::skip_field(wire_type, tag, buf, ctx),
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        prost::encoding::uint64::encoded_len_packed(1, &self.location_id.to_u64()) + prost::encoding::int64::encoded_len_packed(2, &self.value) + prost::encoding::message::encoded_len_repeated(3, &self.label)
+    }
+
+    fn clear(&mut self) {
+        *self = PbSample::default();
+    }
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -290,15 +392,17 @@ fn convert(pb: PbProfile) -> Result<Profile, DecodeError> {
                 s.value.len()
             )));
         }
-        let locs = s
-            .location_id
-            .iter()
-            .map(|id| {
-                location_ix.get(*id).ok_or_else(|| {
-                    DecodeError::Invalid(format!("sample #{si} refers to location id {id}, which does not exist"))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let missing = |id: u64| DecodeError::Invalid(format!("sample #{si} refers to location id {id}, which does not exist"));
+        let locs = match s.location_id {
+            // Mapped in place: the decoded vector is the model's.
+            LocationIds::Narrow(mut v) => {
+                for id in v.iter_mut() {
+                    *id = location_ix.get(*id as u64).ok_or_else(|| missing(*id as u64))?;
+                }
+                v
+            }
+            LocationIds::Wide(w) => w.iter().map(|&id| location_ix.get(id).ok_or_else(|| missing(id))).collect::<Result<Vec<_>, _>>()?,
+        };
         let mut labels = Vec::new();
         let mut num_labels = Vec::new();
         for l in &s.label {
