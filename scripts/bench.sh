@@ -64,18 +64,16 @@ off its queue files first, then the visible view, the leak analysis last.
 
 ## Targets not met, and where it goes
 
-- **CLI ≤ 0.05 × `go tool pprof -top`**: the CPU profile sits at the line (run-to-run
-  noise decides), the heap profile is above it (see the first table). The time goes to
-  the graph walk, protobuf decoding (prost's varints into a `Vec<u64>` per sample, then
-  our model's `Vec<u32>` per sample), pprof's merge on load, and allocation (see the
-  perf profile). Next: one flat array of location ids for all samples, written by a
-  streaming protobuf reader, instead of two vectors per sample.
+- **CLI ≤ 0.05 × `go tool pprof -top`**: see the ratios in the first table (the heap
+  profile is above the line). The time goes to the graph walk, protobuf decoding, pprof's
+  merge on load, and allocation of a vector per sample (see the perf profile). Next: one
+  flat array of location ids for all samples, and a merge that hashes it in place.
 - **Peak WebAssembly memory ≤ 2 × the decompressed size**: the worker needs several
-  times that (table above; the 400 MB profile needed 2.7 GB but opened). While
-  converting, the prost messages (8 bytes per frame) and the model (4 bytes per frame,
-  plus a vector per sample) are alive together; then the flame stacks (4 bytes per
-  frame) and Top's graph; and wasm memory never shrinks, so that peak stays. The same
-  streaming reader into a flat model is the fix (one u32 per frame).
+  times that (table above; the 400 MB profile opened, at about 5 × its size). Sample
+  location ids are decoded in place as 4-byte ids that become the model's, but the
+  messages' other parts, the model (a vector per sample), the flame stacks (4 bytes per
+  frame) and Top's graph still add up, and wasm memory never shrinks, so the peak stays.
+  Next: flat sample storage, written by a streaming protobuf reader.
 - **wasm + JS ≤ 400 KB gzipped**: the page's wasm is mostly Leptos (tachys and
   reactive_graph are about 60% of its code by `twiggy top`), the worker's is prost,
   miniz, regex (already without its Unicode property tables) and the core. The chosen
