@@ -251,10 +251,8 @@ impl Session {
             Request::Top { seq, ask } => {
                 let (p, error) = self.prepare(&ask);
                 let key = Ask { base: None, ..ask.clone() };
-                let top = p.as_deref().map(|p| {
-                    let idx = if error.is_none() { self.index_of(&key, p) } else { Arc::new(crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines)) };
-                    Self::top_with(p, &idx)
-                });
+                // The index is cached for the query answered, not for a fallback.
+                let top = p.as_deref().map(|p| if error.is_none() { Self::top_with(p, &self.index_of(&key, p)) } else { Self::top_of(p) });
                 let base = self.base_top(&ask);
                 if error.is_none() && top.is_some() {
                     self.warm = Some(key);
