@@ -43,6 +43,15 @@ pub fn fmt(t: &TopData, v: i64) -> String {
     leakscope_core::measurement::scaled_label(v, &t.unit, &t.output_unit)
 }
 
+/// Search hits (node indexes) as one flag per node, for drawing.
+pub fn hit_mask(nodes: usize, hits: &[u32]) -> Vec<bool> {
+    let mut mask = vec![false; nodes];
+    for &h in hits {
+        mask[h as usize] = true;
+    }
+    mask
+}
+
 pub struct TracesData {
     pub traces: Vec<Trace>,
     pub matching: u64,
@@ -268,13 +277,7 @@ impl Derived {
                 if self.fresh(seq, Kind::Flame) {
                     if let Some(tree) = tree {
                         let search = self.flame_ask.with_untracked(|a| !a.search.is_empty());
-                        let hits = search.then(|| {
-                            let mut is_hit = vec![false; tree.nodes.len()];
-                            for h in hits {
-                                is_hit[h as usize] = true;
-                            }
-                            is_hit
-                        });
+                        let hits = search.then(|| hit_mask(tree.nodes.len(), &hits));
                         self.flame.set(Some(Shared::new(FlameData { tree: Shared::new(tree), hits, covered })));
                     }
                 }

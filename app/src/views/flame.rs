@@ -118,11 +118,7 @@ pub fn FlameView() -> impl IntoView {
         if store.summary_mode() {
             let re = crate::pattern::Pattern::parse(&q).ok()??;
             let (hits, covered) = d.tree.search(&|n| re.is_match(n));
-            let mut is_hit = vec![false; d.tree.nodes.len()];
-            for h in hits {
-                is_hit[h as usize] = true;
-            }
-            return Some(Shared(std::sync::Arc::new((is_hit, covered))));
+            return Some(Shared(std::sync::Arc::new((crate::derived::hit_mask(d.tree.nodes.len(), &hits), covered))));
         }
         let hits = d.hits.clone()?;
         Some(Shared(std::sync::Arc::new((hits, d.covered))))
