@@ -126,7 +126,7 @@ await browser.close();
 await server.close();
 
 const gz = (f) => Number(execSync(`gzip -9 -c ${f} | wc -c`).toString());
-const parts = ['leakscope-app_bg.wasm', 'leakscope-app.js', 'leakscope-worker_bg.wasm', 'leakscope-worker.js', 'leakscope-worker_loader.js', 'boot.js'].map((f) => [f, gz(join(ROOT, 'dist', f))]);
+const parts = ['leakscope-app_bg.wasm', 'leakscope-app.js', 'worker.js', 'boot.js', 'sw.js'].map((f) => [f, gz(join(ROOT, 'dist', f))]);
 const size = parts.reduce((a, [, n]) => a + n, 0);
 const inflated = Number(execSync(`gzip -dc ${file} | wc -c`).toString());
 const top = median(runs.map((r) => r.top));

@@ -12,7 +12,17 @@ mod url;
 mod views;
 mod worker;
 
+/// The worker's entry (`public/worker.js`): the worker runs this same
+/// module, so the code both sides need is downloaded once.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn worker_main() {
+    leakscope_worker::run();
+}
+
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(views::App);
+    // Instantiating the module runs `main` in the worker too: no page there.
+    if web_sys::window().is_some() {
+        leptos::mount::mount_to_body(views::App);
+    }
 }

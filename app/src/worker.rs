@@ -1,4 +1,5 @@
-//! The page's side of the Web Worker (`worker/`): starts it, queues
+//! The page's side of the Web Worker (`worker/`): starts it on this very
+//! wasm module (sent compiled: no second download or compile), queues
 //! messages until it says it is ready (earlier ones would be dropped), and
 //! hands its replies to a callback. Profiles are transferred, never copied
 //! or decoded on the main thread.
@@ -41,7 +42,7 @@ impl Client {
         let client = Client { inner: StoredValue::new_local(Inner { worker: None, ready: false, queue: Vec::new(), _handlers: Vec::new() }) };
         let opts = WorkerOptions::new();
         opts.set_type(WorkerType::Module);
-        let worker = match Worker::new_with_options("./leakscope-worker_loader.js", &opts) {
+        let worker = match Worker::new_with_options("./worker.js", &opts) {
             Ok(w) => w,
             Err(e) => {
                 on_event(Event::Stopped(format!("{e:?}")));
@@ -87,6 +88,8 @@ impl Client {
         });
         worker.set_onmessage(Some(on_msg.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_err.as_ref().unchecked_ref()));
+        // worker.js waits for this first message; the rest wait for "ready".
+        let _ = worker.post_message(&wasm_bindgen::module());
         client.inner.update_value(|i| {
             i.worker = Some(worker);
             i._handlers = vec![on_msg, on_err];

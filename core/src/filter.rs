@@ -8,7 +8,7 @@
 
 use crate::measurement;
 use crate::profile::{Location, Profile};
-use regex::Regex;
+use regex_lite::Regex;
 use thiserror::Error;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

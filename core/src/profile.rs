@@ -231,7 +231,7 @@ impl Profile {
             return Ok(());
         }
         let compile = |s: &str| {
-            regex::Regex::new(&format!("^({s})$")).map_err(|e| crate::DecodeError::Invalid(format!("drop_frames/keep_frames regexp {s:?}: {e}")))
+            regex_lite::Regex::new(&format!("^({s})$")).map_err(|e| crate::DecodeError::Invalid(format!("drop_frames/keep_frames regexp {s:?}: {e}")))
         };
         let drop = compile(&self.drop_frames)?;
         let keep = if self.keep_frames.is_empty() { None } else { Some(compile(&self.keep_frames)?) };

@@ -267,7 +267,7 @@ impl Session {
                 if let Some(p) = p {
                     let view = p.view();
                     unit = view.sample_unit.clone();
-                    let re = if filter.is_empty() { None } else { regex::Regex::new(&filter).map_err(|e| error = Some(e.to_string())).ok() };
+                    let re = if filter.is_empty() { None } else { regex_lite::Regex::new(&filter).map_err(|e| error = Some(e.to_string())).ok() };
                     let mut all: Vec<Trace> = traces::traces(&view).into_iter().filter(|t| re.as_ref().is_none_or(|re| t.frames.iter().any(|f| re.is_match(&f.name)))).collect();
                     matching = all.len() as u64;
                     all.sort_by_key(|t| std::cmp::Reverse(t.value.abs()));
@@ -288,7 +288,7 @@ impl Session {
                 let tree = stacks.tree(&focus, min_fraction.clamp(0.0, 1.0));
                 let (mut hits, mut covered) = (Vec::new(), 0);
                 if !search.is_empty() {
-                    match regex::Regex::new(&search) {
+                    match regex_lite::Regex::new(&search) {
                         Ok(re) => {
                             covered = stacks.covered(&re);
                             hits = (1..tree.nodes.len() as u32).filter(|&n| re.is_match(&tree.names[tree.nodes[n as usize].name as usize])).collect();
@@ -303,7 +303,7 @@ impl Session {
                 let Some(p) = p else { return Some(Response::List { seq, listings: vec![], unit: String::new(), total: 0, error }) };
                 let view = p.view();
                 let mut src = DroppedSources { files: self.sources.clone() };
-                let pattern = format!("^{}$", regex::escape(&function));
+                let pattern = format!("^{}$", regex_lite::escape(&function));
                 let listings = list::list(&view, &pattern, &mut src).unwrap_or_default();
                 Response::List { seq, listings, unit: view.sample_unit.clone(), total: view.total, error }
             }

@@ -109,3 +109,19 @@ fn bad_queries_are_clear_errors() {
     let e = Prepared::new(&cur, Some((&heap, true)), &Query::default()).unwrap_err().to_string();
     assert!(e.contains("different kind of profile"), "{e}");
 }
+
+/// pprof's patterns are Go RE2: `\w` is ASCII there, so `main\.\w+$` must not
+/// reach past an ASCII name, and a class the engine lacks is refused by name.
+#[test]
+fn regex_semantics_follow_go() {
+    let cur = load("core/tests/fixtures/go/j-cpu-profile/cpu.pb.gz");
+    let focus = |pat: &str| Prepared::new(&cur, None, &Query { filters: Filters { focus: pat.into(), ..Default::default() }, ..Default::default() });
+    let all = focus("").unwrap().profile.samples.len();
+    let ascii = focus(r"^main\.\w+$").unwrap().profile.samples.len();
+    assert!(ascii > 0 && ascii <= all);
+    // Go's \w does not match 'é'; neither may ours.
+    assert!(!regex_lite::Regex::new(r"^\w$").unwrap().is_match("é"));
+    assert!(regex_lite::Regex::new(r"(?i)^MAIN\.").unwrap().is_match("main.fib"));
+    let e = focus(r"\p{Greek}").unwrap_err().to_string();
+    assert!(e.starts_with("focus: invalid regular expression") && e.contains("Unicode"), "{e}");
+}

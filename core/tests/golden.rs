@@ -174,14 +174,14 @@ fn flame_keeps_inlined_frames_and_searches() {
     let view = View::new(&p, p.default_sample_index());
     let f = flame::flame(&view, false);
     assert!(f.nodes.iter().any(|n| n.inline && f.names[n.name as usize] == "main.score"), "inlined main.score is a frame");
-    let re = regex::Regex::new("^main\\.fib$").unwrap();
+    let re = regex_lite::Regex::new("^main\\.fib$").unwrap();
     let (hits, covered) = f.search(&|n| re.is_match(n));
     assert!(hits.len() > 5, "recursive fib appears at many depths");
     let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
     let fib = t.rows.iter().find(|r| r.name == "main.fib").unwrap();
     assert_eq!(covered, fib.cum, "search share counts recursion once, like cum");
     let stacks = flame::FlameStacks::new(&view, false);
-    assert_eq!(stacks.covered(&regex::Regex::new("^main\\.fib$").unwrap()), fib.cum, "the pruned page's share is exact too");
+    assert_eq!(stacks.covered(&regex_lite::Regex::new("^main\\.fib$").unwrap()), fib.cum, "the pruned page's share is exact too");
 }
 
 /// Every node's width equals the value of the samples whose stack starts

@@ -72,7 +72,7 @@ fn speedscope_snapshot_weights() {
     let view = View::new(&p, p.default_sample_index());
     let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
     let snap = std::fs::read_to_string(base.join("src/import/__snapshots__/pprof.test.ts.snap")).unwrap();
-    let re = regex::Regex::new(r#""name": "([^"]+)",\s*"selfWeight": (\d+),\s*"totalWeight": (\d+)"#).unwrap();
+    let re = regex_lite::Regex::new(r#""name": "([^"]+)",\s*"selfWeight": (\d+),\s*"totalWeight": (\d+)"#).unwrap();
     let mut n = 0;
     for c in re.captures_iter(&snap) {
         let row = t.rows.iter().find(|r| r.name == c[1]).unwrap_or_else(|| panic!("{} missing", &c[1]));

@@ -297,7 +297,7 @@ test('a large file decodes in the worker: a real progress bar, no long task, a s
 });
 
 test('if the decoder cannot start, the page says so, names refused files and keeps working', async () => {
-  const broken = await serve('/', { '/leakscope-worker_loader.js': null });
+  const broken = await serve('/', { '/worker.js': null });
   let page;
   try {
     const errors = [];

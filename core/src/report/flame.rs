@@ -243,7 +243,7 @@ impl FlameStacks {
 
     /// The share of the root covered by frames whose name matches: each
     /// stack holding a match counts once (recursion is not counted twice).
-    pub fn covered(&self, re: &regex::Regex) -> i64 {
+    pub fn covered(&self, re: &regex_lite::Regex) -> i64 {
         let mut hit: Vec<Option<bool>> = vec![None; self.names.len()];
         let mut covered = 0;
         for i in 0..self.spans.len() {

@@ -39,7 +39,7 @@ pub fn split_source(text: &str) -> Vec<String> {
 }
 
 pub fn list(view: &View, pattern: &str, sources: &mut dyn SourceProvider) -> Result<Vec<Listing>, ReportError> {
-    let re = regex::Regex::new(pattern).map_err(|e| ReportError::Regex { pattern: pattern.into(), msg: e.to_string() })?;
+    let re = regex_lite::Regex::new(pattern).map_err(|e| ReportError::Regex { pattern: pattern.into(), msg: e.to_string() })?;
     let p = view.profile;
     let idx = NodeIndex::new(p, Granularity::Lines, true, view.noinlines);
     let g = Graph::build(p, &idx, view.sample_index, None);

@@ -3,6 +3,10 @@
 //! glue lives here; the state, the answers and the order of work are
 //! `leakscope_core::session`.
 //!
+//! It is linked into the page's own wasm module (one download: the code
+//! both sides use ships once) and started by `public/worker.js`, which
+//! instantiates the module the page sends and calls [`run`].
+//!
 //! Wire: the page posts `{open: name, buf: ArrayBuffer}` (the buffer is
 //! transferred, never copied on the main thread) or a `Uint8Array` holding
 //! a postcard `Request`. The worker posts `{t: "ready"}`,
@@ -79,7 +83,8 @@ fn tick(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<Worker>>, again: 
     }
 }
 
-fn main() {
+/// Takes over this worker's messages and says "ready".
+pub fn run() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let state = Rc::new(RefCell::new(Worker { session: Session::new(), queue: Queue::default(), scheduled: false }));
