@@ -1,12 +1,42 @@
 //! The page's worker, natively: open a file, answer Top, build the flame
-//! stacks between requests, answer Flame; prints each step's time. Run
-//! under `/usr/bin/time -v` to see the peak memory the worker needs.
+//! stacks between requests, answer Flame; prints each step's time and the
+//! live and peak heap bytes (the file's bytes included, as in the worker).
 use leakscope_core::session::{Ask, Request, Response, Session};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
-/// Peak resident memory so far (Linux), to see which step sets it.
+/// Counts live heap bytes: their peak is what the worker's wasm memory
+/// (which never shrinks) must hold at least.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let n = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+        PEAK.fetch_max(n, Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        // Old and new blocks may both be live while the bytes move.
+        let n = LIVE.fetch_add(new, Relaxed) + new;
+        PEAK.fetch_max(n, Relaxed);
+        LIVE.fetch_sub(l.size(), Relaxed);
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+/// Live heap bytes now and at their peak so far, in MB.
 fn peak() -> String {
-    std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find(|l| l.starts_with("VmHWM")).map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string() + " kB peak")).unwrap_or_default()
+    format!("live {:.0} MB, peak {:.0} MB", LIVE.load(Relaxed) as f64 / 1e6, PEAK.load(Relaxed) as f64 / 1e6)
 }
 
 fn main() {

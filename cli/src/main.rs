@@ -210,6 +210,12 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
     }
 }
 
+// A profile's model is millions of small vectors and strings: mimalloc
+// allocates them faster than glibc and reuses freed pages instead of
+// faulting in fresh ones (about a fifth of `top`'s time went to page faults).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok((out, code)) => {

@@ -307,44 +307,80 @@ impl Profile {
         fn cap<K, V>(n: usize) -> HashMap<K, V> {
             HashMap::with_capacity_and_hasher(n, Default::default())
         }
+        // Writers rarely repeat a function or a location: find the first
+        // of each by borrowed keys, and rebuild (copy) only when some repeat.
         let mut fmap: HashMap<(&str, &str, &str, i64), u32> = cap(self.functions.len());
-        let mut functions = Vec::new();
         let fcanon: Vec<u32> = self
             .functions
             .iter()
-            .map(|f| {
-                *fmap.entry((&f.name, &f.system_name, &f.filename, f.start_line)).or_insert_with(|| {
-                    functions.push(f.clone());
-                    functions.len() as u32 - 1
-                })
-            })
+            .enumerate()
+            .map(|(i, f)| *fmap.entry((&f.name, &f.system_name, &f.filename, f.start_line)).or_insert(i as u32))
             .collect();
-        let mut lmap: HashMap<(Option<u32>, u64, Vec<Line>, bool), u32> = cap(self.locations.len());
-        let mut locations = Vec::new();
-        let lcanon: Vec<u32> = self
-            .locations
-            .iter()
-            .map(|l| {
-                let lines: Vec<Line> = l.lines.iter().map(|ln| Line { function: fcanon[ln.function as usize], ..*ln }).collect();
-                let rel = l.address.wrapping_sub(l.mapping.map(|m| self.mappings[m as usize].start).unwrap_or(0));
-                *lmap.entry((l.mapping, rel, lines.clone(), l.is_folded)).or_insert_with(|| {
-                    locations.push(Location { lines, ..l.clone() });
-                    locations.len() as u32 - 1
+        drop(fmap);
+        let functions_unique = fcanon.iter().enumerate().all(|(i, &c)| c == i as u32);
+        let lcanon: Vec<u32> = if functions_unique {
+            let mut lmap: HashMap<(Option<u32>, u64, &[Line], bool), u32> = cap(self.locations.len());
+            self.locations
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let rel = l.address.wrapping_sub(l.mapping.map(|m| self.mappings[m as usize].start).unwrap_or(0));
+                    *lmap.entry((l.mapping, rel, &l.lines[..], l.is_folded)).or_insert(i as u32)
                 })
-            })
-            .collect();
-        // Samples keyed by (locations, sorted labels, sorted numeric labels)
-        // without copying the keys: a hash points at a chain of merged
-        // samples, compared in place (a key copy per sample doubled the
-        // memory and time of this step on 200k-stack profiles).
-        // Labels compare as sets: sorted references, never copies.
-        type LabelKey<'a> = (Vec<&'a (String, String)>, Vec<(&'a str, i64, &'a str)>);
-        fn label_key(s: &Sample) -> LabelKey<'_> {
-            let mut labels: Vec<&(String, String)> = s.labels.iter().collect();
-            labels.sort();
-            let mut nums: Vec<(&str, i64, &str)> = s.num_labels.iter().map(|n| (n.key.as_str(), n.value, n.unit.as_str())).collect();
-            nums.sort();
-            (labels, nums)
+                .collect()
+        } else {
+            let mut lmap: HashMap<(Option<u32>, u64, Vec<Line>, bool), u32> = cap(self.locations.len());
+            self.locations
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let lines: Vec<Line> = l.lines.iter().map(|ln| Line { function: fcanon[ln.function as usize], ..*ln }).collect();
+                    let rel = l.address.wrapping_sub(l.mapping.map(|m| self.mappings[m as usize].start).unwrap_or(0));
+                    *lmap.entry((l.mapping, rel, lines, l.is_folded)).or_insert(i as u32)
+                })
+                .collect()
+        };
+        let locations_unique = lcanon.iter().enumerate().all(|(i, &c)| c == i as u32);
+        if !functions_unique {
+            // Keep the first of each function, renumbered densely.
+            let mut fnew = vec![u32::MAX; self.functions.len()];
+            let mut functions = Vec::new();
+            for (i, f) in std::mem::take(&mut self.functions).into_iter().enumerate() {
+                if fcanon[i] == i as u32 {
+                    fnew[i] = functions.len() as u32;
+                    functions.push(f);
+                }
+            }
+            self.functions = functions;
+            for l in &mut self.locations {
+                for ln in &mut l.lines {
+                    ln.function = fnew[fcanon[ln.function as usize] as usize];
+                }
+            }
+        }
+        // lcanon[i]: the dense index of location i's first equal.
+        let lcanon: Vec<u32> = if locations_unique {
+            lcanon
+        } else {
+            let mut lnew = vec![u32::MAX; self.locations.len()];
+            let mut locations = Vec::new();
+            for (i, l) in std::mem::take(&mut self.locations).into_iter().enumerate() {
+                if lcanon[i] == i as u32 {
+                    lnew[i] = locations.len() as u32;
+                    locations.push(l);
+                }
+            }
+            self.locations = locations;
+            lcanon.iter().map(|&c| lnew[c as usize]).collect()
+        };
+        // Samples keyed by (locations, labels, numeric labels) without
+        // copying the keys: a hash points at a chain of merged samples,
+        // compared in place (a key copy per sample doubled the memory and
+        // time of this step on 200k-stack profiles). Labels are sets (Go
+        // keeps them in maps, and every report sorts them): each sample's
+        // are sorted in place, so equal sets are equal slices.
+        fn num_key(n: &NumLabel) -> (&str, i64, &str) {
+            (&n.key, n.value, &n.unit)
         }
         let mut heads: HashMap<u64, u32> = cap(self.samples.len());
         let mut next: Vec<u32> = Vec::new();
@@ -354,23 +390,31 @@ impl Profile {
             if s.values.iter().all(|&v| v == 0) {
                 continue;
             }
-            for l in &mut s.locations {
-                *l = lcanon[*l as usize];
+            if !locations_unique {
+                for l in &mut s.locations {
+                    *l = lcanon[*l as usize];
+                }
             }
-            let has_labels = !s.labels.is_empty() || !s.num_labels.is_empty();
+            if !s.labels.is_sorted() {
+                s.labels.sort_unstable();
+            }
+            if !s.num_labels.is_sorted_by(|a, b| num_key(a) <= num_key(b)) {
+                s.num_labels.sort_unstable_by(|a, b| num_key(a).cmp(&num_key(b)));
+            }
             let h = {
                 use std::hash::{Hash, Hasher};
                 let mut h = rustc_hash::FxHasher::default();
                 s.locations.hash(&mut h);
-                if has_labels {
-                    label_key(&s).hash(&mut h);
+                s.labels.hash(&mut h);
+                for n in &s.num_labels {
+                    num_key(n).hash(&mut h);
                 }
                 h.finish()
             };
             let mut j = heads.get(&h).copied().unwrap_or(u32::MAX);
             while j != u32::MAX {
                 let o = &samples[j as usize];
-                if o.locations == s.locations && (!has_labels && o.labels.is_empty() && o.num_labels.is_empty() || has_labels && label_key(o) == label_key(&s)) {
+                if o.locations == s.locations && o.labels == s.labels && o.num_labels == s.num_labels {
                     break;
                 }
                 j = next[j as usize];
@@ -387,13 +431,75 @@ impl Profile {
                 sample_canon[i] = j;
             }
         }
-        self.functions = functions;
-        self.locations = locations;
         self.samples = samples;
         self.goroutines.retain_mut(|g| {
             let c = sample_canon.get(g.sample as usize).copied().unwrap_or(u32::MAX);
             g.sample = c;
             c != u32::MAX
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn func(id: u64, name: &str) -> Function {
+        Function { id, name: name.into(), system_name: name.into(), filename: "a.go".into(), start_line: 1 }
+    }
+
+    fn loc(id: u64, address: u64, function: u32, line: i64) -> Location {
+        Location { id, mapping: None, address, lines: vec![Line { function, line, column: 0 }], is_folded: false }
+    }
+
+    fn sample(locations: &[u32], value: i64, labels: &[(&str, &str)], nums: &[(&str, i64)]) -> Sample {
+        Sample {
+            locations: locations.to_vec(),
+            values: vec![value],
+            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            num_labels: nums.iter().map(|(k, v)| NumLabel { key: k.to_string(), value: *v, unit: String::new() }).collect(),
+        }
+    }
+
+    #[test]
+    fn merge_folds_repeated_functions_locations_and_samples() {
+        let mut p = Profile {
+            sample_types: vec![ValueType { r#type: "samples".into(), unit: "count".into() }],
+            // 0 and 2 are the same function written twice.
+            functions: vec![func(1, "main.a"), func(2, "main.b"), func(3, "main.a")],
+            // 0 and 2 are the same frame once functions are folded.
+            locations: vec![loc(1, 0x10, 0, 5), loc(2, 0x20, 1, 7), loc(3, 0x10, 2, 5)],
+            samples: vec![
+                sample(&[0, 1], 1, &[("k", "v"), ("a", "b")], &[("bytes", 8), ("n", 1)]),
+                sample(&[2, 1], 2, &[("a", "b"), ("k", "v")], &[("n", 1), ("bytes", 8)]),
+                sample(&[0, 1], 4, &[("a", "b")], &[]),
+                sample(&[1], 0, &[], &[]),
+                sample(&[2, 1], 8, &[("a", "b")], &[]),
+            ],
+            ..Default::default()
+        };
+        p.merge_duplicates();
+        assert_eq!(p.functions.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["main.a", "main.b"]);
+        assert_eq!(p.locations.len(), 2);
+        assert_eq!(p.locations[1].lines[0].function, 1, "lines renumbered to the kept functions");
+        let got: Vec<(Vec<u32>, i64, usize)> = p.samples.iter().map(|s| (s.locations.clone(), s.values[0], s.labels.len())).collect();
+        // Same stack and same label sets in another order: one sample; the
+        // all-zero sample is gone.
+        assert_eq!(got, [(vec![0, 1], 3, 2), (vec![0, 1], 12, 1)]);
+    }
+
+    #[test]
+    fn merge_keeps_unique_tables_as_they_are() {
+        let mut p = Profile {
+            sample_types: vec![ValueType { r#type: "samples".into(), unit: "count".into() }],
+            functions: vec![func(1, "main.a"), func(2, "main.b")],
+            locations: vec![loc(1, 0x10, 0, 5), loc(2, 0x20, 1, 7)],
+            samples: vec![sample(&[0, 1], 1, &[], &[]), sample(&[1, 0], 2, &[], &[]), sample(&[0, 1], 3, &[], &[])],
+            ..Default::default()
+        };
+        let (functions, locations) = (p.functions.clone(), p.locations.clone());
+        p.merge_duplicates();
+        assert_eq!((p.functions, p.locations), (functions, locations));
+        assert_eq!(p.samples.iter().map(|s| s.values[0]).collect::<Vec<_>>(), [4, 2]);
     }
 }
