@@ -55,6 +55,7 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
     // Stacks share prefixes like real programs: a few hundred entry paths.
     let trunks: Vec<Vec<u32>> = (0..400).map(|_| (0..12).map(|_| r.below(locations as u64) as u32).collect()).collect();
     let phases = ["fib", "sort", "json", "gc", "io"];
+    let mut sets = LabelSets::default();
     let samples = (0..stacks)
         .map(|_| {
             let depth = 20 + r.below(41) as usize;
@@ -65,8 +66,7 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
             Sample {
                 locations: st,
                 values: vec![n, n * 10_000_000],
-                labels: vec![("phase".into(), phases[r.below(5) as usize].into())],
-                num_labels: vec![],
+                labels: sets.intern(LabelSet::new(vec![("phase".into(), phases[r.below(5) as usize].into())], vec![])),
             }
         })
         .collect();
@@ -91,6 +91,7 @@ pub fn heap_profile(n: usize, locations: usize, seed: u64) -> Profile {
     let mut p = cpu_profile(0, locations, seed);
     let mut r = Rng::new(seed ^ 0x5eed);
     let trunks: Vec<Vec<u32>> = (0..600).map(|_| (0..8).map(|_| r.below(locations as u64) as u32).collect()).collect();
+    let mut sets = LabelSets::default();
     p.samples = (0..n)
         .map(|_| {
             let depth = 10 + r.below(31) as usize;
@@ -100,7 +101,7 @@ pub fn heap_profile(n: usize, locations: usize, seed: u64) -> Profile {
             let size = [16, 32, 64, 128, 512, 4096, 32768][r.below(7) as usize];
             let objects = 1 + r.below(200) as i64;
             let live = if r.below(4) == 0 { objects / (1 + r.below(4) as i64) } else { 0 };
-            Sample { locations: st, values: vec![objects, objects * size, live, live * size], labels: vec![], num_labels: vec![("bytes".into(), size, String::new())].into_iter().map(|(key, value, unit)| NumLabel { key, value, unit }).collect() }
+            Sample { locations: st, values: vec![objects, objects * size, live, live * size], labels: sets.intern(LabelSet::new(vec![], vec![NumLabel { key: "bytes".into(), value: size, unit: String::new() }])) }
         })
         .collect();
     p.sample_types = ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count", "inuse_space/bytes"]

@@ -59,16 +59,26 @@ pub fn subtract(current: &Profile, base: &Profile, diff: bool) -> Result<Profile
         lines: l.lines.iter().map(|ln| Line { function: ln.function + foff, ..*ln }).collect(),
         ..l.clone()
     }));
+    // Each base label set once with the base mark added.
+    let mut sets = crate::profile::LabelSets::default();
+    let mut marked: rustc_hash::FxHashMap<*const LabelSet, std::sync::Arc<LabelSet>> = Default::default();
     for s in &base.samples {
-        let mut labels = s.labels.clone();
-        if diff {
-            labels.push((BASE_LABEL.into(), "true".into()));
-        }
+        let labels = if diff {
+            marked
+                .entry(std::sync::Arc::as_ptr(&s.labels))
+                .or_insert_with(|| {
+                    let mut strs = s.labels.strs.clone();
+                    strs.push((BASE_LABEL.into(), "true".into()));
+                    sets.intern(LabelSet::new(strs, s.labels.nums.clone()))
+                })
+                .clone()
+        } else {
+            s.labels.clone()
+        };
         out.samples.push(Sample {
             locations: s.locations.iter().map(|l| l + loff).collect(),
             values: s.values.iter().map(|v| -v).collect(),
             labels,
-            num_labels: s.num_labels.clone(),
         });
     }
     out.merge_duplicates();
@@ -78,7 +88,7 @@ pub fn subtract(current: &Profile, base: &Profile, diff: bool) -> Result<Profile
 /// pprof's total: the sum of |value|, or of the base's samples only when
 /// the profile holds `-diff_base` samples.
 pub fn total(p: &Profile, index: usize) -> i64 {
-    let is_base = |s: &Sample| s.labels.iter().any(|(k, v)| k == BASE_LABEL && v == "true");
+    let is_base = |s: &Sample| s.labels.strs.iter().any(|(k, v)| k == BASE_LABEL && v == "true");
     let base: i64 = p.samples.iter().filter(|s| is_base(s)).map(|s| s.values.get(index).copied().unwrap_or(0).abs()).sum();
     if base > 0 { base } else { p.total(index) }
 }

@@ -278,14 +278,14 @@ impl TagFilter {
 
     fn matches(&self, s: &crate::profile::Sample) -> bool {
         match self {
-            TagFilter::Range { key, test, units } => s.num_labels.iter().any(|n| {
+            TagFilter::Range { key, test, units } => s.labels.nums.iter().any(|n| {
                 key.as_ref().is_none_or(|k| *k == n.key) && test.ok(n.value, units.get(&n.key).map(String::as_str).unwrap_or(""))
             }),
             TagFilter::Regex { key: Some(k), res } => {
-                let vals: Vec<&str> = s.labels.iter().filter(|(lk, _)| lk == k).map(|(_, v)| v.as_str()).collect();
+                let vals: Vec<&str> = s.labels.strs.iter().filter(|(lk, _)| lk == k).map(|(_, v)| v.as_str()).collect();
                 !vals.is_empty() && res.iter().any(|re| vals.iter().any(|v| re.is_match(v)))
             }
-            TagFilter::Regex { key: None, res } => res.iter().all(|re| s.labels.iter().any(|(k, v)| re.is_match(&format!("{k}:{v}")))),
+            TagFilter::Regex { key: None, res } => res.iter().all(|re| s.labels.strs.iter().any(|(k, v)| re.is_match(&format!("{k}:{v}")))),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! reports can index without checks and never see a dangling id.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A sample type or period type, e.g. `inuse_space/bytes`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,20 +77,81 @@ pub struct Location {
     pub is_folded: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct NumLabel {
     pub key: String,
     pub value: i64,
     pub unit: String,
 }
 
+/// A sample's labels. Go keeps them in maps of key to values, so keys are
+/// kept sorted (stably: a key's values stay in the file's order, which
+/// pprof's sample identity keeps too) and a set has one spelling.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LabelSet {
+    pub strs: Vec<(String, String)>,
+    pub nums: Vec<NumLabel>,
+}
+
+impl LabelSet {
+    pub fn new(mut strs: Vec<(String, String)>, mut nums: Vec<NumLabel>) -> LabelSet {
+        sort_by_key_stable(&mut strs, |l| &l.0);
+        sort_by_key_stable(&mut nums, |n| &n.key);
+        LabelSet { strs, nums }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strs.is_empty() && self.nums.is_empty()
+    }
+}
+
+/// Insertion sort: label lists are short, and this keeps the wasm free of
+/// one more copy of the standard library's stable sort.
+fn sort_by_key_stable<T>(v: &mut [T], key: impl Fn(&T) -> &String) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && key(&v[j - 1]) > key(&v[j]) {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Hands out one shared [`LabelSet`] per distinct set: a server's profile
+/// carries the same few sets on every sample, and a copy per sample was a
+/// fifth of the model's memory.
+#[derive(Default)]
+pub struct LabelSets {
+    sets: rustc_hash::FxHashSet<Arc<LabelSet>>,
+    empty: Arc<LabelSet>,
+}
+
+impl LabelSets {
+    pub fn intern(&mut self, set: LabelSet) -> Arc<LabelSet> {
+        if set.is_empty() {
+            return self.empty.clone();
+        }
+        if let Some(a) = self.sets.get(&set) {
+            return a.clone();
+        }
+        let a = Arc::new(set);
+        self.sets.insert(a.clone());
+        a
+    }
+
+    /// The shared empty set.
+    pub fn none(&self) -> Arc<LabelSet> {
+        self.empty.clone()
+    }
+}
+
 /// `locations[0]` is the leaf. Indexes point into [`Profile::locations`].
+/// Build samples' labels through [`LabelSets`] so equal sets are shared.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     pub locations: Vec<u32>,
     pub values: Vec<i64>,
-    pub labels: Vec<(String, String)>,
-    pub num_labels: Vec<NumLabel>,
+    pub labels: Arc<LabelSet>,
 }
 
 /// A frame as printed in a goroutine dump (`created by` lines).
@@ -376,12 +438,8 @@ impl Profile {
         // Samples keyed by (locations, labels, numeric labels) without
         // copying the keys: a hash points at a chain of merged samples,
         // compared in place (a key copy per sample doubled the memory and
-        // time of this step on 200k-stack profiles). Labels are sets (Go
-        // keeps them in maps, and every report sorts them): each sample's
-        // are sorted in place, so equal sets are equal slices.
-        fn num_key(n: &NumLabel) -> (&str, i64, &str) {
-            (&n.key, n.value, &n.unit)
-        }
+        // time of this step on 200k-stack profiles). Label sets have one
+        // spelling (`LabelSet::new`), and shared ones compare by pointer.
         let mut heads: HashMap<u64, u32> = cap(self.samples.len());
         let mut next: Vec<u32> = Vec::new();
         let mut samples: Vec<Sample> = Vec::new();
@@ -395,26 +453,19 @@ impl Profile {
                     *l = lcanon[*l as usize];
                 }
             }
-            if !s.labels.is_sorted() {
-                s.labels.sort_unstable();
-            }
-            if !s.num_labels.is_sorted_by(|a, b| num_key(a) <= num_key(b)) {
-                s.num_labels.sort_unstable_by(|a, b| num_key(a).cmp(&num_key(b)));
-            }
             let h = {
                 use std::hash::{Hash, Hasher};
                 let mut h = rustc_hash::FxHasher::default();
                 s.locations.hash(&mut h);
-                s.labels.hash(&mut h);
-                for n in &s.num_labels {
-                    num_key(n).hash(&mut h);
+                if !s.labels.is_empty() {
+                    s.labels.hash(&mut h);
                 }
                 h.finish()
             };
             let mut j = heads.get(&h).copied().unwrap_or(u32::MAX);
             while j != u32::MAX {
                 let o = &samples[j as usize];
-                if o.locations == s.locations && o.labels == s.labels && o.num_labels == s.num_labels {
+                if o.locations == s.locations && o.labels == s.labels {
                     break;
                 }
                 j = next[j as usize];
@@ -456,8 +507,10 @@ mod tests {
         Sample {
             locations: locations.to_vec(),
             values: vec![value],
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            num_labels: nums.iter().map(|(k, v)| NumLabel { key: k.to_string(), value: *v, unit: String::new() }).collect(),
+            labels: Arc::new(LabelSet::new(
+                labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                nums.iter().map(|(k, v)| NumLabel { key: k.to_string(), value: *v, unit: String::new() }).collect(),
+            )),
         }
     }
 
@@ -482,7 +535,7 @@ mod tests {
         assert_eq!(p.functions.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["main.a", "main.b"]);
         assert_eq!(p.locations.len(), 2);
         assert_eq!(p.locations[1].lines[0].function, 1, "lines renumbered to the kept functions");
-        let got: Vec<(Vec<u32>, i64, usize)> = p.samples.iter().map(|s| (s.locations.clone(), s.values[0], s.labels.len())).collect();
+        let got: Vec<(Vec<u32>, i64, usize)> = p.samples.iter().map(|s| (s.locations.clone(), s.values[0], s.labels.strs.len())).collect();
         // Same stack and same label sets in another order: one sample; the
         // all-zero sample is gone.
         assert_eq!(got, [(vec![0, 1], 3, 2), (vec![0, 1], 12, 1)]);

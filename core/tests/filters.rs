@@ -105,7 +105,7 @@ fn bad_queries_are_clear_errors() {
     assert!(e.starts_with("tagfocus: unknown unit \"zb\""), "{e}");
     let q = Query { filters: Filters { tagfocus: "bytes=2mb:".into(), ..Default::default() }, ..Default::default() };
     let p = Prepared::new(&heap, None, &q).unwrap();
-    assert!(p.profile.samples.iter().all(|s| s.num_labels.iter().any(|n| n.key == "bytes" && n.value >= 2 << 20)));
+    assert!(p.profile.samples.iter().all(|s| s.labels.nums.iter().any(|n| n.key == "bytes" && n.value >= 2 << 20)));
     let e = Prepared::new(&cur, Some((&heap, true)), &Query::default()).unwrap_err().to_string();
     assert!(e.contains("different kind of profile"), "{e}");
 }

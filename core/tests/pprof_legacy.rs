@@ -25,13 +25,13 @@ fn samples_section(p: &Profile) -> String {
             out.push_str(&format!("{} ", p.locations[*l as usize].id));
         }
         out.push('\n');
-        if !s.num_labels.is_empty() {
-            let mut keys: Vec<&str> = s.num_labels.iter().map(|n| n.key.as_str()).collect();
+        if !s.labels.nums.is_empty() {
+            let mut keys: Vec<&str> = s.labels.nums.iter().map(|n| n.key.as_str()).collect();
             keys.dedup();
             let parts: Vec<String> = keys
                 .iter()
                 .map(|k| {
-                    let vals: Vec<String> = s.num_labels.iter().filter(|n| n.key == *k).map(|n| n.value.to_string()).collect();
+                    let vals: Vec<String> = s.labels.nums.iter().filter(|n| n.key == *k).map(|n| n.value.to_string()).collect();
                     format!("{k}:[{}]", vals.join(" "))
                 })
                 .collect();

@@ -52,7 +52,7 @@ fn goroutine_forms_agree() {
 #[test]
 fn debug1_keeps_labels_and_inlined_frames() {
     let p = load("go/j-cpu-profile/goroutine-0.debug1.txt");
-    let phases: Vec<_> = p.samples.iter().flat_map(|s| s.labels.iter()).filter(|(k, _)| k == "phase").map(|(_, v)| v.clone()).collect();
+    let phases: Vec<_> = p.samples.iter().flat_map(|s| s.labels.strs.iter()).filter(|(k, _)| k == "phase").map(|(_, v)| v.clone()).collect();
     assert!(phases.contains(&"fib".to_string()) && phases.contains(&"json".to_string()), "{phases:?}");
 }
 

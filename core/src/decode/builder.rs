@@ -11,6 +11,7 @@ pub struct Builder {
     functions: HashMap<(String, String), u32>,
     locations: HashMap<(u64, Vec<Line>), u32>,
     samples: HashMap<(Vec<u32>, Vec<(String, String)>), u32>,
+    label_sets: LabelSets,
 }
 
 impl Builder {
@@ -64,7 +65,8 @@ impl Builder {
             return i;
         }
         let i = self.profile.samples.len() as u32;
-        self.profile.samples.push(Sample { locations: key.0.clone(), values: values.to_vec(), labels: key.1.clone(), num_labels: vec![] });
+        let labels = self.label_sets.intern(LabelSet::new(key.1.clone(), vec![]));
+        self.profile.samples.push(Sample { locations: key.0.clone(), values: values.to_vec(), labels });
         self.samples.insert(key, i);
         i
     }
@@ -72,7 +74,8 @@ impl Builder {
     /// Adds a sample that is never merged with another (legacy formats list
     /// each record once, and pprof keeps them apart).
     pub fn push_sample(&mut self, locations: Vec<u32>, values: Vec<i64>, num_labels: Vec<NumLabel>) {
-        self.profile.samples.push(Sample { locations, values, labels: vec![], num_labels });
+        let labels = self.label_sets.intern(LabelSet::new(vec![], num_labels));
+        self.profile.samples.push(Sample { locations, values, labels });
     }
 
     pub fn finish(self) -> Profile {

@@ -159,7 +159,7 @@ impl prost::Message for PbSample {
     }
 }
 
-#[derive(Clone, PartialEq, prost::Message)]
+#[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
 pub struct PbLabel {
     #[prost(int64, tag = "1")]
     pub key: i64,
@@ -385,6 +385,10 @@ fn convert(pb: PbProfile) -> Result<Profile, DecodeError> {
 
     let ntypes = sample_types.len();
     let mut samples = Vec::with_capacity(pb.sample.len());
+    // Label sets by their labels as written: most samples repeat a set,
+    // and then nothing is allocated for it.
+    let mut sets = LabelSets::default();
+    let mut by_pb: rustc_hash::FxHashMap<Vec<PbLabel>, std::sync::Arc<LabelSet>> = Default::default();
     for (si, s) in pb.sample.into_iter().enumerate() {
         if s.value.len() != ntypes {
             return Err(DecodeError::Invalid(format!(
@@ -403,17 +407,26 @@ fn convert(pb: PbProfile) -> Result<Profile, DecodeError> {
             }
             LocationIds::Wide(w) => w.iter().map(|&id| location_ix.get(id).ok_or_else(|| missing(id))).collect::<Result<Vec<_>, _>>()?,
         };
-        let mut labels = Vec::new();
-        let mut num_labels = Vec::new();
-        for l in &s.label {
-            let key = strings.get(l.key, "a label key")?;
-            if l.str != 0 {
-                labels.push((key, strings.get(l.str, "a label value")?));
-            } else if l.num != 0 || l.num_unit != 0 {
-                num_labels.push(NumLabel { key, value: l.num, unit: strings.get(l.num_unit, "a label unit")? });
+        let labels = if s.label.is_empty() {
+            sets.none()
+        } else if let Some(set) = by_pb.get(&s.label[..]) {
+            set.clone()
+        } else {
+            let mut labels = Vec::new();
+            let mut num_labels = Vec::new();
+            for l in &s.label {
+                let key = strings.get(l.key, "a label key")?;
+                if l.str != 0 {
+                    labels.push((key, strings.get(l.str, "a label value")?));
+                } else if l.num != 0 || l.num_unit != 0 {
+                    num_labels.push(NumLabel { key, value: l.num, unit: strings.get(l.num_unit, "a label unit")? });
+                }
             }
-        }
-        samples.push(Sample { locations: locs, values: s.value, labels, num_labels });
+            let set = sets.intern(LabelSet::new(labels, num_labels));
+            by_pb.insert(s.label, set.clone());
+            set
+        };
+        samples.push(Sample { locations: locs, values: s.value, labels });
     }
 
     let comments = pb.comment.iter().map(|&c| strings.get(c, "a comment")).collect::<Result<Vec<_>, _>>()?;
@@ -489,8 +502,8 @@ pub fn encode_proto(p: &Profile) -> Vec<u8> {
         });
     }
     for smp in &p.samples {
-        let mut label: Vec<PbLabel> = smp.labels.iter().map(|(k, v)| PbLabel { key: s(k), str: s(v), num: 0, num_unit: 0 }).collect();
-        label.extend(smp.num_labels.iter().map(|n| PbLabel { key: s(&n.key), str: 0, num: n.value, num_unit: s(&n.unit) }));
+        let mut label: Vec<PbLabel> = smp.labels.strs.iter().map(|(k, v)| PbLabel { key: s(k), str: s(v), num: 0, num_unit: 0 }).collect();
+        label.extend(smp.labels.nums.iter().map(|n| PbLabel { key: s(&n.key), str: 0, num: n.value, num_unit: s(&n.unit) }));
         pb.sample.push(PbSample { location_id: smp.locations.iter().map(|&l| l as u64 + 1).collect(), value: smp.values.clone(), label });
     }
     pb.drop_frames = s(&p.drop_frames);

@@ -37,9 +37,9 @@ pub fn traces(view: &View) -> Vec<Trace> {
         }
         // pprof sorts the formatted `%10s:  %s` lines, padding included.
         let padded = |(k, v): &(String, String)| format!("{k:>10}:  {v}");
-        let mut labels = group(s.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut labels = group(s.labels.strs.iter().map(|(k, v)| (k.clone(), v.clone())));
         labels.sort_by_key(padded);
-        let mut nums = group(s.num_labels.iter().map(|n| {
+        let mut nums = group(s.labels.nums.iter().map(|n| {
             let unit = num_units.get(&n.key).cloned().unwrap_or_else(|| n.key.clone());
             (n.key.clone(), measurement::label(n.value, &unit))
         }));
@@ -70,14 +70,14 @@ fn group(items: impl Iterator<Item = (String, String)>) -> Vec<(String, String)>
 pub fn num_label_units(p: &crate::Profile) -> std::collections::HashMap<String, String> {
     let mut units = std::collections::HashMap::new();
     for s in &p.samples {
-        for n in &s.num_labels {
+        for n in &s.labels.nums {
             if !n.unit.is_empty() {
                 units.entry(n.key.clone()).or_insert_with(|| n.unit.clone());
             }
         }
     }
     for s in &p.samples {
-        for n in &s.num_labels {
+        for n in &s.labels.nums {
             units.entry(n.key.clone()).or_insert_with(|| match n.key.as_str() {
                 "alignment" | "request" => "bytes".into(),
                 k => k.to_string(),
