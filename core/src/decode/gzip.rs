@@ -18,7 +18,7 @@ pub fn gunzip(
     limit: usize,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>, DecodeError> {
-    let mut out: Vec<u8> = Vec::with_capacity(data.len().saturating_mul(4).min(limit).min(64 << 20));
+    let mut out: Vec<u8> = Vec::with_capacity(size_hint(data).min(limit));
     let mut pos = 0;
     let mut member = 0;
     while pos < data.len() {
@@ -53,6 +53,20 @@ pub fn gunzip(
     }
     progress(data.len());
     Ok(out)
+}
+
+/// The output size to reserve. A single-member file's trailer states its
+/// size (mod 2^32): reserved exactly, the buffer is never grown (growing
+/// doubles, and the page's wasm memory keeps its peak). The trailer is
+/// trusted only up to 64 × the input, beyond any real profile's ratio: a
+/// bomb that lies gets 4 × and grows from there up to `limit`.
+fn size_hint(data: &[u8]) -> usize {
+    let guess = data.len().saturating_mul(4);
+    if data.len() < 18 {
+        return guess;
+    }
+    let isize = u32::from_le_bytes(data[data.len() - 4..].try_into().unwrap_or_default()) as usize;
+    if isize > 0 && isize <= data.len().saturating_mul(64) { isize } else { guess }
 }
 
 /// Parses one member header and inflates its body; returns the offset of

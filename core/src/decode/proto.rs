@@ -249,12 +249,78 @@ pub fn decode_proto(data: &[u8]) -> Result<Profile, DecodeError> {
     decode_proto_owned(std::borrow::Cow::Borrowed(data))
 }
 
-/// [`decode_proto`], freeing the bytes (when owned) before the messages
-/// are converted: the two largest buffers are never alive at once.
+/// [`decode_proto`], freeing the bytes (when owned) as soon as parsed.
+///
+/// Samples, most of a profile, are read field by field straight into the
+/// model's shape (exact-size vectors, label sets interned as they come),
+/// never as a vector of decoded messages: that vector and its labels were
+/// half of the worker's peak memory while a file opened. prost decodes
+/// every other field and each sample's own fields.
 pub fn decode_proto_owned(data: std::borrow::Cow<[u8]>) -> Result<Profile, DecodeError> {
-    let pb = <PbProfile as prost::Message>::decode(&data[..]).map_err(|e| DecodeError::Protobuf(e.to_string()))?;
+    let bad = |e: prost::DecodeError| DecodeError::Protobuf(e.to_string());
+    let ctx = prost::encoding::DecodeContext::default;
+    // First a cheap walk over the top-level keys, to size the sample vector.
+    let mut nsamples = 0usize;
+    let mut rest: &[u8] = &data;
+    while !rest.is_empty() {
+        let (tag, wt) = prost::encoding::decode_key(&mut rest).map_err(bad)?;
+        nsamples += (tag == 2) as usize;
+        prost::encoding::skip_field(wt, tag, &mut rest, ctx()).map_err(bad)?;
+    }
+    let mut pb = PbProfile::default();
+    let mut raw = RawSamples { samples: Vec::with_capacity(nsamples), label_sets: Vec::with_capacity(nsamples), sets: Vec::new(), wide: Vec::new() };
+    let none = LabelSets::default().none();
+    let mut set_ix: rustc_hash::FxHashMap<Vec<PbLabel>, u32> = Default::default();
+    let mut scratch = PbSample::default();
+    let mut rest: &[u8] = &data;
+    while !rest.is_empty() {
+        let (tag, wt) = prost::encoding::decode_key(&mut rest).map_err(bad)?;
+        if tag != 2 || wt != prost::encoding::WireType::LengthDelimited {
+            prost::Message::merge_field(&mut pb, tag, wt, &mut rest, ctx()).map_err(bad)?;
+            continue;
+        }
+        let len = prost::encoding::decode_varint(&mut rest).map_err(bad)? as usize;
+        if len > rest.len() {
+            return Err(DecodeError::Protobuf(format!("sample #{} is cut short: {len} bytes announced, {} left", raw.samples.len(), rest.len())));
+        }
+        let (field, tail) = rest.split_at(len);
+        rest = tail;
+        scratch.value.clear();
+        scratch.label.clear();
+        prost::Message::merge(&mut scratch, field).map_err(bad)?;
+        let labels = if scratch.label.is_empty() {
+            u32::MAX
+        } else if let Some(&i) = set_ix.get(&scratch.label[..]) {
+            i
+        } else {
+            let i = raw.sets.len() as u32;
+            raw.sets.push(scratch.label.clone());
+            set_ix.insert(scratch.label.clone(), i);
+            i
+        };
+        raw.label_sets.push(labels);
+        let locations = match std::mem::take(&mut scratch.location_id) {
+            LocationIds::Narrow(v) => v,
+            LocationIds::Wide(w) => {
+                raw.wide.push((raw.samples.len(), w));
+                Vec::new()
+            }
+        };
+        raw.samples.push(Sample { locations, values: scratch.value.to_vec(), labels: none.clone() });
+    }
     drop(data);
-    convert(pb)
+    convert(pb, raw)
+}
+
+/// Samples as read, before ids are resolved (locations and strings come
+/// later in the file): location ids as written (those of `wide` samples,
+/// ids past u32, aside), and each sample's labels an index into `sets`,
+/// the distinct label lists as written (`u32::MAX`: none).
+struct RawSamples {
+    samples: Vec<Sample>,
+    label_sets: Vec<u32>,
+    sets: Vec<Vec<PbLabel>>,
+    wide: Vec<(usize, Vec<u64>)>,
 }
 
 struct Strings(Vec<String>);
@@ -309,7 +375,7 @@ fn index_ids(ids: impl Iterator<Item = u64>, what: &str) -> Result<Ids, DecodeEr
     Ok(Ids::Map(m))
 }
 
-fn convert(pb: PbProfile) -> Result<Profile, DecodeError> {
+fn convert(pb: PbProfile, raw: RawSamples) -> Result<Profile, DecodeError> {
     let strings = Strings(pb.string_table.into_iter().map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())).collect());
     if let Some(first) = strings.0.first() {
         if !first.is_empty() {
@@ -384,49 +450,43 @@ fn convert(pb: PbProfile) -> Result<Profile, DecodeError> {
     }
 
     let ntypes = sample_types.len();
-    let mut samples = Vec::with_capacity(pb.sample.len());
-    // Label sets by their labels as written: most samples repeat a set,
-    // and then nothing is allocated for it.
-    let mut sets = LabelSets::default();
-    let mut by_pb: rustc_hash::FxHashMap<Vec<PbLabel>, std::sync::Arc<LabelSet>> = Default::default();
-    for (si, s) in pb.sample.into_iter().enumerate() {
-        if s.value.len() != ntypes {
+    let mut interned = LabelSets::default();
+    let mut sets = Vec::with_capacity(raw.sets.len());
+    for set in &raw.sets {
+        let mut labels = Vec::new();
+        let mut num_labels = Vec::new();
+        for l in set {
+            let key = strings.get(l.key, "a label key")?;
+            if l.str != 0 {
+                labels.push((key, strings.get(l.str, "a label value")?));
+            } else if l.num != 0 || l.num_unit != 0 {
+                num_labels.push(NumLabel { key, value: l.num, unit: strings.get(l.num_unit, "a label unit")? });
+            }
+        }
+        sets.push(interned.intern(LabelSet::new(labels, num_labels)));
+    }
+    // The samples become the model's in place: ids mapped to indexes.
+    let mut samples = raw.samples;
+    let mut wide = raw.wide.into_iter().peekable();
+    for (si, (s, &set)) in samples.iter_mut().zip(&raw.label_sets).enumerate() {
+        if s.values.len() != ntypes {
             return Err(DecodeError::Invalid(format!(
                 "sample #{si} has {} values but the profile has {ntypes} sample types",
-                s.value.len()
+                s.values.len()
             )));
         }
         let missing = |id: u64| DecodeError::Invalid(format!("sample #{si} refers to location id {id}, which does not exist"));
-        let locs = match s.location_id {
-            // Mapped in place: the decoded vector is the model's.
-            LocationIds::Narrow(mut v) => {
-                for id in v.iter_mut() {
-                    *id = location_ix.get(*id as u64).ok_or_else(|| missing(*id as u64))?;
-                }
-                v
-            }
-            LocationIds::Wide(w) => w.iter().map(|&id| location_ix.get(id).ok_or_else(|| missing(id))).collect::<Result<Vec<_>, _>>()?,
-        };
-        let labels = if s.label.is_empty() {
-            sets.none()
-        } else if let Some(set) = by_pb.get(&s.label[..]) {
-            set.clone()
+        if wide.peek().is_some_and(|(i, _)| *i == si) {
+            let (_, w) = wide.next().unwrap_or_default();
+            s.locations = w.iter().map(|&id| location_ix.get(id).ok_or_else(|| missing(id))).collect::<Result<Vec<_>, _>>()?;
         } else {
-            let mut labels = Vec::new();
-            let mut num_labels = Vec::new();
-            for l in &s.label {
-                let key = strings.get(l.key, "a label key")?;
-                if l.str != 0 {
-                    labels.push((key, strings.get(l.str, "a label value")?));
-                } else if l.num != 0 || l.num_unit != 0 {
-                    num_labels.push(NumLabel { key, value: l.num, unit: strings.get(l.num_unit, "a label unit")? });
-                }
+            for id in s.locations.iter_mut() {
+                *id = location_ix.get(*id as u64).ok_or_else(|| missing(*id as u64))?;
             }
-            let set = sets.intern(LabelSet::new(labels, num_labels));
-            by_pb.insert(s.label, set.clone());
-            set
-        };
-        samples.push(Sample { locations: locs, values: s.value, labels });
+        }
+        if let Some(l) = sets.get(set as usize) {
+            s.labels = l.clone();
+        }
     }
 
     let comments = pb.comment.iter().map(|&c| strings.get(c, "a comment")).collect::<Result<Vec<_>, _>>()?;
