@@ -206,3 +206,51 @@ fn location_ids_wider_than_32_bits_decode() {
     assert_eq!(prof.samples[0].locations.len(), 2);
     assert_eq!(prof.locations[prof.samples[0].locations[0] as usize].id, big);
 }
+
+#[test]
+fn a_lying_gzip_trailer_is_caught_not_trusted() {
+    let data = pb(&minimal());
+    // The trailer claims far more than the input could inflate to (the
+    // output is not sized from it) and more than was inflated: refused.
+    let mut gz = gzip(&data);
+    let n = gz.len();
+    gz[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+    let e = decode(&gz).unwrap_err().to_string();
+    assert!(e.contains("length mismatch"), "{e}");
+    // Within the trusted ratio but still wrong: refused the same way.
+    gz[n - 4..].copy_from_slice(&((data.len() as u32) + 1).to_le_bytes());
+    let e = decode(&gz).unwrap_err().to_string();
+    assert!(e.contains("length mismatch"), "{e}");
+    gz[n - 4..].copy_from_slice(&(data.len() as u32).to_le_bytes());
+    assert!(decode(&gz).is_ok());
+}
+
+#[test]
+fn samples_share_one_label_set_per_distinct_set() {
+    use leakscope_core::decode::proto::PbLine;
+    let mut p = minimal();
+    for s in ["main.f", "k", "a", "x", "y"] {
+        p.string_table.push(s.as_bytes().to_vec());
+    }
+    p.function.push(leakscope_core::decode::proto::PbFunction { id: 1, name: 3, system_name: 0, filename: 0, start_line: 0 });
+    for id in [1, 2] {
+        p.location.push(PbLocation { id, mapping_id: 0, address: id, line: vec![PbLine { function_id: 1, line: id as i64, column: 0 }], is_folded: false });
+    }
+    let l = |key, str| PbLabel { key, str, num: 0, num_unit: 0 };
+    // k=x, a=y written in two orders, and k with two values in two orders.
+    let sets = [vec![l(4, 6), l(5, 7)], vec![l(5, 7), l(4, 6)], vec![l(4, 6), l(4, 7)], vec![l(4, 7), l(4, 6)]];
+    for (i, labels) in sets.iter().enumerate() {
+        p.sample.push(PbSample { location_id: [1 + (i as u64 % 2)].into_iter().collect(), value: vec![1], label: labels.clone() });
+    }
+    let prof = decode(&pb(&p)).unwrap();
+    let s = &prof.samples;
+    assert_eq!(s.len(), 4, "different stacks: nothing merges");
+    let pairs = |i: usize| s[i].labels.strs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+    // Keys sorted, one shared set for one set of labels.
+    assert_eq!(pairs(0), "a=y,k=x");
+    assert!(std::sync::Arc::ptr_eq(&s[0].labels, &s[1].labels));
+    // A key's values keep the file's order (pprof's sample identity does).
+    assert_eq!(pairs(2), "k=x,k=y");
+    assert_eq!(pairs(3), "k=y,k=x");
+    assert!(!std::sync::Arc::ptr_eq(&s[2].labels, &s[3].labels));
+}
