@@ -52,7 +52,7 @@ fn main() {
     eprintln!("top {:?} {}", t.elapsed(), peak());
     let t = Instant::now();
     s.idle();
-    eprintln!("flame stacks (idle) {:?} {}", t.elapsed(), peak());
+    eprintln!("idle (flame stacks, tree at the finest cut) {:?} {}", t.elapsed(), peak());
     let t = Instant::now();
     let r = s.handle(Request::Flame { seq: 2, ask, bottom_up: false, focus: vec![], min_fraction: 0.4 / 1200.0, search: String::new() });
     let Some(Response::Flame { tree: Some(tree), .. }) = r else { panic!("no flame") };

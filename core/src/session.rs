@@ -122,11 +122,14 @@ pub struct Session {
     prepared: Option<(Ask, Arc<Prepared>)>,
     /// The last query that worked, per current snapshot.
     good: Option<(Ask, Arc<Prepared>)>,
-    stacks: Option<(Ask, bool, Arc<FlameStacks>)>,
+    stacks: Option<(Ask, bool, Arc<FlameStacks<Arc<Profile>>>)>,
     /// The node index of `prepared`, shared by Top and the flame graph.
     index: Option<(Ask, Arc<crate::graph::NodeIndex>)>,
     /// Work to do once the reply is out: the flame stacks of a new Top.
     warm: Option<Ask>,
+    /// The unfocused top-down tree of `stacks` at [`FINE`], laid out
+    /// between requests: the flame graph opened after Top is a cut of it.
+    fine: Option<(Ask, Arc<FlameTree>)>,
 }
 
 impl Session {
@@ -241,6 +244,9 @@ impl Session {
                 if self.index.as_ref().is_some_and(|(k, _)| stale(k)) {
                     self.index = None;
                 }
+                if self.fine.as_ref().is_some_and(|(k, _)| stale(k)) {
+                    self.fine = None;
+                }
                 return None;
             }
             Request::Source { name, text } => {
@@ -283,9 +289,17 @@ impl Session {
                 let stacks = match &self.stacks {
                     Some((k, b, s)) if *k == key && *b == bottom_up && error.is_none() => s.clone(),
                     _ if error.is_none() => self.stacks_for(&key, &p, bottom_up),
-                    _ => Arc::new(FlameStacks::new(&p.view(), bottom_up)),
+                    _ => {
+                        let v = p.view();
+                        let idx = crate::graph::NodeIndex::new(&p.profile, v.granularity, false, v.noinlines);
+                        Arc::new(FlameStacks::indexed(p.profile.clone(), &v, bottom_up, &idx))
+                    }
                 };
-                let tree = stacks.tree(&focus, min_fraction.clamp(0.0, 1.0));
+                let min_fraction = min_fraction.clamp(0.0, 1.0);
+                let tree = match &self.fine {
+                    Some((k, fine)) if *k == key && !bottom_up && focus.is_empty() && min_fraction >= FINE && error.is_none() => fine.pruned(min_fraction),
+                    _ => stacks.tree(&focus, min_fraction),
+                };
                 let (mut hits, mut covered) = (Vec::new(), 0);
                 if !search.is_empty() {
                     match regex_lite::Regex::new(&search) {
@@ -320,9 +334,9 @@ impl Session {
         })
     }
 
-    fn stacks_for(&mut self, key: &Ask, p: &Prepared, bottom_up: bool) -> Arc<FlameStacks> {
+    fn stacks_for(&mut self, key: &Ask, p: &Prepared, bottom_up: bool) -> Arc<FlameStacks<Arc<Profile>>> {
         let idx = self.index_of(key, p);
-        let s = Arc::new(FlameStacks::indexed(&p.view(), bottom_up, &idx));
+        let s = Arc::new(FlameStacks::indexed(p.profile.clone(), &p.view(), bottom_up, &idx));
         self.stacks = Some((key.clone(), bottom_up, s.clone()));
         s
     }
@@ -332,13 +346,15 @@ impl Session {
     /// flame graph right after the Top table costs only the layout.
     pub fn idle(&mut self) {
         let Some(key) = self.warm.take() else { return };
-        if self.stacks.as_ref().is_some_and(|(k, _, _)| *k == key) {
-            return;
-        }
-        if let Some((k, p)) = self.prepared.clone() {
-            if k == key {
-                self.stacks_for(&key, &p, false);
-            }
+        let stacks = match &self.stacks {
+            Some((k, false, s)) if *k == key => s.clone(),
+            _ => match self.prepared.clone() {
+                Some((k, p)) if k == key => self.stacks_for(&key, &p, false),
+                _ => return,
+            },
+        };
+        if !self.fine.as_ref().is_some_and(|(k, _)| *k == key) {
+            self.fine = Some((key, Arc::new(stacks.tree(&[], FINE))));
         }
     }
 
@@ -352,6 +368,10 @@ impl Session {
         prepare(b, &Ask { base: None, ..ask.clone() }).ok().map(|p| Self::top_of(&p))
     }
 }
+
+/// The cut of the flame tree laid out ahead of time: fine enough for a
+/// canvas 4000 pixels wide (the page cuts at 0.4 px).
+const FINE: f64 = 0.4 / 4000.0;
 
 fn prepare(p: &Arc<Profile>, ask: &Ask) -> Result<Prepared, String> {
     let mut q = Query { sample_index: ask.sample_type.clone(), filters: ask.filters.clone(), granularity: ask.granularity, noinlines: false };

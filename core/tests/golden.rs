@@ -241,6 +241,10 @@ fn flame_paths_match_samples_and_pruning_keeps_layout() {
                 assert!(kept.is_some(), "{} lost {:?}", pb.display(), path);
             }
         }
+        // A finer cut pruned again is the coarser cut, node for node.
+        for (fine, coarse) in [(0.0, 0.01), (0.001, 0.01), (0.0001, 0.05)] {
+            assert_eq!(stacks.tree(&[], fine).pruned(coarse), stacks.tree(&[], coarse), "{}", pb.display());
+        }
         if let Some(&c) = full.nodes[0].children.first() {
             let key = full.nodes[c as usize].key;
             let focused = stacks.tree(&[key], 0.01);
@@ -256,4 +260,53 @@ fn flame_paths_match_samples_and_pruning_keeps_layout() {
         checked += 1;
     }
     assert!(checked > 50);
+}
+
+/// The flame tree walks samples itself; a tree built naively from the
+/// `traces` report (every sample's frames, independently expanded) must
+/// have the same frames with the same widths and self values, both ways.
+#[test]
+fn flame_tree_equals_a_trie_of_the_traces() {
+    use leakscope_core::report::{flame, traces};
+    use std::collections::BTreeMap;
+    type Paths = BTreeMap<Vec<(String, bool)>, (i64, i64)>;
+    for pb in profiles() {
+        let p = load(&pb);
+        let view = View::new(&p, p.default_sample_index());
+        let tr = traces::traces(&view);
+        for bottom_up in [false, true] {
+            let mut want: Paths = BTreeMap::new();
+            for t in &tr {
+                let mut frames: Vec<(String, bool)> = t.frames.iter().map(|f| (f.name.clone(), f.inline)).collect();
+                if !bottom_up {
+                    frames.reverse();
+                }
+                for d in 1..=frames.len() {
+                    let e = want.entry(frames[..d].to_vec()).or_default();
+                    e.0 += t.value;
+                    if d == frames.len() {
+                        e.1 += t.value;
+                    }
+                }
+            }
+            let f = flame::flame(&view, bottom_up);
+            let mut got: Paths = BTreeMap::new();
+            for (i, n) in f.nodes.iter().enumerate().skip(1) {
+                let mut path = Vec::new();
+                let mut j = i;
+                while j != 0 {
+                    let m = &f.nodes[j];
+                    path.push((f.names[m.name as usize].clone(), m.inline));
+                    j = m.parent as usize;
+                }
+                path.reverse();
+                let e = got.entry(path).or_default();
+                e.0 += n.total;
+                e.1 += n.self_value;
+            }
+            want.retain(|_, v| *v != (0, 0));
+            got.retain(|_, v| *v != (0, 0));
+            assert_eq!(got, want, "{} bottom_up={bottom_up}", pb.display());
+        }
+    }
 }

@@ -1,15 +1,17 @@
-//! The flame graph. The profile's stacks are turned into sorted frame
-//! sequences once ([`FlameStacks`]); every node of the tree is then a
-//! contiguous run of those sequences, so a tree *pruned* to what a given
-//! zoom can show is laid out in time proportional to what it keeps, not
-//! to the millions of frames a profile whose stacks share little has.
+//! The flame graph. [`FlameStacks`] walks the profile's samples frame by
+//! frame from the root, grouping them per frame and dropping those under
+//! frames too narrow to see, so a tree *pruned* to what a given zoom can
+//! show is laid out in time proportional to what it keeps, not to the
+//! millions of frames a profile whose stacks share little has.
 //! Top-down (root = callers of everything, icicle) or bottom-up (root's
 //! children are the leaf functions, their children the callers). Inlined
 //! frames are nodes of their own.
 
 use super::View;
 use crate::graph::NodeIndex;
+use crate::profile::Profile;
 use rustc_hash::FxHashMap as HashMap;
+use std::ops::Deref;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlameNode {
@@ -41,42 +43,64 @@ pub struct FlameTree {
     pub max_depth: u32,
 }
 
-/// Every distinct stack of a profile as a sequence of frame keys (root
-/// first, or leaf first when bottom-up), sorted, with its summed value.
-/// A frame key is `graph node << 1 | inline`.
+/// What the flame graph needs to lay out any pruned tree of a profile:
+/// each location's frame keys (a frame key is `graph node << 1 | inline`)
+/// and the names. Stacks are read from the profile's own samples when a
+/// tree is laid out, never copied: a copy of every frame was a third of
+/// the worker's memory on profiles whose stacks share little.
+///
+/// `P` holds the profile: `&Profile` for one-off trees, `Arc<Profile>`
+/// where the stacks are kept between requests.
 #[derive(Debug, Clone)]
-pub struct FlameStacks {
+pub struct FlameStacks<P: Deref<Target = Profile>> {
+    profile: P,
+    sample_index: usize,
     names: Vec<String>,
     /// First (function, line) seen per graph node, for the tooltip's file:line.
     first_line: Vec<(u32, i64)>,
-    functions: Vec<(String, bool)>,
+    /// Location `l`'s frames, caller first: `frames[starts[l]..starts[l + 1]]`.
     frames: Vec<u32>,
-    /// Stack `i` is `frames[spans[i].0..spans[i].1]`, in sorted order.
-    spans: Vec<(u32, u32)>,
-    /// `prefix[i]` = sum of the values of stacks `..i`, so any run's total is O(1).
-    prefix: Vec<i64>,
+    starts: Vec<u32>,
+    total: i64,
     bottom_up: bool,
 }
 
-impl FlameStacks {
-    pub fn new(view: &View, bottom_up: bool) -> FlameStacks {
-        Self::indexed(view, bottom_up, &NodeIndex::new(view.profile, view.granularity, false, view.noinlines))
-    }
+/// A sample being walked: its stack, its value and how far into its
+/// frames (the stack and value kept here: looking them up per frame
+/// missed the cache).
+#[derive(Clone, Copy)]
+struct Cursor<'a> {
+    locs: &'a [u32],
+    value: i64,
+    /// Locations done, counted from the root end (the leaf end bottom-up).
+    loc: u32,
+    /// Frames of the current location done.
+    frame: u32,
+}
 
-    /// [`FlameStacks::new`] over a node index already built for this view.
-    pub fn indexed(view: &View, bottom_up: bool, idx: &NodeIndex) -> FlameStacks {
+impl<'a> FlameStacks<&'a Profile> {
+    pub fn new(view: &View<'a>, bottom_up: bool) -> Self {
+        Self::indexed(view.profile, view, bottom_up, &NodeIndex::new(view.profile, view.granularity, false, view.noinlines))
+    }
+}
+
+impl<P: Deref<Target = Profile>> FlameStacks<P> {
+    /// Over a node index already built for this view; `profile` is the
+    /// view's profile (as an `Arc` to keep the stacks).
+    pub fn indexed(profile: P, view: &View, bottom_up: bool, idx: &NodeIndex) -> Self {
         let p = view.profile;
+        debug_assert!(std::ptr::eq(p, &*profile));
         let names: Vec<String> = idx.infos.iter().map(|i| i.printable_name()).collect();
         // Each location's frames once, caller first (inline = not the
-        // location's last line), so a stack is a few slice copies; and the
-        // first line seen per node (formatted only for frames shown).
+        // location's last line), and the first line seen per node
+        // (formatted only for frames shown).
         let mut first_line = vec![(u32::MAX, 0i64); idx.infos.len()];
-        let mut loc_frames: Vec<u32> = Vec::new();
-        let mut loc_start: Vec<u32> = Vec::with_capacity(idx.location_nodes.len() + 1);
-        loc_start.push(0);
+        let mut frames: Vec<u32> = Vec::new();
+        let mut starts: Vec<u32> = Vec::with_capacity(idx.location_nodes.len() + 1);
+        starts.push(0);
         for (li, ns) in idx.location_nodes.iter().enumerate() {
             for i in (0..ns.len()).rev() {
-                loc_frames.push(ns[i] << 1 | (i != ns.len() - 1) as u32);
+                frames.push(ns[i] << 1 | (i != ns.len() - 1) as u32);
             }
             // With noinlines a location keeps only its last line's node.
             let lines = &p.locations[li].lines;
@@ -88,102 +112,67 @@ impl FlameStacks {
                     }
                 }
             }
-            loc_start.push(loc_frames.len() as u32);
+            starts.push(frames.len() as u32);
         }
-        let functions = p.functions.iter().map(|f| (f.filename.clone(), !f.filename.is_empty())).collect();
-        let single: Vec<u32> = (0..idx.location_nodes.len()).map(|l| if loc_start[l + 1] - loc_start[l] == 1 { loc_frames[loc_start[l] as usize] } else { u32::MAX }).collect();
-        // Stacks as frame keys, sorted; equal neighbours are merged.
-        // Sized exactly: growing a buffer of millions of frames copies it.
-        let frames_total: usize = p.samples.iter().map(|s| s.locations.iter().map(|&l| (loc_start[l as usize + 1] - loc_start[l as usize]) as usize).sum::<usize>()).sum();
-        let mut flat: Vec<u32> = Vec::with_capacity(frames_total);
-        let mut spans: Vec<(u32, u32, i64)> = Vec::with_capacity(p.samples.len());
-        for s in &p.samples {
-            let v = s.values.get(view.sample_index).copied().unwrap_or(0);
-            if v == 0 {
-                continue;
-            }
-            let start = flat.len();
-            for &loc in s.locations.iter().rev() {
-                // Most locations are one frame: no slice copy for those.
-                let k = single[loc as usize];
-                if k != u32::MAX {
-                    flat.push(k);
-                } else {
-                    flat.extend_from_slice(&loc_frames[loc_start[loc as usize] as usize..loc_start[loc as usize + 1] as usize]);
-                }
-            }
-            if bottom_up {
-                flat[start..].reverse();
-            }
-            spans.push((start as u32, flat.len() as u32, v));
-        }
-        let seq = |s: &(u32, u32, i64)| &flat[s.0 as usize..s.1 as usize];
-        spans.sort_unstable_by(|a, b| seq(a).cmp(seq(b)));
-        // The frames stay where they are: only the spans are sorted.
-        let mut out: Vec<(u32, u32)> = Vec::with_capacity(spans.len());
-        let mut prefix = Vec::with_capacity(spans.len() + 1);
-        prefix.push(0);
-        for (i, sp) in spans.iter().enumerate() {
-            let total = prefix.last().unwrap() + sp.2;
-            if i > 0 && seq(&spans[i - 1]) == seq(sp) {
-                *prefix.last_mut().unwrap() = total;
-                continue;
-            }
-            out.push((sp.0, sp.1));
-            prefix.push(total);
-        }
-        FlameStacks { names, first_line, functions, frames: flat, spans: out, prefix, bottom_up }
+        let total = p.samples.iter().map(|s| s.values.get(view.sample_index).copied().unwrap_or(0)).sum();
+        FlameStacks { sample_index: view.sample_index, names, first_line, frames, starts, total, bottom_up, profile }
     }
 
     fn file_of(&self, node: usize) -> String {
         match self.first_line[node] {
-            (f, line) if f != u32::MAX && self.functions[f as usize].1 => format!("{}:{line}", self.functions[f as usize].0),
+            (f, line) if f != u32::MAX => match self.profile.functions.get(f as usize) {
+                Some(func) if !func.filename.is_empty() => format!("{}:{line}", func.filename),
+                _ => String::new(),
+            },
             _ => String::new(),
         }
     }
 
-    fn stack(&self, i: usize) -> &[u32] {
-        let (a, b) = self.spans[i];
-        &self.frames[a as usize..b as usize]
+    /// A cursor at the root of each sample with a value.
+    fn cursors(&self) -> impl Iterator<Item = Cursor<'_>> {
+        self.profile.samples.iter().filter_map(|s| {
+            let value = s.values.get(self.sample_index).copied().unwrap_or(0);
+            (value != 0).then_some(Cursor { locs: &s.locations, value, loc: 0, frame: 0 })
+        })
     }
 
-    fn sum(&self, lo: usize, hi: usize) -> i64 {
-        self.prefix[hi] - self.prefix[lo]
+    /// The sample's next frame key, moving the cursor past it; `None` at
+    /// the end of its stack.
+    fn next(&self, c: &mut Cursor) -> Option<u32> {
+        let locs = c.locs;
+        loop {
+            let i = c.loc as usize;
+            if i >= locs.len() {
+                return None;
+            }
+            let loc = if self.bottom_up { locs[i] } else { locs[locs.len() - 1 - i] } as usize;
+            let (a, b) = (self.starts[loc] as usize, self.starts[loc + 1] as usize);
+            if b - a == 1 && c.frame == 0 {
+                // Most locations are one frame.
+                c.loc += 1;
+                return Some(self.frames[a]);
+            }
+            let f = c.frame as usize;
+            if a + f < b {
+                c.frame += 1;
+                return Some(if self.bottom_up { self.frames[b - 1 - f] } else { self.frames[a + f] });
+            }
+            c.loc += 1;
+            c.frame = 0;
+        }
     }
 
     /// Sum of the stacks' values: the root's width.
     pub fn total(&self) -> i64 {
-        *self.prefix.last().unwrap_or(&0)
-    }
-
-    /// The children runs of the node covering stacks `lo..hi` at `depth`:
-    /// `(key, lo, hi)`, found by binary search since each run is sorted.
-    fn children(&self, depth: usize, mut lo: usize, hi: usize) -> (i64, Vec<(u32, usize, usize)>) {
-        // Stacks ending here sort first (a prefix sorts before its extensions).
-        let first = lo;
-        while lo < hi && self.stack(lo).len() == depth {
-            lo += 1;
-        }
-        let self_value = self.sum(first, lo);
-        let mut out = Vec::new();
-        while lo < hi {
-            let key = self.stack(lo)[depth];
-            let (mut a, mut b) = (lo + 1, hi);
-            while a < b {
-                let m = (a + b) / 2;
-                if self.stack(m)[depth] == key { a = m + 1 } else { b = m }
-            }
-            out.push((key, lo, a));
-            lo = a;
-        }
-        (self_value, out)
+        self.total
     }
 
     /// The tree pruned for display: nodes narrower than `min_fraction` of
     /// the root are left out (their width stays counted in their parent),
     /// except along `focus`, a path of frame keys from the root's child
     /// down; below the focused node the cut is `min_fraction` of its own
-    /// width. `min_fraction` 0 gives the whole tree.
+    /// width. `min_fraction` 0 gives the whole tree. Work is proportional
+    /// to the frames of the nodes kept.
     pub fn tree(&self, focus: &[u32], min_fraction: f64) -> FlameTree {
         let mut names = vec!["root".to_string()];
         let mut files = vec![String::new()];
@@ -192,31 +181,94 @@ impl FlameStacks {
         let root = FlameNode { name: 0, key: u32::MAX, parent: 0, depth: 0, x: 0, total, self_value: 0, inline: false, children: vec![] };
         let mut nodes = vec![root];
         let cut = |w: i64| (w.abs() as f64 * min_fraction).max(0.0);
-        // (node, lo, hi, how much of the focus path is matched, cut)
-        let mut todo: Vec<(u32, usize, usize, usize, f64)> = vec![(0, 0, self.spans.len(), 0, cut(total))];
+        let all: Vec<Cursor> = self.cursors().collect();
+        // (node, its samples with cursors at its depth, how much of the focus path is matched, cut)
+        let mut todo: Vec<(u32, Vec<Cursor>, usize, f64)> = vec![(0, all, 0, cut(total))];
         let mut max_depth = 0;
-        while let Some((n, lo, hi, on_path, min)) = todo.pop() {
+        let mut keys: Vec<Option<u32>> = Vec::new();
+        while let Some((n, mut cursors, on_path, min)) = todo.pop() {
             let depth = nodes[n as usize].depth as usize;
             max_depth = max_depth.max(depth as u32);
-            let (self_value, mut kids) = self.children(depth, lo, hi);
+            // Group the samples by their next frame: (key, total, count).
+            keys.clear();
+            let mut kid_of: HashMap<u32, usize> = HashMap::default();
+            let mut kids: Vec<(u32, i64, usize)> = Vec::new();
+            let mut self_value = 0;
+            // Neighbours mostly share their next frame: remember the last.
+            let mut last = (u32::MAX, 0usize);
+            for c in cursors.iter_mut() {
+                let v = c.value;
+                let k = self.next(c);
+                keys.push(k);
+                match k {
+                    None => self_value += v,
+                    Some(k) => {
+                        let i = if last.0 == k {
+                            last.1
+                        } else {
+                            // A few children: a scan; many: a map, built once needed.
+                            let found = if kids.len() <= 8 { kids.iter().position(|kid| kid.0 == k) } else {
+                                if kid_of.is_empty() {
+                                    kid_of.extend(kids.iter().enumerate().map(|(i, kid)| (kid.0, i)));
+                                }
+                                kid_of.get(&k).copied()
+                            };
+                            let i = found.unwrap_or_else(|| {
+                                kids.push((k, 0, 0));
+                                if !kid_of.is_empty() {
+                                    kid_of.insert(k, kids.len() - 1);
+                                }
+                                kids.len() - 1
+                            });
+                            last = (k, i);
+                            i
+                        };
+                        kids[i].1 += v;
+                        kids[i].2 += 1;
+                    }
+                }
+            }
             nodes[n as usize].self_value = self_value;
             let on_focus = on_path == depth && on_path < focus.len();
-            let totals: Vec<i64> = kids.iter().map(|&(_, a, b)| self.sum(a, b)).collect();
             // Widest first, then by name, so layouts are stable between
             // snapshots. Children under the cut all come after those above
             // it, so only the kept ones need sorting, unless the focus path
             // goes through one under the cut.
-            let keep = |k: usize| (totals[k].abs() as f64) >= min && (totals[k] != 0 || min == 0.0);
+            let keep = |k: usize| (kids[k].1.abs() as f64) >= min && (kids[k].1 != 0 || min == 0.0);
             let focus_hidden = on_focus && kids.iter().enumerate().any(|(k, c)| c.0 == focus[depth] && !keep(k));
             let mut order: Vec<usize> = if focus_hidden { (0..kids.len()).collect() } else { (0..kids.len()).filter(|&k| keep(k)).collect() };
-            order.sort_by(|&a, &b| totals[b].abs().cmp(&totals[a].abs()).then_with(|| self.names[(kids[a].0 >> 1) as usize].cmp(&self.names[(kids[b].0 >> 1) as usize])).then(kids[a].0.cmp(&kids[b].0)));
+            order.sort_by(|&a, &b| kids[b].1.abs().cmp(&kids[a].1.abs()).then_with(|| self.names[(kids[a].0 >> 1) as usize].cmp(&self.names[(kids[b].0 >> 1) as usize])).then(kids[a].0.cmp(&kids[b].0)));
             let mut x = nodes[n as usize].x;
             let mut children = Vec::new();
+            // The kept children's samples, by kid.
+            let mut lists: Vec<Option<Vec<Cursor>>> = vec![None; kids.len()];
             for &k in &order {
-                let (key, a, b) = kids[k];
-                let w = totals[k];
+                let (key, _, count) = kids[k];
+                if keep(k) || on_focus && focus[depth] == key {
+                    lists[k] = Some(Vec::with_capacity(count));
+                }
+            }
+            if kids.len() == 1 && kids[0].2 == cursors.len() && lists[0].is_some() {
+                // One child taking every sample (a call chain): no copy.
+                lists[0] = Some(std::mem::take(&mut cursors));
+            } else {
+                let mut last = (u32::MAX, 0usize);
+                for (c, k) in cursors.drain(..).zip(&keys) {
+                    if let Some(k) = *k {
+                        if last.0 != k {
+                            let i = if kid_of.is_empty() { kids.iter().position(|kid| kid.0 == k).unwrap_or(0) } else { kid_of[&k] };
+                            last = (k, i);
+                        }
+                        if let Some(list) = &mut lists[last.1] {
+                            list.push(c);
+                        }
+                    }
+                }
+            }
+            for &k in &order {
+                let (key, w, _) = kids[k];
                 let next_on_path = on_focus && focus[depth] == key;
-                if keep(k) || next_on_path {
+                if let Some(list) = lists[k].take() {
                     let gn = key >> 1;
                     let name = *name_of.entry(gn).or_insert_with(|| {
                         names.push(self.names[gn as usize].clone());
@@ -231,11 +283,10 @@ impl FlameStacks {
                     } else {
                         (usize::MAX, min)
                     };
-                    todo.push((c, a, b, path, cut_below));
+                    todo.push((c, list, path, cut_below));
                 }
                 x += w.abs();
             }
-            kids.clear();
             nodes[n as usize].children = children;
         }
         FlameTree { names, files, nodes, bottom_up: self.bottom_up, max_depth }
@@ -246,10 +297,12 @@ impl FlameStacks {
     pub fn covered(&self, re: &regex_lite::Regex) -> i64 {
         let mut hit: Vec<Option<bool>> = vec![None; self.names.len()];
         let mut covered = 0;
-        for i in 0..self.spans.len() {
-            let any = self.stack(i).iter().any(|&k| *hit[(k >> 1) as usize].get_or_insert_with(|| re.is_match(&self.names[(k >> 1) as usize])));
-            if any {
-                covered += self.sum(i, i + 1);
+        for mut c in self.cursors() {
+            while let Some(k) = self.next(&mut c) {
+                if *hit[(k >> 1) as usize].get_or_insert_with(|| re.is_match(&self.names[(k >> 1) as usize])) {
+                    covered += c.value;
+                    break;
+                }
             }
         }
         covered
@@ -272,6 +325,44 @@ pub fn fit_label(name: &str, width: f64) -> Option<String> {
 }
 
 impl FlameTree {
+    /// This (unfocused) tree cut at a coarser `min_fraction`: exactly what
+    /// [`FlameStacks::tree`] gives for it, from any finer cut of the same
+    /// stacks (kept frames only lose narrower siblings, which are laid out
+    /// after them). Walks the nodes in the order `tree` creates them, so
+    /// the numbering agrees too.
+    pub fn pruned(&self, min_fraction: f64) -> FlameTree {
+        let Some(root) = self.nodes.first() else { return self.clone() };
+        let min = (root.total.abs() as f64 * min_fraction).max(0.0);
+        let keep = |n: &FlameNode| (n.total.abs() as f64) >= min && (n.total != 0 || min == 0.0);
+        let mut names = vec![self.names.first().cloned().unwrap_or_default()];
+        let mut files = vec![self.files.first().cloned().unwrap_or_default()];
+        let mut name_of: HashMap<u32, u32> = HashMap::default();
+        let mut nodes = vec![FlameNode { children: vec![], ..root.clone() }];
+        let mut todo = vec![(0u32, 0u32)];
+        let mut max_depth = 0;
+        while let Some((n, o)) = todo.pop() {
+            max_depth = max_depth.max(nodes[n as usize].depth);
+            let mut children = Vec::new();
+            for &oc in &self.nodes[o as usize].children {
+                let c = &self.nodes[oc as usize];
+                if !keep(c) {
+                    continue;
+                }
+                let name = *name_of.entry(c.name).or_insert_with(|| {
+                    names.push(self.names[c.name as usize].clone());
+                    files.push(self.files[c.name as usize].clone());
+                    names.len() as u32 - 1
+                });
+                let id = nodes.len() as u32;
+                nodes.push(FlameNode { name, parent: n, children: vec![], ..c.clone() });
+                children.push(id);
+                todo.push((id, oc));
+            }
+            nodes[n as usize].children = children;
+        }
+        FlameTree { names, files, nodes, bottom_up: self.bottom_up, max_depth }
+    }
+
     /// Nodes whose name matches, and the share of the root they cover
     /// (a node below another match is not counted twice).
     /// `is_match` is the caller's regex (the page's runs in the browser).
