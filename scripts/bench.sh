@@ -21,11 +21,18 @@ python3 scripts/bench_report.py "$data"
   ./target/release/examples/phases "$data/cpu-200k.pb.gz" 2>&1
   echo '```'
   echo
-  echo 'What the page'"'"'s worker does, natively (`--example session`): open, Top, the flame'
-  echo 'stacks it builds between requests, a pruned flame tree; with the peak memory after each:'
+  echo 'What the page'"'"'s worker does, natively (`--example session`): open, Top, what it'
+  echo 'lays out between requests (flame stacks, the tree at the finest cut), a flame request;'
+  echo 'with the live and peak heap bytes after each (the file'"'"'s bytes included):'
   echo
   echo '```'
   for f in cpu-200k.pb.gz heap-300k.pb.gz; do echo "$f:"; ./target/release/examples/session "$data/$f" 2>&1; done
+  echo '```'
+  echo
+  echo 'What the model of each holds (`--example model_size`):'
+  echo
+  echo '```'
+  for f in cpu-200k.pb.gz heap-300k.pb.gz; do ./target/release/examples/model_size "$data/$f" 2>&1; done
   echo '```'
   if command -v perf >/dev/null 2>&1; then
     echo
@@ -58,30 +65,36 @@ if [ -f dist/leakscope-app_bg.wasm ] && [ -d e2e/node_modules/playwright-core ];
   cat >> BENCHMARKS.md <<'MD'
 Decoding and every report run in a Web Worker (`worker/`, `core::session`); the page
 receives only what it draws (Top rows, the largest traces, a flame tree pruned to what
-the canvas can show). The flame graph is laid out from sorted stacks, so a profile whose
-stacks share little costs one sort, not a tree of millions of frames. The worker works
-off its queue files first, then the visible view, the leak analysis last.
+the canvas can show). The flame graph walks the profile's own samples and keeps only
+frames wide enough to see, so a profile whose stacks share little never becomes a tree
+of millions of frames, and nothing is copied per frame; the worker lays out the
+unfocused tree between requests, right after Top, so opening the flame graph is a cut
+of it. The worker works off its queue files first, then the visible view, the leak
+analysis last.
 
 ## Targets not met, and where it goes
 
 - **Peak WebAssembly memory ≤ 2 × the decompressed size**: missed, by the factor in the
   table above (the 400 MB profile opens, at a few times its size). Natively, the
   session example counts live heap bytes per step (the file's bytes included, as in the
-  worker): the model after open is about 2.5 × the decompressed profile for the CPU
-  profile (8 M frames as 4-byte location ids alone are 32 MB of its 82), and the flame
-  stacks built after Top add one 4-byte key per frame again (about 50 MB), which sets
-  the peak. Done so far: samples read field by field into the model's vectors, label
-  sets shared, the inflate buffer sized from the gzip trailer. Next: frames as
-  location ids in one flat array shared by the model and the flame stacks, names in one
-  string arena, and reading the file from the transferred buffer in chunks instead of
-  copying it into wasm memory.
+  worker): the peak is while a file opens, the inflated bytes and the model side by
+  side, and the model alone is about 2.5 × the decompressed CPU profile (see "What the
+  model holds": 8 M frames as 4-byte location ids are 32 MB, and every sample, location
+  and function is its own record with its own allocations); Top's node index adds about
+  12 MB. Done: samples read field by field into the model's vectors, label sets shared,
+  the inflate buffer sized from the gzip trailer, no per-frame copy for the flame graph
+  (the worker's peak went from 198 to about 110 MB on the CPU profile). Next: samples in
+  flat arrays (one vector of frames, one of values, offsets), locations and functions
+  as compact records with names in one arena, and parsing while inflating so the
+  inflated bytes never exist whole.
 - **wasm + JS ≤ 400 KB gzipped**: missed by the amount in the table. The page and its
   worker are one wasm module (one download, one compile; shared code ships once) and the
   regex engine is `regex-lite`; what remains is Leptos (tachys and reactive_graph, about
   40% of the code by `twiggy top`) and the core. Building the core at `opt-level = "z"`
-  saves about 40 KB gzipped but makes the flame graph's first paint miss its 200 ms
-  target (measured 223 ms), so the core stays at `"s"`. Under 400 KB needs a page
-  without Leptos, which is this project's chosen UI stack.
+  saves about 40 KB gzipped, still above the target, and made opening the CPU profile
+  about 20% slower when measured (Top painted after 1.32 s instead of 1.11 s), so the
+  core stays at `"s"`. Under 400 KB needs a page without Leptos, which is this
+  project's chosen UI stack.
 MD
 else
   echo "browser benchmark skipped: run make build first" | tee -a BENCHMARKS.md

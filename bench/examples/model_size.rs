@@ -1,11 +1,23 @@
+//! What a decoded profile's model holds, part by part (payload bytes, not
+//! counting allocator overhead): where the worker's memory goes.
+use leakscope_core::profile::{Function, Line, Location, Sample};
+use std::collections::HashSet;
+use std::mem::size_of;
+
 fn main() {
-    let path = std::env::args().nth(1).unwrap();
+    let path = std::env::args().nth(1).expect("usage: model_size PROFILE");
     let p = leakscope_core::decode(&std::fs::read(&path).unwrap()).unwrap();
     let frames: usize = p.samples.iter().map(|s| s.locations.len()).sum();
+    let values: usize = p.samples.iter().map(|s| s.values.len()).sum();
     let lines: usize = p.locations.iter().map(|l| l.lines.len()).sum();
-    let nl: usize = p.samples.iter().map(|s| s.labels.nums.len()).sum();
-    let l: usize = p.samples.iter().map(|s| s.labels.strs.len()).sum();
-    let fstr: usize = p.functions.iter().map(|f| f.name.len() + f.system_name.len() + f.filename.len()).sum();
-    println!("samples {} frames {} values/sample {} locations {} lines {} functions {} fstrbytes {} labels {} numlabels {}", p.samples.len(), frames, p.sample_types.len(), p.locations.len(), lines, p.functions.len(), fstr, l, nl);
-    println!("sizeof Sample {} Location {} Function {} Line {}", std::mem::size_of::<leakscope_core::profile::Sample>(), std::mem::size_of::<leakscope_core::profile::Location>(), std::mem::size_of::<leakscope_core::profile::Function>(), std::mem::size_of::<leakscope_core::profile::Line>());
+    let sets: HashSet<*const _> = p.samples.iter().map(|s| std::sync::Arc::as_ptr(&s.labels)).collect();
+    let strs: usize = p.functions.iter().map(|f| f.name.len() + f.system_name.len() + f.filename.len()).sum();
+    let mb = |b: usize| format!("{:6.1} MB", b as f64 / 1e6);
+    println!("{path}: {} samples, {frames} frames, {} locations, {lines} lines, {} functions, {} label sets", p.samples.len(), p.locations.len(), p.functions.len(), sets.len());
+    println!("  sample records      {}", mb(p.samples.len() * size_of::<Sample>()));
+    println!("  frames (4 B each)   {}", mb(frames * 4));
+    println!("  values              {}", mb(values * 8));
+    println!("  locations + lines   {}", mb(p.locations.len() * size_of::<Location>() + lines * size_of::<Line>()));
+    println!("  functions + names   {}", mb(p.functions.len() * size_of::<Function>() + strs));
+    println!("  allocations         {} (one per sample's frames, values; per location's lines; per name)", p.samples.len() * 2 + p.locations.len() + p.functions.len() * 3);
 }
