@@ -1,23 +1,9 @@
-//! Regular expressions on the main thread, through the browser's own
-//! engine (bundling a regex crate in the page would cost ~150 KB; the
-//! worker, which applies pprof's filters, uses the Rust one). Go's `(?i)`
-//! prefix is honoured; the rest of the syntax people type (`main\.`,
-//! `^net/http`, `a|b`) means the same in both.
+//! Regular expressions typed on the main thread (the quick filter, a
+//! link's search): the same engine as the worker's pprof filters and the
+//! CLI (`regex-lite`, already in this module for the worker), so a pattern
+//! means the same everywhere: Go's RE2 syntax, `(?i)` included.
 
-use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = RegExp)]
-    type JsRegExp;
-    // `catch`: a bad pattern throws a SyntaxError, returned as Err.
-    #[wasm_bindgen(catch, constructor, js_class = "RegExp")]
-    fn new(pattern: &str, flags: &str) -> Result<JsRegExp, JsValue>;
-    #[wasm_bindgen(method)]
-    fn test(this: &JsRegExp, s: &str) -> bool;
-}
-
-pub struct Pattern(JsRegExp);
+pub struct Pattern(regex_lite::Regex);
 
 impl Pattern {
     /// `Ok(None)` for an empty pattern (matches everything).
@@ -25,22 +11,16 @@ impl Pattern {
         if text.is_empty() {
             return Ok(None);
         }
-        let (body, flags) = match text.strip_prefix("(?i)") {
-            Some(rest) => (rest, "i"),
-            None => (text, ""),
-        };
-        JsRegExp::new(body, flags).map(|r| Some(Pattern(r))).map_err(|e| {
-            js_sys::Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "invalid regex".into())
-        })
+        regex_lite::Regex::new(text).map(|r| Some(Pattern(r))).map_err(|e| e.to_string().lines().last().unwrap_or("invalid regex").trim().to_string())
     }
 
     pub fn is_match(&self, s: &str) -> bool {
-        self.0.test(s)
+        self.0.is_match(s)
     }
 }
 
-/// A literal as a pattern, escaped like Go's `regexp.QuoteMeta` (valid
-/// for the browser's engine and the worker's alike).
+/// A literal as a pattern, escaped exactly like Go's `regexp.QuoteMeta`
+/// (the pattern is shown in the filter box, and a Go user reads it).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {

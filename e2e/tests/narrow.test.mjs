@@ -1,7 +1,7 @@
 // Compare and narrow in the page (issue: diff, filters, granularity).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, drop, shot, topRows, fixture, cliTop } from '../lib.mjs';
+import { serve, launch, openPage, drop, shot, topRows, fixture, cliTop, settled } from '../lib.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -39,6 +39,9 @@ test('filter bar: focus and hide change every view like the CLI, and live in the
   assert.equal(await page.inputValue('[data-filter=focus]'), 'main\\.fib');
   assert.equal(await page.inputValue('[data-filter=hide]'), '^runtime\\.');
   await page.click('[data-tab=traces]');
+  // The traces come from the worker: wait for them.
+  await page.waitForSelector('[data-testid=traces] .frames li');
+  await settled(page);
   const frames = await page.$$eval('[data-testid=traces] .frames li', (l) => l.map((x) => x.textContent));
   assert.ok(frames.length > 0 && frames.every((f) => !f.startsWith('runtime.')), 'traces are narrowed too');
   await page.click('[data-testid=clear-filters]');

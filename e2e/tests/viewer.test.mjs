@@ -58,6 +58,14 @@ test('Top on a CPU profile with inlined frames matches the CLI rows', async () =
   await page.fill('[data-testid=filter]', '^main\\.');
   const filtered = (await topRows(page)).map((r) => r[5]);
   assert.ok(filtered.length > 3 && filtered.every((n) => n.startsWith('main.')), filtered.join());
+  // Go's syntax, as in the CLI (not the browser's): flags and POSIX classes.
+  await page.fill('[data-testid=filter]', '(?i)^MAIN\\.');
+  assert.deepEqual((await topRows(page)).map((r) => r[5]), filtered);
+  await page.fill('[data-testid=filter]', '^[a-zA-Z]+\\.');
+  const ascii = (await topRows(page)).map((r) => r[5]);
+  await page.fill('[data-testid=filter]', '^[[:alpha:]]+\\.');
+  assert.deepEqual((await topRows(page)).map((r) => r[5]), ascii);
+  assert.ok(ascii.length > filtered.length, ascii.join());
   await page.fill('[data-testid=filter]', '(');
   await page.waitForSelector('.field-error:not(:empty)');
   assert.deepEqual(errors, []);
