@@ -1,5 +1,6 @@
-//! Flame timings on one file: the sorted stacks, a tree pruned for a
-//! 1000-px canvas, and the whole tree (what the page used to build).
+//! Flame timings on one file: the flame stacks (per-location frames and
+//! names), a tree pruned for a 1000-px canvas, and the whole tree (what
+//! the page once built).
 use leakscope_core::report::{flame, View};
 use std::time::Instant;
 fn main() {
@@ -8,7 +9,7 @@ fn main() {
     let v = View::new(&p, p.default_sample_index());
     let t = Instant::now();
     let s = flame::FlameStacks::new(&v, false);
-    eprintln!("sorted stacks in {:?}", t.elapsed());
+    eprintln!("flame stacks in {:?}", t.elapsed());
     let t = Instant::now();
     let f = s.tree(&[], 0.4 / 1000.0);
     eprintln!("pruned tree: {} nodes in {:?}", f.nodes.len(), t.elapsed());

@@ -110,7 +110,11 @@ pub fn clean_path(p: &str) -> String {
 /// graphs built from one profile at one granularity.
 pub struct NodeIndex {
     pub infos: Vec<NodeInfo>,
-    pub location_nodes: Vec<Vec<u32>>,
+    /// Location `l`'s nodes, innermost line first, are
+    /// `nodes[starts[l]..starts[l + 1]]`: one vector, not one per location
+    /// (their headers and allocations were most of this index).
+    nodes: Vec<u32>,
+    starts: Vec<u32>,
     /// Nodes that appear as an inlined (not last) line of some location:
     /// the only ones whose in-edges can be inline.
     pub inlinable: Vec<bool>,
@@ -121,12 +125,14 @@ impl NodeIndex {
     pub fn new(p: &Profile, g: Granularity, obj_names: bool, noinlines: bool) -> Self {
         let mut ids: HashMap<NodeInfo, u32> = HashMap::default();
         let mut infos = Vec::new();
-        let mut location_nodes = Vec::with_capacity(p.locations.len());
+        let mut all_nodes: Vec<u32> = Vec::with_capacity(p.locations.len());
+        let mut starts: Vec<u32> = Vec::with_capacity(p.locations.len() + 1);
+        starts.push(0);
         // Function-level keys repeat across locations: cache by (function, line).
         let mut by_line: HashMap<(u32, i64, Option<u32>, u64), u32> = HashMap::default();
         for loc in &p.locations {
             let objfile = loc.mapping.map(|m| p.mappings[m as usize].file.as_str()).unwrap_or("");
-            let mut nodes = Vec::with_capacity(loc.lines.len().max(1));
+            let nodes = &mut all_nodes;
             let address = if g == Granularity::Addresses { loc.address } else { 0 };
             if loc.lines.is_empty() {
                 let info = NodeInfo { address, objfile: objfile.to_string(), ..Default::default() };
@@ -158,15 +164,32 @@ impl NodeIndex {
                 };
                 nodes.push(id);
             }
-            location_nodes.push(nodes);
+            starts.push(all_nodes.len() as u32);
         }
-        let mut inlinable = vec![false; infos.len()];
-        for nodes in &location_nodes {
-            for &n in &nodes[..nodes.len().saturating_sub(1)] {
-                inlinable[n as usize] = true;
+        let mut idx = NodeIndex { inlinable: vec![false; infos.len()], infos, nodes: all_nodes, starts };
+        for l in 0..idx.location_count() {
+            let (a, b) = (idx.starts[l] as usize, idx.starts[l + 1] as usize);
+            for i in a..b.saturating_sub(1).max(a) {
+                let n = idx.nodes[i];
+                idx.inlinable[n as usize] = true;
             }
         }
-        NodeIndex { infos, location_nodes, inlinable }
+        idx
+    }
+
+    /// Location `loc`'s nodes, innermost line first (the last is the
+    /// location's own, physical line).
+    pub fn location_nodes(&self, loc: usize) -> &[u32] {
+        &self.nodes[self.starts[loc] as usize..self.starts[loc + 1] as usize]
+    }
+
+    /// Every location's nodes, in location order.
+    pub fn locations(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        (0..self.location_count()).map(|l| self.location_nodes(l))
+    }
+
+    pub fn location_count(&self) -> usize {
+        self.starts.len() - 1
     }
 }
 
@@ -207,7 +230,7 @@ impl Graph {
         // an inlinable node goes into the map (trimmed graphs are small).
         let mut pairs: HashMap<(u32, u32), (bool, bool)> = HashMap::default(); // (inline seen, non-inline seen)
         if kept.is_none() {
-            for nodes in &idx.location_nodes {
+            for nodes in idx.locations() {
                 for i in 0..nodes.len().saturating_sub(1) {
                     pairs.entry((nodes[i + 1], nodes[i])).or_default();
                 }
@@ -226,7 +249,7 @@ impl Graph {
                 let mut parent: Option<u32> = None;
                 let mut residual = false;
                 for &loc in s.locations.iter().rev() {
-                    let nodes = &idx.location_nodes[loc as usize];
+                    let nodes = idx.location_nodes(loc as usize);
                     for ni in (0..nodes.len()).rev() {
                         let node = nodes[ni];
                         if kept.is_some_and(|k| !k[node as usize]) {
@@ -287,15 +310,7 @@ impl Graph {
             pair_keys.push((par, node));
         }
         let mut non_inline_seen = vec![false; pair_keys.len()];
-        // Locations flattened (caller first), so the walk reads one array.
-        let mut loc_start: Vec<u32> = Vec::with_capacity(idx.location_nodes.len() + 1);
-        let mut loc_nodes: Vec<u32> = Vec::new();
-        loc_start.push(0);
-        for ns in &idx.location_nodes {
-            loc_nodes.extend(ns.iter().rev());
-            loc_start.push(loc_nodes.len() as u32);
-        }
-        let mut used = vec![false; idx.location_nodes.len()];
+        let mut used = vec![false; idx.location_count()];
         for (si, s) in p.samples.iter().enumerate() {
             let w = s.values.get(value_index).copied().unwrap_or(0);
             if w == 0 {
@@ -305,8 +320,8 @@ impl Graph {
             let mut parent = u32::MAX;
             for &loc in s.locations.iter().rev() {
                 used[loc as usize] = true;
-                let nodes = &loc_nodes[loc_start[loc as usize] as usize..loc_start[loc as usize + 1] as usize];
-                for (k, &node) in nodes.iter().enumerate() {
+                // Caller first: the location's own line, then what it inlined.
+                for (k, &node) in idx.location_nodes(loc as usize).iter().rev().enumerate() {
                     if stamp[node as usize] != si {
                         stamp[node as usize] = si;
                         cum[node as usize] += w;
@@ -329,7 +344,7 @@ impl Graph {
                 pairs.get_mut(key).unwrap().1 = true;
             }
         }
-        for (li, ns) in idx.location_nodes.iter().enumerate() {
+        for (li, ns) in idx.locations().enumerate() {
             if used[li] {
                 for i in 0..ns.len().saturating_sub(1) {
                     if ns[i + 1] != ns[i] {

@@ -215,7 +215,7 @@ fn flame_paths_match_samples_and_pruning_keeps_layout() {
             }
             let mut path = Vec::new();
             for &loc in s.locations.iter().rev() {
-                let ns = &idx.location_nodes[loc as usize];
+                let ns = idx.location_nodes(loc as usize);
                 for i in (0..ns.len()).rev() {
                     path.push((idx.infos[ns[i] as usize].printable_name(), i != ns.len() - 1));
                     *want.entry(path.clone()).or_default() += v;

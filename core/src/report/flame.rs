@@ -96,9 +96,9 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
         // (formatted only for frames shown).
         let mut first_line = vec![(u32::MAX, 0i64); idx.infos.len()];
         let mut frames: Vec<u32> = Vec::new();
-        let mut starts: Vec<u32> = Vec::with_capacity(idx.location_nodes.len() + 1);
+        let mut starts: Vec<u32> = Vec::with_capacity(idx.location_count() + 1);
         starts.push(0);
-        for (li, ns) in idx.location_nodes.iter().enumerate() {
+        for (li, ns) in idx.locations().enumerate() {
             for i in (0..ns.len()).rev() {
                 frames.push(ns[i] << 1 | (i != ns.len() - 1) as u32);
             }

@@ -27,7 +27,7 @@ pub fn traces(view: &View) -> Vec<Trace> {
     for s in &p.samples {
         let mut frames = Vec::new();
         for &loc in &s.locations {
-            let nodes = &idx.location_nodes[loc as usize];
+            let nodes = idx.location_nodes(loc as usize);
             for (i, &n) in nodes.iter().enumerate() {
                 frames.push(TraceFrame { name: idx.infos[n as usize].printable_name(), inline: i != nodes.len() - 1 });
             }
