@@ -54,7 +54,11 @@ fn main() {
     s.idle();
     eprintln!("idle (flame stacks, tree at the finest cut) {:?} {}", t.elapsed(), peak());
     let t = Instant::now();
-    let r = s.handle(Request::Flame { seq: 2, ask, bottom_up: false, focus: vec![], min_fraction: 0.4 / 1200.0, search: String::new() });
+    let r = s.handle(Request::Flame { seq: 2, ask: ask.clone(), bottom_up: false, focus: vec![], min_fraction: 0.4 / 1200.0, search: String::new() });
     let Some(Response::Flame { tree: Some(tree), .. }) = r else { panic!("no flame") };
     eprintln!("flame {} frames {:?}", tree.nodes.len(), t.elapsed());
+    let t = Instant::now();
+    let r = s.handle(Request::Traces { seq: 3, ask: Ask { current: id, ..Default::default() }, filter: String::new(), limit: 200 });
+    let Some(Response::Traces { traces, matching, .. }) = r else { panic!("no traces") };
+    eprintln!("traces: the largest {} of {matching} matching {:?} {}", traces.len(), t.elapsed(), peak());
 }

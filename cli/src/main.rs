@@ -219,8 +219,16 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok((out, code)) => {
-            print!("{out}");
-            ExitCode::from(code)
+            use std::io::Write;
+            // A closed pipe (`leakscope traces f | head`) is the reader's
+            // choice, not an error: stop quietly, as Unix tools do.
+            match std::io::stdout().lock().write_all(out.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("leakscope: writing the output: {e}");
+                    ExitCode::from(2)
+                }
+                _ => ExitCode::from(code),
+            }
         }
         Err(e) => {
             eprintln!("leakscope: {e}");

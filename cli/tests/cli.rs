@@ -107,3 +107,23 @@ fn diff_filters_and_granularity_flags() {
     assert_eq!(code, 2);
     assert!(err.contains("different kind of profile"), "{err}");
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_leakscope"))
+        .args(["traces", fx("j-cpu-profile/cpu.pb.gz").to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, then close the pipe, as `| head` does.
+    let mut first = [0u8; 16];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.code().is_some_and(|c| c == 0), "{:?} {err}", out.status);
+}

@@ -271,14 +271,16 @@ impl Session {
                 let mut matching = 0;
                 let mut unit = String::new();
                 if let Some(p) = p {
+                    // The node index Top uses, when this is its query.
+                    let key = Ask { base: None, ..ask.clone() };
+                    let idx = if error.is_none() { self.index_of(&key, &p) } else { Arc::new(crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines)) };
                     let view = p.view();
                     unit = view.sample_unit.clone();
                     let re = if filter.is_empty() { None } else { regex_lite::Regex::new(&filter).map_err(|e| error = Some(e.to_string())).ok() };
-                    let mut all: Vec<Trace> = traces::traces(&view).into_iter().filter(|t| re.as_ref().is_none_or(|re| t.frames.iter().any(|f| re.is_match(&f.name)))).collect();
-                    matching = all.len() as u64;
-                    all.sort_by_key(|t| std::cmp::Reverse(t.value.abs()));
-                    all.truncate(limit as usize);
-                    out = all;
+                    let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
+                    let (largest, n) = traces::largest(&view, &idx, keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool), limit as usize);
+                    matching = n as u64;
+                    out = largest;
                 }
                 Response::Traces { seq, traces: out, matching, unit, error }
             }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { serve, launch, openPage, drop, shot, topRows, fixture, cliTop, ROOT } from '../lib.mjs';
+import { serve, launch, openPage, drop, shot, topRows, fixture, cliTop, ROOT, settled } from '../lib.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -170,6 +170,23 @@ test('the view lives in the URL: reload and back', async () => {
   await page.waitForSelector('header.top');
   await drop(page, [fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')]);
   await page.waitForSelector('section.traces-view');
+  assert.deepEqual(errors, []);
+});
+
+test('traces: the largest 200 first, then all of them on request, as the CLI counts them', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=traces', errors);
+  const file = fixture('go/j-cpu-profile/cpu.pb.gz');
+  await drop(page, [file]);
+  await page.waitForSelector('[data-testid=traces] > li');
+  await settled(page);
+  // pprof's -traces prints a rule before each stack and one at the end.
+  const cli = execFileSync(join(ROOT, 'target/release/leakscope'), ['traces', file], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('-----------+')).length - 1;
+  assert.ok(cli > 200, String(cli));
+  assert.equal(await page.locator('[data-testid=traces] > li').count(), 200);
+  assert.equal(await page.textContent('[data-testid=show-all-traces]'), `Show all ${cli} stacks`);
+  await page.click('[data-testid=show-all-traces]');
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=traces] > li').length === n, cli);
   assert.deepEqual(errors, []);
 });
 

@@ -8,6 +8,10 @@ use leptos::prelude::*;
 
 /// Stacks drawn at once; the worker sends no more until "show all".
 const PAGE: u32 = 200;
+/// At most this many stacks are drawn: a big profile has hundreds of
+/// thousands, millions of frames, more than a page can hold (the export
+/// still gets them all).
+const SHOWN_MAX: u32 = 10_000;
 
 #[component]
 pub fn TracesView() -> impl IntoView {
@@ -39,7 +43,6 @@ pub fn TracesView() -> impl IntoView {
                         save();
                     } else {
                         export_pending.set(true);
-                        show_all.set(true);
                         derived.traces_limit.set(u32::MAX);
                     }
                 }>"Export CSV"</button>
@@ -49,7 +52,8 @@ pub fn TracesView() -> impl IntoView {
                     let Some(t) = derived.traces.get() else { return Vec::new() };
                     let total = derived.top.get().map(|x| x.total).unwrap_or(0);
                     let unit = t.unit.clone();
-                    t.traces.iter().enumerate().map(|(k, tr)| {
+                    let shown = if show_all.get() { SHOWN_MAX } else { PAGE } as usize;
+                    t.traces.iter().take(shown).enumerate().map(|(k, tr)| {
                         let head = tr.frames.first().map(|f| f.name.clone()).unwrap_or_default();
                         let labels = tr.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
                         view! {
@@ -70,8 +74,11 @@ pub fn TracesView() -> impl IntoView {
                     }).collect::<Vec<_>>()
                 }}
             </ol>
-            <Show when=move || !show_all.get() && derived.traces.with(|t| t.as_ref().is_some_and(|t| t.matching > t.traces.len() as u64))>
-                <button on:click=move |_| { show_all.set(true); derived.traces_limit.set(u32::MAX); }>{move || format!("Show all {} stacks", derived.traces.with(|t| t.as_ref().map(|t| t.matching).unwrap_or(0)))}</button>
+            <Show when=move || !show_all.get() && derived.traces.with(|t| t.as_ref().is_some_and(|t| t.matching > PAGE as u64))>
+                <button data-testid="show-all-traces" on:click=move |_| { show_all.set(true); derived.traces_limit.set(derived.traces_limit.get_untracked().max(SHOWN_MAX)); }>{move || {
+                    let n = derived.traces.with(|t| t.as_ref().map(|t| t.matching).unwrap_or(0));
+                    if n > SHOWN_MAX as u64 { format!("Show the largest {SHOWN_MAX} of {n} stacks") } else { format!("Show all {n} stacks") }
+                }}</button>
             </Show>
         </section>
     }
