@@ -259,15 +259,24 @@ pub fn decode_proto(data: &[u8]) -> Result<Profile, DecodeError> {
 pub fn decode_proto_owned(data: std::borrow::Cow<[u8]>) -> Result<Profile, DecodeError> {
     let bad = |e: prost::DecodeError| DecodeError::Protobuf(e.to_string());
     let ctx = prost::encoding::DecodeContext::default;
-    // First a cheap walk over the top-level keys, to size the sample vector.
-    let mut nsamples = 0usize;
+    // First a cheap walk over the top-level keys, to size the big vectors
+    // exactly (grown by doubling, they would hold up to twice their size,
+    // and wasm memory keeps its peak).
+    let mut count = [0usize; 7];
     let mut rest: &[u8] = &data;
     while !rest.is_empty() {
         let (tag, wt) = prost::encoding::decode_key(&mut rest).map_err(bad)?;
-        nsamples += (tag == 2) as usize;
+        if let Some(c) = count.get_mut(tag as usize) {
+            *c += 1;
+        }
         prost::encoding::skip_field(wt, tag, &mut rest, ctx()).map_err(bad)?;
     }
+    let nsamples = count[2];
     let mut pb = PbProfile::default();
+    pb.mapping.reserve_exact(count[3]);
+    pb.location.reserve_exact(count[4]);
+    pb.function.reserve_exact(count[5]);
+    pb.string_table.reserve_exact(count[6]);
     let mut raw = RawSamples { samples: Vec::with_capacity(nsamples), label_sets: Vec::with_capacity(nsamples), sets: Vec::new(), wide: Vec::new() };
     let none = LabelSets::default().none();
     let mut set_ix: rustc_hash::FxHashMap<Vec<PbLabel>, u32> = Default::default();
