@@ -125,7 +125,7 @@ pub struct Session {
     stacks: Option<(Ask, bool, Arc<FlameStacks<Arc<Profile>>>)>,
     /// The node index of `prepared`, shared by Top and the flame graph.
     index: Option<(Ask, Arc<crate::graph::NodeIndex>)>,
-    /// Work to do once the reply is out: the flame stacks of a new Top.
+    /// Work to do once the reply is out: the flame graph of a new Top.
     warm: Option<Ask>,
     /// The unfocused top-down tree of `stacks` at [`FINE`], laid out
     /// between requests: the flame graph opened after Top is a cut of it.
@@ -344,8 +344,9 @@ impl Session {
     }
 
     /// Work worth doing between requests, called once a reply is out: the
-    /// flame stacks of the query Top was just computed for, so opening the
-    /// flame graph right after the Top table costs only the layout.
+    /// flame stacks of the query Top was just computed for and its tree at
+    /// [`FINE`], so opening the flame graph right after the Top table costs
+    /// only a cut of that tree.
     pub fn idle(&mut self) {
         let Some(key) = self.warm.take() else { return };
         let stacks = match &self.stacks {
