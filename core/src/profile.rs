@@ -340,6 +340,22 @@ impl Profile {
     }
 }
 
+/// Keeps the first of each group of equal items (`canon[i]`: the index of
+/// item i's first equal), in order; returns the kept items' new indexes by
+/// old index.
+fn keep_firsts<T>(items: &mut Vec<T>, canon: &[u32]) -> Vec<u32> {
+    let mut renumbered = vec![u32::MAX; items.len()];
+    let mut kept = Vec::new();
+    for (i, x) in std::mem::take(items).into_iter().enumerate() {
+        if canon[i] == i as u32 {
+            renumbered[i] = kept.len() as u32;
+            kept.push(x);
+        }
+    }
+    *items = kept;
+    renumbered
+}
+
 /// Drops a C++-style argument list from a symbol, as pprof does before
 /// matching drop_frames.
 fn simplify_func(f: &str) -> &str {
@@ -404,16 +420,7 @@ impl Profile {
         };
         let locations_unique = lcanon.iter().enumerate().all(|(i, &c)| c == i as u32);
         if !functions_unique {
-            // Keep the first of each function, renumbered densely.
-            let mut fnew = vec![u32::MAX; self.functions.len()];
-            let mut functions = Vec::new();
-            for (i, f) in std::mem::take(&mut self.functions).into_iter().enumerate() {
-                if fcanon[i] == i as u32 {
-                    fnew[i] = functions.len() as u32;
-                    functions.push(f);
-                }
-            }
-            self.functions = functions;
+            let fnew = keep_firsts(&mut self.functions, &fcanon);
             for l in &mut self.locations {
                 for ln in &mut l.lines {
                     ln.function = fnew[fcanon[ln.function as usize] as usize];
@@ -424,15 +431,7 @@ impl Profile {
         let lcanon: Vec<u32> = if locations_unique {
             lcanon
         } else {
-            let mut lnew = vec![u32::MAX; self.locations.len()];
-            let mut locations = Vec::new();
-            for (i, l) in std::mem::take(&mut self.locations).into_iter().enumerate() {
-                if lcanon[i] == i as u32 {
-                    lnew[i] = locations.len() as u32;
-                    locations.push(l);
-                }
-            }
-            self.locations = locations;
+            let lnew = keep_firsts(&mut self.locations, &lcanon);
             lcanon.iter().map(|&c| lnew[c as usize]).collect()
         };
         // Samples keyed by (locations, labels, numeric labels) without
