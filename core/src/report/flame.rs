@@ -181,12 +181,15 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
         let root = FlameNode { name: 0, key: u32::MAX, parent: 0, depth: 0, x: 0, total, self_value: 0, inline: false, children: vec![] };
         let mut nodes = vec![root];
         let cut = |w: i64| (w.abs() as f64 * min_fraction).max(0.0);
-        let all: Vec<Cursor> = self.cursors().collect();
-        // (node, its samples with cursors at its depth, how much of the focus path is matched, cut)
-        let mut todo: Vec<(u32, Vec<Cursor>, usize, f64)> = vec![(0, all, 0, cut(total))];
+        // (node, its samples with cursors at its depth, how much of the
+        // focus path is matched, cut). The root's samples are every sample,
+        // walked twice rather than held (`None`): that list was the largest.
+        let mut todo: Vec<(u32, Option<Vec<Cursor>>, usize, f64)> = vec![(0, None, 0, cut(total))];
         let mut max_depth = 0;
         let mut keys: Vec<Option<u32>> = Vec::new();
-        while let Some((n, mut cursors, on_path, min)) = todo.pop() {
+        while let Some((n, list, on_path, min)) = todo.pop() {
+            let at_root = list.is_none();
+            let mut cursors = list.unwrap_or_default();
             let depth = nodes[n as usize].depth as usize;
             max_depth = max_depth.max(depth as u32);
             // Group the samples by their next frame: (key, total, count).
@@ -196,36 +199,46 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             let mut self_value = 0;
             // Neighbours mostly share their next frame: remember the last.
             let mut last = (u32::MAX, 0usize);
-            for c in cursors.iter_mut() {
-                let v = c.value;
-                let k = self.next(c);
-                keys.push(k);
-                match k {
-                    None => self_value += v,
-                    Some(k) => {
-                        let i = if last.0 == k {
-                            last.1
+            let mut group = |v: i64, k: Option<u32>| match k {
+                None => self_value += v,
+                Some(k) => {
+                    let i = if last.0 == k {
+                        last.1
+                    } else {
+                        // A few children: a scan; many: a map, built once needed.
+                        let found = if kids.len() <= 8 {
+                            kids.iter().position(|kid| kid.0 == k)
                         } else {
-                            // A few children: a scan; many: a map, built once needed.
-                            let found = if kids.len() <= 8 { kids.iter().position(|kid| kid.0 == k) } else {
-                                if kid_of.is_empty() {
-                                    kid_of.extend(kids.iter().enumerate().map(|(i, kid)| (kid.0, i)));
-                                }
-                                kid_of.get(&k).copied()
-                            };
-                            let i = found.unwrap_or_else(|| {
-                                kids.push((k, 0, 0));
-                                if !kid_of.is_empty() {
-                                    kid_of.insert(k, kids.len() - 1);
-                                }
-                                kids.len() - 1
-                            });
-                            last = (k, i);
-                            i
+                            if kid_of.is_empty() {
+                                kid_of.extend(kids.iter().enumerate().map(|(i, kid)| (kid.0, i)));
+                            }
+                            kid_of.get(&k).copied()
                         };
-                        kids[i].1 += v;
-                        kids[i].2 += 1;
-                    }
+                        let i = found.unwrap_or_else(|| {
+                            kids.push((k, 0, 0));
+                            if !kid_of.is_empty() {
+                                kid_of.insert(k, kids.len() - 1);
+                            }
+                            kids.len() - 1
+                        });
+                        last = (k, i);
+                        i
+                    };
+                    kids[i].1 += v;
+                    kids[i].2 += 1;
+                }
+            };
+            if at_root {
+                for mut c in self.cursors() {
+                    let k = self.next(&mut c);
+                    keys.push(k);
+                    group(c.value, k);
+                }
+            } else {
+                for c in cursors.iter_mut() {
+                    let k = self.next(c);
+                    keys.push(k);
+                    group(c.value, k);
                 }
             }
             nodes[n as usize].self_value = self_value;
@@ -248,12 +261,21 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                     lists[k] = Some(Vec::with_capacity(count));
                 }
             }
-            if kids.len() == 1 && kids[0].2 == cursors.len() && lists[0].is_some() {
+            if !at_root && kids.len() == 1 && kids[0].2 == cursors.len() && lists[0].is_some() {
                 // One child taking every sample (a call chain): no copy.
                 lists[0] = Some(std::mem::take(&mut cursors));
             } else {
                 let mut last = (u32::MAX, 0usize);
-                for (c, k) in cursors.drain(..).zip(&keys) {
+                // At the root, the same cursors again, moved past their first frame.
+                let again: Box<dyn Iterator<Item = Cursor>> = if at_root {
+                    Box::new(self.cursors().map(|mut c| {
+                        self.next(&mut c);
+                        c
+                    }))
+                } else {
+                    Box::new(cursors.drain(..))
+                };
+                for (c, k) in again.zip(&keys) {
                     if let Some(k) = *k {
                         if last.0 != k {
                             let i = if kid_of.is_empty() { kids.iter().position(|kid| kid.0 == k).unwrap_or(0) } else { kid_of[&k] };
@@ -283,7 +305,7 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                     } else {
                         (usize::MAX, min)
                     };
-                    todo.push((c, list, path, cut_below));
+                    todo.push((c, Some(list), path, cut_below));
                 }
                 x += w.abs();
             }
