@@ -441,9 +441,15 @@ impl Profile {
         // spelling (`LabelSet::new`), and shared ones compare by pointer.
         let mut heads: HashMap<u64, u32> = cap(self.samples.len());
         let mut next: Vec<u32> = Vec::new();
-        let mut samples: Vec<Sample> = Vec::new();
         let mut sample_canon = vec![u32::MAX; self.samples.len()];
-        for (i, mut s) in std::mem::take(&mut self.samples).into_iter().enumerate() {
+        // Compacted in place: kept samples move to the front (`kept` of
+        // them so far), the rest are summed into them and cut off at the
+        // end. A second vector of samples, grown by doubling, was the peak
+        // of opening a 300k-sample profile.
+        let mut kept = 0usize;
+        for i in 0..self.samples.len() {
+            let (front, back) = self.samples.split_at_mut(i);
+            let s = &mut back[0];
             if s.values.iter().all(|&v| v == 0) {
                 continue;
             }
@@ -463,25 +469,26 @@ impl Profile {
             };
             let mut j = heads.get(&h).copied().unwrap_or(u32::MAX);
             while j != u32::MAX {
-                let o = &samples[j as usize];
+                let o = &front[j as usize];
                 if o.locations == s.locations && o.labels == s.labels {
                     break;
                 }
                 j = next[j as usize];
             }
             if j != u32::MAX {
-                for (a, b) in samples[j as usize].values.iter_mut().zip(&s.values) {
+                for (a, b) in front[j as usize].values.iter_mut().zip(&s.values) {
                     *a += b;
                 }
                 sample_canon[i] = j;
             } else {
-                let j = samples.len() as u32;
+                let j = kept as u32;
                 next.push(heads.insert(h, j).unwrap_or(u32::MAX));
-                samples.push(s);
+                self.samples.swap(kept, i);
+                kept += 1;
                 sample_canon[i] = j;
             }
         }
-        self.samples = samples;
+        self.samples.truncate(kept);
         self.goroutines.retain_mut(|g| {
             let c = sample_canon.get(g.sample as usize).copied().unwrap_or(u32::MAX);
             g.sample = c;

@@ -35,7 +35,7 @@ pub fn largest(view: &View, idx: &NodeIndex, keep: Option<&dyn Fn(&str) -> bool>
     let p = view.profile;
     // Each node's name is matched once.
     let mut hit: Vec<Option<bool>> = vec![None; idx.infos.len()];
-    let mut picked: Vec<(u64, usize)> = Vec::new();
+    let mut picked: Vec<(u64, usize)> = Vec::with_capacity(p.samples.len());
     for (si, s) in p.samples.iter().enumerate() {
         let mut frames = false;
         let mut matched = keep.is_none();
@@ -51,8 +51,9 @@ pub fn largest(view: &View, idx: &NodeIndex, keep: Option<&dyn Fn(&str) -> bool>
         }
     }
     let matching = picked.len();
-    // Stable: equal values keep the profile's order.
-    picked.sort_by_key(|&(v, _)| std::cmp::Reverse(v));
+    // Equal values keep the profile's order (by index: no stable sort's
+    // scratch buffer).
+    picked.sort_unstable_by_key(|&(v, si)| (std::cmp::Reverse(v), si));
     picked.truncate(limit);
     let num_units = num_label_units(p);
     let out = picked.iter().filter_map(|&(_, si)| trace_of(view, idx, &num_units, &p.samples[si])).collect();
