@@ -271,13 +271,20 @@ pub fn decode_proto_owned(data: std::borrow::Cow<[u8]>) -> Result<Profile, Decod
         }
         prost::encoding::skip_field(wt, tag, &mut rest, ctx()).map_err(bad)?;
     }
+    // A hostile file of empty messages asks for far more than it weighs:
+    // an error then, not an aborted process.
+    fn reserve<T>(v: &mut Vec<T>, n: usize, what: &str) -> Result<(), DecodeError> {
+        v.try_reserve_exact(n).map_err(|_| DecodeError::Invalid(format!("{n} {what} do not fit in memory")))
+    }
     let nsamples = count[2];
     let mut pb = PbProfile::default();
-    pb.mapping.reserve_exact(count[3]);
-    pb.location.reserve_exact(count[4]);
-    pb.function.reserve_exact(count[5]);
-    pb.string_table.reserve_exact(count[6]);
-    let mut raw = RawSamples { samples: Vec::with_capacity(nsamples), label_sets: Vec::with_capacity(nsamples), sets: Vec::new(), wide: Vec::new() };
+    reserve(&mut pb.mapping, count[3], "mappings")?;
+    reserve(&mut pb.location, count[4], "locations")?;
+    reserve(&mut pb.function, count[5], "functions")?;
+    reserve(&mut pb.string_table, count[6], "strings")?;
+    let mut raw = RawSamples { samples: Vec::new(), label_sets: Vec::new(), sets: Vec::new(), wide: Vec::new() };
+    reserve(&mut raw.samples, nsamples, "samples")?;
+    reserve(&mut raw.label_sets, nsamples, "samples")?;
     let none = LabelSets::default().none();
     let mut set_ix: rustc_hash::FxHashMap<Vec<PbLabel>, u32> = Default::default();
     let mut scratch = PbSample::default();
