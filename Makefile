@@ -28,7 +28,7 @@ test-native: setup-native
 
 test-e2e: build
 	cargo build --release -p leakscope
-	cd e2e && node --test tests/
+	cd e2e && node --test --test-timeout=180000 tests/
 
 test: test-native test-e2e
 

@@ -56,7 +56,9 @@ export async function serve(prefix = '/', extra = {}) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${server.address().port}${prefix}`;
-  return { url, requests, bumpSw: (v) => { swBump = v; }, close: () => new Promise((r) => server.close(r)) };
+  // Closing also ends the connections a page (or its service worker) still
+  // holds: otherwise close() waits for them, and a test run can hang.
+  return { url, requests, bumpSw: (v) => { swBump = v; }, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) };
 }
 
 export async function launch() {

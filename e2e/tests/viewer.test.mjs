@@ -264,13 +264,15 @@ test('a source folder picked with the folder chooser annotates the listing', asy
 test('the site works from a sub-path, demo included', async () => {
   const sub = await serve('/tools/leakscope/');
   const errors = [];
+  let page;
   try {
-    const page = await openPage(browser, sub.url, errors);
+    page = await openPage(browser, sub.url, errors);
     await page.click('[data-testid=open-demo]');
     await page.waitForSelector('[data-testid=finding]');
     assert.ok(sub.requests.every((r) => r.startsWith('/tools/leakscope/')), sub.requests.join(' '));
     assert.deepEqual(errors, []);
   } finally {
+    await page?.close();
     await sub.close();
   }
 });
