@@ -1,6 +1,7 @@
-//! The page's worker, natively: open a file, answer Top, build the flame
-//! stacks between requests, answer Flame; prints each step's time and the
-//! live and peak heap bytes (the file's bytes included, as in the worker).
+//! The page's worker, natively: open a file, answer Top, lay out the flame
+//! graph between requests, answer Flame and Traces; prints each step's time
+//! and the live and peak heap bytes (the file's bytes included, as in the
+//! worker).
 use leakscope_core::session::{Ask, Request, Response, Session};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};

@@ -132,11 +132,10 @@ impl NodeIndex {
         let mut by_line: HashMap<(u32, i64, Option<u32>, u64), u32> = HashMap::default();
         for loc in &p.locations {
             let objfile = loc.mapping.map(|m| p.mappings[m as usize].file.as_str()).unwrap_or("");
-            let nodes = &mut all_nodes;
             let address = if g == Granularity::Addresses { loc.address } else { 0 };
             if loc.lines.is_empty() {
                 let info = NodeInfo { address, objfile: objfile.to_string(), ..Default::default() };
-                nodes.push(intern(&mut ids, &mut infos, info));
+                all_nodes.push(intern(&mut ids, &mut infos, info));
             }
             let lines = if noinlines && loc.lines.len() > 1 { &loc.lines[loc.lines.len() - 1..] } else { &loc.lines[..] };
             for line in lines {
@@ -162,19 +161,18 @@ impl NodeIndex {
                         id
                     }
                 };
-                nodes.push(id);
+                all_nodes.push(id);
             }
             starts.push(all_nodes.len() as u32);
         }
-        let mut idx = NodeIndex { inlinable: vec![false; infos.len()], infos, nodes: all_nodes, starts };
-        for l in 0..idx.location_count() {
-            let (a, b) = (idx.starts[l] as usize, idx.starts[l + 1] as usize);
-            for i in a..b.saturating_sub(1).max(a) {
-                let n = idx.nodes[i];
-                idx.inlinable[n as usize] = true;
+        let mut inlinable = vec![false; infos.len()];
+        for w in starts.windows(2) {
+            let nodes = &all_nodes[w[0] as usize..w[1] as usize];
+            for &n in &nodes[..nodes.len().saturating_sub(1)] {
+                inlinable[n as usize] = true;
             }
         }
-        idx
+        NodeIndex { infos, nodes: all_nodes, starts, inlinable }
     }
 
     /// Location `loc`'s nodes, innermost line first (the last is the

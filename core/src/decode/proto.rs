@@ -282,10 +282,10 @@ pub fn decode_proto_owned(data: std::borrow::Cow<[u8]>) -> Result<Profile, Decod
     reserve(&mut pb.location, count[4], "locations")?;
     reserve(&mut pb.function, count[5], "functions")?;
     reserve(&mut pb.string_table, count[6], "strings")?;
-    let mut raw = RawSamples { samples: Vec::new(), label_sets: Vec::new(), sets: Vec::new(), wide: Vec::new() };
+    let mut raw = RawSamples { samples: Vec::new(), label_sets: Vec::new(), sets: Vec::new(), wide: Vec::new(), interned: LabelSets::default() };
     reserve(&mut raw.samples, nsamples, "samples")?;
     reserve(&mut raw.label_sets, nsamples, "samples")?;
-    let none = LabelSets::default().none();
+    let none = raw.interned.none();
     let mut set_ix: rustc_hash::FxHashMap<Vec<PbLabel>, u32> = Default::default();
     let mut scratch = PbSample::default();
     let mut rest: &[u8] = &data;
@@ -337,6 +337,8 @@ struct RawSamples {
     label_sets: Vec<u32>,
     sets: Vec<Vec<PbLabel>>,
     wide: Vec<(usize, Vec<u64>)>,
+    /// Hands out the resolved sets (and the empty one samples start with).
+    interned: LabelSets,
 }
 
 struct Strings(Vec<String>);
@@ -466,7 +468,7 @@ fn convert(pb: PbProfile, raw: RawSamples) -> Result<Profile, DecodeError> {
     }
 
     let ntypes = sample_types.len();
-    let mut interned = LabelSets::default();
+    let mut interned = raw.interned;
     let mut sets = Vec::with_capacity(raw.sets.len());
     for set in &raw.sets {
         let mut labels = Vec::new();

@@ -88,8 +88,8 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
     /// Over a node index already built for this view; `profile` is the
     /// view's profile (as an `Arc` to keep the stacks).
     pub fn indexed(profile: P, view: &View, bottom_up: bool, idx: &NodeIndex) -> Self {
-        let p = view.profile;
-        debug_assert!(std::ptr::eq(p, &*profile));
+        debug_assert!(std::ptr::eq(view.profile, &*profile));
+        let p: &Profile = &profile;
         let names: Vec<String> = idx.infos.iter().map(|i| i.printable_name()).collect();
         // Each location's frames once, caller first (inline = not the
         // location's last line), and the first line seen per node
@@ -186,21 +186,26 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
         // walked twice rather than held (`None`): that list was the largest.
         let mut todo: Vec<(u32, Option<Vec<Cursor>>, usize, f64)> = vec![(0, None, 0, cut(total))];
         let mut max_depth = 0;
-        let mut keys: Vec<Option<u32>> = Vec::new();
+        // Per cursor of the node at hand: the child it goes to, or
+        // `u32::MAX` when its stack ends there.
+        let mut kid_at: Vec<u32> = Vec::new();
         while let Some((n, list, on_path, min)) = todo.pop() {
             let at_root = list.is_none();
             let mut cursors = list.unwrap_or_default();
             let depth = nodes[n as usize].depth as usize;
             max_depth = max_depth.max(depth as u32);
             // Group the samples by their next frame: (key, total, count).
-            keys.clear();
+            kid_at.clear();
             let mut kid_of: HashMap<u32, usize> = HashMap::default();
             let mut kids: Vec<(u32, i64, usize)> = Vec::new();
             let mut self_value = 0;
             // Neighbours mostly share their next frame: remember the last.
             let mut last = (u32::MAX, 0usize);
             let mut group = |v: i64, k: Option<u32>| match k {
-                None => self_value += v,
+                None => {
+                    self_value += v;
+                    u32::MAX
+                }
                 Some(k) => {
                     let i = if last.0 == k {
                         last.1
@@ -226,19 +231,18 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                     };
                     kids[i].1 += v;
                     kids[i].2 += 1;
+                    i as u32
                 }
             };
             if at_root {
                 for mut c in self.cursors() {
                     let k = self.next(&mut c);
-                    keys.push(k);
-                    group(c.value, k);
+                    kid_at.push(group(c.value, k));
                 }
             } else {
                 for c in cursors.iter_mut() {
                     let k = self.next(c);
-                    keys.push(k);
-                    group(c.value, k);
+                    kid_at.push(group(c.value, k));
                 }
             }
             nodes[n as usize].self_value = self_value;
@@ -265,7 +269,6 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                 // One child taking every sample (a call chain): no copy.
                 lists[0] = Some(std::mem::take(&mut cursors));
             } else {
-                let mut last = (u32::MAX, 0usize);
                 // At the root, the same cursors again, moved past their first frame.
                 let again: Box<dyn Iterator<Item = Cursor>> = if at_root {
                     Box::new(self.cursors().map(|mut c| {
@@ -275,15 +278,9 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                 } else {
                     Box::new(cursors.drain(..))
                 };
-                for (c, k) in again.zip(&keys) {
-                    if let Some(k) = *k {
-                        if last.0 != k {
-                            let i = if kid_of.is_empty() { kids.iter().position(|kid| kid.0 == k).unwrap_or(0) } else { kid_of[&k] };
-                            last = (k, i);
-                        }
-                        if let Some(list) = &mut lists[last.1] {
-                            list.push(c);
-                        }
+                for (c, &i) in again.zip(&kid_at) {
+                    if let Some(Some(list)) = lists.get_mut(i as usize) {
+                        list.push(c);
                     }
                 }
             }
