@@ -45,7 +45,7 @@ fn main() {
     let bytes = std::fs::read(&path).unwrap();
     let mut s = Session::new();
     let t = Instant::now();
-    let Response::Opened { id, .. } = s.open(&path, bytes, &mut |_, _| {}) else { panic!("not opened") };
+    let Response::Opened { id, .. } = s.open(&path, &bytes, &mut |_, _| {}) else { panic!("not opened") };
     eprintln!("open {:?} {}", t.elapsed(), peak());
     let t = Instant::now();
     let ask = Ask { current: id, ..Default::default() };

@@ -5,6 +5,7 @@
 //! decoding and every report run off the page's main thread, and this
 //! module is tested natively like the rest of the core.
 
+use crate::decode::Input;
 use crate::filter::Filters;
 use crate::graph::Granularity;
 use crate::leak::{self, LeakReport};
@@ -139,10 +140,11 @@ impl Session {
 
     /// Decodes a file. `progress` gets a fraction and what is being done.
     /// A file of the same name replaces the one opened before.
-    pub fn open(&mut self, name: &str, bytes: Vec<u8>, progress: &mut dyn FnMut(f32, &str)) -> Response {
+    /// The file is read through [`Input`] (the worker leaves it in its
+    /// JavaScript buffer and copies it in a chunk at a time).
+    pub fn open(&mut self, name: &str, file: &dyn Input, progress: &mut dyn FnMut(f32, &str)) -> Response {
         progress(0.0, "reading");
-        // Owned: the file and the inflated bytes are freed as soon as possible.
-        let decoded = crate::decode::decode_raw_owned(bytes, Default::default(), &mut |f| progress(0.8 * f, "parsing")).and_then(|mut p| {
+        let decoded = crate::decode::decode_input(file, Default::default(), &mut |f| progress(0.8 * f, "parsing")).and_then(|mut p| {
             progress(0.8, "normalizing");
             p.remove_uninteresting()?;
             progress(0.9, "merging samples");
@@ -391,10 +393,16 @@ fn prepare(p: &Arc<Profile>, ask: &Ask) -> Result<Prepared, String> {
 /// (in the order dropped), then what the user looks at (Top, Flame, List,
 /// Traces), then Summary and Leaks. A request replaces a queued one of the
 /// same kind: the page only reads the answer to its latest.
-#[derive(Default)]
-pub struct Queue {
-    files: std::collections::VecDeque<(String, Vec<u8>)>,
+/// `F` is how a queued file is held (the worker: its JavaScript buffer).
+pub struct Queue<F = Vec<u8>> {
+    files: std::collections::VecDeque<(String, F)>,
     requests: Vec<Request>,
+}
+
+impl<F> Default for Queue<F> {
+    fn default() -> Self {
+        Queue { files: Default::default(), requests: Vec::new() }
+    }
 }
 
 impl Request {
@@ -412,9 +420,9 @@ impl Request {
     }
 }
 
-impl Queue {
-    pub fn open(&mut self, name: String, bytes: Vec<u8>) {
-        self.files.push_back((name, bytes));
+impl<F> Queue<F> {
+    pub fn open(&mut self, name: String, file: F) {
+        self.files.push_back((name, file));
     }
 
     pub fn push(&mut self, r: Request) {
@@ -430,7 +438,7 @@ impl Queue {
     }
 
     /// The next job: a file to open, or a request.
-    pub fn pop(&mut self) -> Option<Result<(String, Vec<u8>), Request>> {
+    pub fn pop(&mut self) -> Option<Result<(String, F), Request>> {
         // State changes queued before a file keep their place before it.
         if let Some(i) = self.requests.iter().position(|r| r.rank() == 0) {
             return Some(Err(self.requests.remove(i)));

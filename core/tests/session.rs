@@ -19,7 +19,7 @@ fn ask(s: &mut Session, req: Request) -> Option<Response> {
 
 fn open(s: &mut Session, rel: &str) -> u32 {
     let mut steps = Vec::new();
-    match s.open(rel, bytes(rel), &mut |f, what| steps.push((f, what.to_string()))) {
+    match s.open(rel, &bytes(rel), &mut |f, what| steps.push((f, what.to_string()))) {
         Response::Opened { id, name, meta } => {
             assert_eq!(name, rel);
             assert!(!meta.sample_types.is_empty());
@@ -121,7 +121,7 @@ fn leaks_base_and_forget_work_over_a_series() {
 #[test]
 fn bad_files_fail_with_the_reason_and_same_names_replace() {
     let mut s = Session::new();
-    match s.open("junk.pb.gz", b"\x1f\x8b\x08\x00garbage".to_vec(), &mut |_, _| {}) {
+    match s.open("junk.pb.gz", &b"\x1f\x8b\x08\x00garbage".to_vec(), &mut |_, _| {}) {
         Response::Failed { name, error } => {
             assert_eq!(name, "junk.pb.gz");
             assert!(!error.is_empty());
@@ -141,7 +141,7 @@ fn progress_advances_through_a_large_text_dump() {
     let text: String = (2..60_000).map(one).collect();
     let mut s = Session::new();
     let mut seen = Vec::new();
-    let r = s.open("big.txt", text.into_bytes(), &mut |f, _| seen.push(f));
+    let r = s.open("big.txt", &text.into_bytes(), &mut |f, _| seen.push(f));
     assert!(matches!(r, Response::Opened { .. }), "{r:?}");
     let parsing: Vec<f32> = seen.iter().copied().filter(|&f| f > 0.0 && f < 0.8).collect();
     assert!(parsing.len() >= 5, "the bar moves while the text is parsed: {seen:?}");

@@ -19,6 +19,7 @@
 //! newer one of its kind is skipped and files and the visible view go first.
 
 use js_sys::{Object, Reflect, Uint8Array};
+use leakscope_core::decode::Input;
 use leakscope_core::session::{Queue, Request, Response, Session};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -46,9 +47,29 @@ fn reply(scope: &DedicatedWorkerGlobalScope, r: &Response) {
     let _ = scope.post_message_with_transfer(&msg, &js_sys::Array::of1(&data.buffer()));
 }
 
+/// A dropped file left in its JavaScript buffer: decoding copies it into
+/// wasm memory a chunk at a time (wasm memory never shrinks, so a whole
+/// copy would stay in the worker's peak).
+struct JsFile(Uint8Array);
+
+impl Input for JsFile {
+    fn len(&self) -> usize {
+        self.0.length() as usize
+    }
+
+    fn read_at(&self, pos: usize, buf: &mut [u8]) -> usize {
+        let len = self.len();
+        let n = buf.len().min(len.saturating_sub(pos));
+        if n > 0 {
+            self.0.subarray(pos as u32, (pos + n) as u32).copy_to(&mut buf[..n]);
+        }
+        n
+    }
+}
+
 struct Worker {
     session: Session,
-    queue: Queue,
+    queue: Queue<JsFile>,
     scheduled: bool,
 }
 
@@ -58,10 +79,10 @@ fn tick(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<Worker>>, again: 
     w.scheduled = false;
     let Some(job) = w.queue.pop() else { return };
     match job {
-        Ok((name, bytes)) => {
+        Ok((name, file)) => {
             // At most one message per percent: posting is not free.
             let mut last = -1.0f32;
-            let r = w.session.open(&name, bytes, &mut |f, stage| {
+            let r = w.session.open(&name, &file, &mut |f, stage| {
                 if f - last >= 0.01 || f >= 1.0 {
                     last = f;
                     scope.post_message(&obj(&[("t", "progress".into()), ("name", name.as_str().into()), ("f", f.into()), ("stage", stage.into())])).ok();
@@ -105,7 +126,7 @@ pub fn run() {
         let mut w = state.borrow_mut();
         if let Some(name) = Reflect::get(&data, &"open".into()).ok().and_then(|v| v.as_string()) {
             let buf = Reflect::get(&data, &"buf".into()).unwrap_or(JsValue::UNDEFINED);
-            w.queue.open(name, Uint8Array::new(&buf).to_vec());
+            w.queue.open(name, JsFile(Uint8Array::new(&buf)));
         } else {
             match postcard::from_bytes::<Request>(&Uint8Array::new(&data).to_vec()) {
                 Ok(req) => w.queue.push(req),

@@ -5,6 +5,7 @@
 use crate::error::DecodeError;
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
+use super::input::{Input, Stream};
 
 /// True when the bytes start with the gzip magic number.
 pub fn is_gzip(data: &[u8]) -> bool {
@@ -18,38 +19,20 @@ pub fn gunzip(
     limit: usize,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<u8>, DecodeError> {
-    let mut out: Vec<u8> = Vec::with_capacity(size_hint(data).min(limit));
-    let mut pos = 0;
-    let mut member = 0;
-    while pos < data.len() {
-        if member > 0 && data[pos..].iter().all(|&b| b == 0) {
-            break; // trailing zero padding is common and harmless
+    let mut out: Vec<u8> = Vec::with_capacity(size_hint(&data).min(limit));
+    let mut r = GzReader::new(&data, limit);
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut last_report = 0;
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
         }
-        if !is_gzip(&data[pos..]) {
-            if member == 0 {
-                return Err(DecodeError::Gzip("missing gzip magic number".into()));
-            }
-            return Err(DecodeError::Gzip(format!("garbage after gzip member at byte {pos}")));
+        out.extend_from_slice(&buf[..n]);
+        if r.position() - last_report >= 1 << 20 {
+            last_report = r.position();
+            progress(last_report);
         }
-        let start_len = out.len();
-        pos = inflate_member(data, pos, limit, &mut out, progress)?;
-        let crc = crc32fast::hash(&out[start_len..]);
-        if data.len() < pos + 8 {
-            return Err(DecodeError::GzipTruncated { offset: data.len() });
-        }
-        let want_crc = u32::from_le_bytes(data[pos..pos + 4].try_into().unwrap());
-        let want_len = u32::from_le_bytes(data[pos + 4..pos + 8].try_into().unwrap());
-        if crc != want_crc {
-            return Err(DecodeError::GzipChecksum { found: crc, expected: want_crc });
-        }
-        if (out.len() - start_len) as u32 != want_len {
-            return Err(DecodeError::Gzip(format!(
-                "length mismatch: trailer says {want_len} bytes, got {}",
-                out.len() - start_len
-            )));
-        }
-        pos += 8;
-        member += 1;
     }
     progress(data.len());
     Ok(out)
@@ -60,27 +43,191 @@ pub fn gunzip(
 /// doubles, and the page's wasm memory keeps its peak). The trailer is
 /// trusted only up to 64 × the input, beyond any real profile's ratio: a
 /// bomb that lies gets 4 × and grows from there up to `limit`.
-fn size_hint(data: &[u8]) -> usize {
+pub fn size_hint(data: &dyn Input) -> usize {
     let guess = data.len().saturating_mul(4);
     if data.len() < 18 {
         return guess;
     }
-    let isize = u32::from_le_bytes(data[data.len() - 4..].try_into().unwrap_or_default()) as usize;
+    let mut tail = [0u8; 4];
+    data.read_at(data.len() - 4, &mut tail);
+    let isize = u32::from_le_bytes(tail) as usize;
     if isize > 0 && isize <= data.len().saturating_mul(64) { isize } else { guess }
 }
 
-/// Parses one member header and inflates its body; returns the offset of
-/// the 8-byte trailer.
-fn inflate_member(
-    data: &[u8],
-    start: usize,
+/// A gzip file inflated as it is read: every member in turn, each one's
+/// CRC and length checked at its end, at most `limit` bytes out. The
+/// compressed file is read a chunk at a time through [`Input`].
+pub struct GzReader<'a> {
+    input: &'a dyn Input,
     limit: usize,
-    out: &mut Vec<u8>,
-    progress: &mut dyn FnMut(usize),
-) -> Result<usize, DecodeError> {
-    let hdr = &data[start..];
+    /// Compressed bytes `inbuf[at..filled]` start at file offset `base + at`.
+    inbuf: Vec<u8>,
+    base: usize,
+    at: usize,
+    filled: usize,
+    state: Box<InflateState>,
+    in_member: bool,
+    members: usize,
+    crc: crc32fast::Hasher,
+    member_len: u64,
+    total: usize,
+    done: bool,
+}
+
+impl<'a> GzReader<'a> {
+    pub fn new(input: &'a dyn Input, limit: usize) -> GzReader<'a> {
+        GzReader {
+            input,
+            limit,
+            inbuf: vec![0u8; 64 * 1024],
+            base: 0,
+            at: 0,
+            filled: 0,
+            state: InflateState::new_boxed(DataFormat::Raw),
+            in_member: false,
+            members: 0,
+            crc: crc32fast::Hasher::new(),
+            member_len: 0,
+            total: 0,
+            done: false,
+        }
+    }
+
+    fn pos(&self) -> usize {
+        self.base + self.at
+    }
+
+    /// Drops what is buffered: reading resumes at file offset `pos`.
+    fn seek(&mut self, pos: usize) {
+        self.base = pos;
+        self.at = 0;
+        self.filled = 0;
+    }
+
+    /// At a member boundary: starts the next member, or ends the stream.
+    fn start_member(&mut self) -> Result<bool, DecodeError> {
+        let pos = self.pos();
+        let len = self.input.len();
+        if pos >= len && self.members > 0 {
+            return Ok(false);
+        }
+        let mut hdr = vec![0u8; (len - pos.min(len)).min(64 * 1024)];
+        self.input.read_at(pos, &mut hdr);
+        if self.members > 0 && hdr.iter().all(|&b| b == 0) && self.all_zero_from(pos) {
+            return Ok(false); // trailing zero padding is common and harmless
+        }
+        if !is_gzip(&hdr) {
+            if self.members == 0 {
+                return Err(DecodeError::Gzip("missing gzip magic number".into()));
+            }
+            return Err(DecodeError::Gzip(format!("garbage after gzip member at byte {pos}")));
+        }
+        let hlen = header_len(&hdr, len)?;
+        self.seek(pos + hlen);
+        self.state = InflateState::new_boxed(DataFormat::Raw);
+        self.crc = crc32fast::Hasher::new();
+        self.member_len = 0;
+        self.in_member = true;
+        Ok(true)
+    }
+
+    fn all_zero_from(&self, mut pos: usize) -> bool {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = self.input.read_at(pos, &mut buf);
+            if n == 0 {
+                return true;
+            }
+            if buf[..n].iter().any(|&b| b != 0) {
+                return false;
+            }
+            pos += n;
+        }
+    }
+
+    /// After a member's deflate data: checks its trailer.
+    fn end_member(&mut self) -> Result<(), DecodeError> {
+        let pos = self.pos();
+        let mut trailer = [0u8; 8];
+        if self.input.read_at(pos, &mut trailer) < 8 {
+            return Err(DecodeError::GzipTruncated { offset: self.input.len() });
+        }
+        let want_crc = u32::from_le_bytes(trailer[..4].try_into().unwrap_or_default());
+        let want_len = u32::from_le_bytes(trailer[4..].try_into().unwrap_or_default());
+        let crc = std::mem::replace(&mut self.crc, crc32fast::Hasher::new()).finalize();
+        if crc != want_crc {
+            return Err(DecodeError::GzipChecksum { found: crc, expected: want_crc });
+        }
+        if self.member_len as u32 != want_len {
+            return Err(DecodeError::Gzip(format!("length mismatch: trailer says {want_len} bytes, got {}", self.member_len)));
+        }
+        self.seek(pos + 8);
+        self.in_member = false;
+        self.members += 1;
+        Ok(())
+    }
+}
+
+impl Stream for GzReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> Result<usize, DecodeError> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.done {
+                return Ok(0);
+            }
+            if !self.in_member {
+                if !self.start_member()? {
+                    self.done = true;
+                    return Ok(0);
+                }
+                continue;
+            }
+            if self.at == self.filled {
+                self.base += self.filled;
+                self.at = 0;
+                self.filled = self.input.read_at(self.base, &mut self.inbuf);
+            }
+            let res = inflate(&mut self.state, &self.inbuf[self.at..self.filled], out, MZFlush::None);
+            self.at += res.bytes_consumed;
+            let written = res.bytes_written;
+            self.total += written;
+            if self.total > self.limit {
+                return Err(DecodeError::TooLarge { limit: self.limit });
+            }
+            self.crc.update(&out[..written]);
+            self.member_len += written as u64;
+            let input_gone = self.at == self.filled && self.base + self.filled >= self.input.len();
+            match res.status {
+                Ok(MZStatus::StreamEnd) => self.end_member()?,
+                Ok(_) | Err(MZError::Buf) => {
+                    if written == 0 && res.bytes_consumed == 0 && (input_gone || self.at < self.filled) {
+                        // No input left, or inflate refused what there is.
+                        return Err(DecodeError::GzipTruncated { offset: self.input.len() });
+                    }
+                }
+                Err(e) => {
+                    return Err(DecodeError::Gzip(format!("invalid deflate data near byte {} ({e:?})", self.pos())));
+                }
+            }
+            if written > 0 {
+                return Ok(written);
+            }
+        }
+    }
+
+    fn position(&self) -> usize {
+        self.pos()
+    }
+}
+
+/// The length of a member header at the start of `hdr` (up to 64 KiB of
+/// the file from the member's start); `file_len` names where a cut file ends.
+fn header_len(hdr: &[u8], file_len: usize) -> Result<usize, DecodeError> {
+    let trunc = || DecodeError::GzipTruncated { offset: file_len };
     if hdr.len() < 10 {
-        return Err(DecodeError::GzipTruncated { offset: data.len() });
+        return Err(trunc());
     }
     if hdr[2] != 8 {
         return Err(DecodeError::Gzip(format!("unsupported compression method {}", hdr[2])));
@@ -90,7 +237,6 @@ fn inflate_member(
         return Err(DecodeError::Gzip(format!("reserved header flags set ({flags:#04x})")));
     }
     let mut p = 10;
-    let trunc = || DecodeError::GzipTruncated { offset: data.len() };
     if flags & 0x04 != 0 {
         // FEXTRA
         let xlen = hdr.get(p..p + 2).ok_or_else(trunc)?;
@@ -110,38 +256,7 @@ fn inflate_member(
     if p > hdr.len() {
         return Err(trunc());
     }
-    let mut pos = start + p;
-    let mut state = InflateState::new_boxed(DataFormat::Raw);
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut last_report = pos;
-    loop {
-        let res = inflate(&mut state, &data[pos..], &mut buf, MZFlush::None);
-        pos += res.bytes_consumed;
-        if out.len() + res.bytes_written > limit {
-            return Err(DecodeError::TooLarge { limit });
-        }
-        out.extend_from_slice(&buf[..res.bytes_written]);
-        if pos - last_report >= 1 << 20 {
-            last_report = pos;
-            progress(pos);
-        }
-        match res.status {
-            Ok(MZStatus::StreamEnd) => return Ok(pos),
-            Ok(_) => {
-                if res.bytes_consumed == 0 && res.bytes_written == 0 {
-                    return Err(DecodeError::GzipTruncated { offset: data.len() });
-                }
-            }
-            Err(MZError::Buf) => {
-                if pos >= data.len() {
-                    return Err(DecodeError::GzipTruncated { offset: data.len() });
-                }
-            }
-            Err(e) => {
-                return Err(DecodeError::Gzip(format!("invalid deflate data near byte {pos} ({e:?})")))
-            }
-        }
-    }
+    Ok(p)
 }
 
 #[cfg(test)]

@@ -5,12 +5,13 @@
 mod builder;
 pub mod goroutine;
 pub mod gzip;
+pub mod input;
 pub mod legacy;
 pub mod proto;
 
 use crate::error::DecodeError;
 use crate::profile::Profile;
-use std::borrow::Cow;
+pub use input::{Input, Plain, Stream};
 
 /// Limits that keep hostile input from eating memory.
 #[derive(Debug, Clone, Copy)]
@@ -35,53 +36,68 @@ pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
 /// `go tool pprof` normalizes every profile it loads (drop_frames applied,
 /// duplicate samples merged), so reports agree with it.
 pub fn decode_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
-    let mut p = decode_raw(data, limits, progress)?;
+    let mut p = decode_input(&data, limits, progress)?;
     p.remove_uninteresting()?;
     p.merge_duplicates();
     Ok(p)
 }
 
-/// [`decode_with`] taking the bytes: each buffer (the file, the inflated
-/// data) is freed as soon as the next stage has what it needs, which lowers
-/// the peak memory by their size (the page's worker and the CLI use this).
+/// [`decode_with`] taking the bytes (kept for callers that own them; the
+/// inflated bytes are never whole in memory whichever entry is used).
 pub fn decode_owned(data: Vec<u8>, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
-    let mut p = decode_raw_impl(Cow::Owned(data), limits, progress)?;
-    p.remove_uninteresting()?;
-    p.merge_duplicates();
-    Ok(p)
-}
-
-/// [`decode_raw`] taking the bytes, freed as soon as parsed.
-pub fn decode_raw_owned(data: Vec<u8>, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
-    decode_raw_impl(Cow::Owned(data), limits, progress)
+    decode_with(&data, limits, progress)
 }
 
 /// Decodes without pprof's normalization: the file's samples as written.
 pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
-    decode_raw_impl(Cow::Borrowed(data), limits, progress)
+    decode_input(&data, limits, progress)
 }
 
-fn decode_raw_impl(data: Cow<[u8]>, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
-    if data.is_empty() {
+/// [`decode_raw`] reading the file through [`Input`], a chunk at a time.
+/// A profile.proto is inflated and parsed as a stream, twice (a first pass
+/// counts what the second stores, so every big vector is sized exactly):
+/// neither the file nor its inflated bytes need be in memory whole.
+/// Text formats are read into memory whole (their parsers borrow names
+/// from the text).
+pub fn decode_input(input: &dyn Input, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+    if input.is_empty() {
         return Err(DecodeError::Empty);
     }
-    // Inflating is the first 40% of the bar, parsing the rest.
-    let mut parse_from = 0.0;
-    let data = if gzip::is_gzip(&data) {
-        let len = data.len().max(1) as f32;
-        let inflated = gzip::gunzip(&data, limits.max_decompressed, &mut |done| progress(0.4 * done as f32 / len))?;
-        drop(data);
-        parse_from = 0.4;
-        if inflated.is_empty() {
-            return Err(DecodeError::Empty);
+    let mut magic = [0u8; 2];
+    input.read_at(0, &mut magic);
+    let gz = gzip::is_gzip(&magic);
+    if !gz && input.len() > limits.max_decompressed {
+        return Err(DecodeError::TooLarge { limit: limits.max_decompressed });
+    }
+    let open = || -> Box<dyn Stream + '_> {
+        if gz {
+            Box::new(gzip::GzReader::new(input, limits.max_decompressed))
+        } else {
+            Box::new(Plain::new(input))
         }
-        Cow::Owned(inflated)
-    } else {
-        if data.len() > limits.max_decompressed {
-            return Err(DecodeError::TooLarge { limit: limits.max_decompressed });
-        }
-        data
     };
+    let mut s = open();
+    let head = input::read_head(&mut *s, 4096)?;
+    if head.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    let printable = head.iter().all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t');
+    if !printable && proto::looks_like_proto(&head) {
+        drop(s);
+        let len = input.len().max(1) as f32;
+        return proto::decode_stream(&mut || Ok(open()), limits.max_decompressed, &mut |pass, pos| {
+            progress(0.5 * pass as f32 + 0.5 * pos as f32 / len)
+        });
+    }
+    // Whole in memory: inflating is the first 40% of the bar, parsing the rest.
+    let mut data = Vec::new();
+    let hint = if gz { gzip::size_hint(input) } else { input.len() };
+    data.try_reserve_exact(hint.min(limits.max_decompressed)).map_err(|_| DecodeError::TooLarge { limit: hint })?;
+    data.extend_from_slice(&head);
+    input::read_to_end(&mut *s, &mut data, limits.max_decompressed)?;
+    drop(s);
+    let parse_from = if gz { 0.4 } else { 0.0 };
+    progress(parse_from);
     let mut parsed = |f: f32| progress(parse_from + (1.0 - parse_from) * f);
     parsed(0.0);
     if let Some(text) = as_text(&data) {
@@ -105,7 +121,7 @@ fn decode_raw_impl(data: Cow<[u8]>, limits: Limits, progress: &mut dyn FnMut(f32
         return Err(DecodeError::Unrecognized(describe_text(t)));
     }
     if proto::looks_like_proto(&data) {
-        return proto::decode_proto_owned(data);
+        return proto::decode_proto(&data);
     }
     Err(DecodeError::Unrecognized(format!(
         "the first bytes ({}) are neither gzip, profile.proto nor text",

@@ -2,7 +2,9 @@
 //! prost from hand-written message structs, then validated into the model.
 
 use crate::error::DecodeError;
+use super::input::{Plain, Stream};
 use crate::profile::*;
+use prost::encoding::WireType;
 use std::collections::HashMap;
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -246,31 +248,139 @@ pub fn looks_like_proto(data: &[u8]) -> bool {
 
 /// Decodes raw (already decompressed) profile.proto bytes.
 pub fn decode_proto(data: &[u8]) -> Result<Profile, DecodeError> {
-    decode_proto_owned(std::borrow::Cow::Borrowed(data))
+    decode_stream(&mut || Ok(Box::new(Plain::new(&data))), usize::MAX, &mut |_, _| {})
 }
 
-/// [`decode_proto`], freeing the bytes (when owned) as soon as parsed.
+/// A stream's top-level fields, one at a time, through a window that holds
+/// the current field whole (fields are small: a sample, a location...).
+struct Fields<'s> {
+    stream: Box<dyn Stream + 's>,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    limit: usize,
+    /// Fields read so far, for error messages.
+    n: usize,
+}
+
+impl<'s> Fields<'s> {
+    fn new(stream: Box<dyn Stream + 's>, limit: usize) -> Fields<'s> {
+        Fields { stream, buf: vec![0; 256 * 1024], start: 0, end: 0, eof: false, limit, n: 0 }
+    }
+
+    /// Makes `n` bytes visible from `start`, unless the stream ends first.
+    fn fill(&mut self, n: usize) -> Result<(), DecodeError> {
+        while self.end - self.start < n && !self.eof {
+            if self.buf.len() - self.start < n {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+                if self.buf.len() < n {
+                    let more = n.next_power_of_two() - self.buf.len();
+                    self.buf.try_reserve_exact(more).map_err(|_| DecodeError::TooLarge { limit: n })?;
+                    self.buf.resize(n.next_power_of_two(), 0);
+                }
+            }
+            let k = self.stream.read(&mut self.buf[self.end..])?;
+            if k == 0 {
+                self.eof = true;
+            }
+            self.end += k;
+        }
+        Ok(())
+    }
+
+    /// The next field: its number, wire type and value as written (a
+    /// length-delimited one with its length prefix, as prost reads it).
+    fn next(&mut self) -> Result<Option<(u32, WireType, &[u8])>, DecodeError> {
+        let bad = |e: prost::DecodeError| DecodeError::Protobuf(e.to_string());
+        self.fill(20)?;
+        if self.start == self.end {
+            return Ok(None);
+        }
+        let mut s = &self.buf[self.start..self.end];
+        let avail = s.len();
+        let (tag, wt) = prost::encoding::decode_key(&mut s).map_err(bad)?;
+        let key_len = avail - s.len();
+        let value_len = match wt {
+            WireType::Varint => s.iter().position(|b| b & 0x80 == 0).map(|i| i + 1).ok_or_else(|| {
+                DecodeError::Protobuf(format!("field #{} (number {tag}) is cut short in a varint", self.n))
+            })?,
+            WireType::SixtyFourBit => 8,
+            WireType::ThirtyTwoBit => 4,
+            WireType::LengthDelimited => {
+                let before = s.len();
+                let len = prost::encoding::decode_varint(&mut s).map_err(bad)?;
+                let prefix = before - s.len();
+                match usize::try_from(len).ok().filter(|&l| l <= self.limit) {
+                    Some(l) => prefix + l,
+                    None => return Err(DecodeError::Protobuf(format!("field #{} (number {tag}) announces {len} bytes, more than the limit", self.n))),
+                }
+            }
+            WireType::StartGroup | WireType::EndGroup => {
+                return Err(DecodeError::Protobuf(format!("field #{} (number {tag}) is a group, which profile.proto never uses", self.n)));
+            }
+        };
+        self.start += key_len;
+        self.fill(value_len)?;
+        if self.end - self.start < value_len {
+            return Err(DecodeError::Protobuf(format!(
+                "field #{} (number {tag}) is cut short: {value_len} bytes announced, {} left",
+                self.n,
+                self.end - self.start
+            )));
+        }
+        let v = &self.buf[self.start..self.start + value_len];
+        self.start += value_len;
+        self.n += 1;
+        Ok(Some((tag, wt, v)))
+    }
+
+    fn position(&self) -> usize {
+        self.stream.position()
+    }
+}
+
+/// A length-delimited value without its length prefix.
+fn payload(mut v: &[u8]) -> Result<&[u8], DecodeError> {
+    prost::encoding::decode_varint(&mut v).map_err(|e| DecodeError::Protobuf(e.to_string()))?;
+    Ok(v)
+}
+
+/// Decodes profile.proto from a stream that `open` starts anew: read twice,
+/// first to count, then to store.
 ///
 /// Samples, most of a profile, are read field by field straight into the
 /// model's shape (exact-size vectors, label sets interned as they come),
-/// never as a vector of decoded messages: that vector and its labels were
-/// half of the worker's peak memory while a file opened. prost decodes
-/// every other field and each sample's own fields.
-pub fn decode_proto_owned(data: std::borrow::Cow<[u8]>) -> Result<Profile, DecodeError> {
+/// and locations become the model's as they are read: never a vector of
+/// decoded messages beside the model. `progress` gets the pass (0, 1) and
+/// the position in the file.
+pub fn decode_stream<'a>(
+    open: &mut dyn FnMut() -> Result<Box<dyn Stream + 'a>, DecodeError>,
+    limit: usize,
+    progress: &mut dyn FnMut(u32, usize),
+) -> Result<Profile, DecodeError> {
     let bad = |e: prost::DecodeError| DecodeError::Protobuf(e.to_string());
     let ctx = prost::encoding::DecodeContext::default;
-    // First a cheap walk over the top-level keys, to size the big vectors
-    // exactly (grown by doubling, they would hold up to twice their size,
-    // and wasm memory keeps its peak).
+    let report_every = 64 * 1024;
+    // First a walk over the top-level keys, to size the big vectors exactly
+    // (grown by doubling, they would hold up to twice their size, and wasm
+    // memory keeps its peak).
     let mut count = [0usize; 7];
-    let mut rest: &[u8] = &data;
-    while !rest.is_empty() {
-        let (tag, wt) = prost::encoding::decode_key(&mut rest).map_err(bad)?;
+    let mut f = Fields::new(open()?, limit);
+    let mut reported = 0;
+    while let Some((tag, _, _)) = f.next()? {
         if let Some(c) = count.get_mut(tag as usize) {
             *c += 1;
         }
-        prost::encoding::skip_field(wt, tag, &mut rest, ctx()).map_err(bad)?;
+        if f.position() - reported >= report_every {
+            reported = f.position();
+            progress(0, reported);
+        }
     }
+    progress(0, f.position());
+    drop(f);
     // A hostile file of empty messages asks for far more than it weighs:
     // an error then, not an aborted process.
     fn reserve<T>(v: &mut Vec<T>, n: usize, what: &str) -> Result<(), DecodeError> {
@@ -279,53 +389,97 @@ pub fn decode_proto_owned(data: std::borrow::Cow<[u8]>) -> Result<Profile, Decod
     let nsamples = count[2];
     let mut pb = PbProfile::default();
     reserve(&mut pb.mapping, count[3], "mappings")?;
-    reserve(&mut pb.location, count[4], "locations")?;
     reserve(&mut pb.function, count[5], "functions")?;
-    reserve(&mut pb.string_table, count[6], "strings")?;
+    let mut strings = Vec::new();
+    reserve(&mut strings, count[6], "strings")?;
+    let mut locs = RawLocations::default();
+    reserve(&mut locs.locations, count[4], "locations")?;
+    reserve(&mut locs.mapping_ids, count[4], "locations")?;
     let mut raw = RawSamples { samples: Vec::new(), label_sets: Vec::new(), sets: Vec::new(), wide: Vec::new(), interned: LabelSets::default() };
     reserve(&mut raw.samples, nsamples, "samples")?;
     reserve(&mut raw.label_sets, nsamples, "samples")?;
     let none = raw.interned.none();
     let mut set_ix: rustc_hash::FxHashMap<Vec<PbLabel>, u32> = Default::default();
     let mut scratch = PbSample::default();
-    let mut rest: &[u8] = &data;
-    while !rest.is_empty() {
-        let (tag, wt) = prost::encoding::decode_key(&mut rest).map_err(bad)?;
-        if tag != 2 || wt != prost::encoding::WireType::LengthDelimited {
-            prost::Message::merge_field(&mut pb, tag, wt, &mut rest, ctx()).map_err(bad)?;
-            continue;
-        }
-        let len = prost::encoding::decode_varint(&mut rest).map_err(bad)? as usize;
-        if len > rest.len() {
-            return Err(DecodeError::Protobuf(format!("sample #{} is cut short: {len} bytes announced, {} left", raw.samples.len(), rest.len())));
-        }
-        let (field, tail) = rest.split_at(len);
-        rest = tail;
-        scratch.value.clear();
-        scratch.label.clear();
-        prost::Message::merge(&mut scratch, field).map_err(bad)?;
-        let labels = if scratch.label.is_empty() {
-            u32::MAX
-        } else if let Some(&i) = set_ix.get(&scratch.label[..]) {
-            i
-        } else {
-            let i = raw.sets.len() as u32;
-            raw.sets.push(scratch.label.clone());
-            set_ix.insert(scratch.label.clone(), i);
-            i
-        };
-        raw.label_sets.push(labels);
-        let locations = match std::mem::take(&mut scratch.location_id) {
-            LocationIds::Narrow(v) => v,
-            LocationIds::Wide(w) => {
-                raw.wide.push((raw.samples.len(), w));
-                Vec::new()
+    let mut loc = PbLocation::default();
+    let mut f = Fields::new(open()?, limit);
+    let mut reported = 0;
+    while let Some((tag, wt, mut v)) = f.next()? {
+        match (tag, wt) {
+            (2, WireType::LengthDelimited) => {
+                scratch.value.clear();
+                scratch.label.clear();
+                prost::Message::merge(&mut scratch, payload(v)?).map_err(bad)?;
+                let labels = if scratch.label.is_empty() {
+                    u32::MAX
+                } else if let Some(&i) = set_ix.get(&scratch.label[..]) {
+                    i
+                } else {
+                    let i = raw.sets.len() as u32;
+                    raw.sets.push(scratch.label.clone());
+                    set_ix.insert(scratch.label.clone(), i);
+                    i
+                };
+                raw.label_sets.push(labels);
+                let locations = match std::mem::take(&mut scratch.location_id) {
+                    LocationIds::Narrow(v) => v,
+                    LocationIds::Wide(w) => {
+                        raw.wide.push((raw.samples.len(), w));
+                        Vec::new()
+                    }
+                };
+                raw.samples.push(Sample { locations, values: scratch.value.to_vec(), labels: none.clone() });
             }
-        };
-        raw.samples.push(Sample { locations, values: scratch.value.to_vec(), labels: none.clone() });
+            (4, WireType::LengthDelimited) => {
+                loc.line.clear();
+                loc.id = 0;
+                loc.mapping_id = 0;
+                loc.address = 0;
+                loc.is_folded = false;
+                prost::Message::merge(&mut loc, payload(v)?).map_err(bad)?;
+                locs.push(&loc);
+            }
+            (6, WireType::LengthDelimited) => {
+                let b = payload(v)?;
+                strings.push(std::str::from_utf8(b).map(str::to_owned).unwrap_or_else(|_| String::from_utf8_lossy(b).into_owned()));
+            }
+            _ => prost::Message::merge_field(&mut pb, tag, wt, &mut v, ctx()).map_err(bad)?,
+        }
+        if f.position() - reported >= report_every {
+            reported = f.position();
+            progress(1, reported);
+        }
     }
-    drop(data);
-    convert(pb, raw)
+    progress(1, f.position());
+    drop(f);
+    convert(pb, Strings(strings), locs, raw)
+}
+
+/// Locations as read: each one's lines hold its functions' file ids while
+/// they fit in u32 (those that do not are kept in `wide_functions`:
+/// location, line, id), and `mapping_ids` their mappings' file ids; both
+/// become indexes once the whole file is read.
+#[derive(Default)]
+struct RawLocations {
+    locations: Vec<Location>,
+    mapping_ids: Vec<u64>,
+    wide_functions: Vec<(u32, u32, u64)>,
+}
+
+impl RawLocations {
+    fn push(&mut self, l: &PbLocation) {
+        let li = self.locations.len() as u32;
+        let mut lines = Vec::with_capacity(l.line.len());
+        for (i, ln) in l.line.iter().enumerate() {
+            let function = u32::try_from(ln.function_id).unwrap_or_else(|_| {
+                self.wide_functions.push((li, i as u32, ln.function_id));
+                0
+            });
+            lines.push(Line { function, line: ln.line, column: ln.column });
+        }
+        self.locations.push(Location { id: l.id, mapping: None, address: l.address, lines, is_folded: l.is_folded });
+        self.mapping_ids.push(l.mapping_id);
+    }
 }
 
 /// Samples as read, before ids are resolved (locations and strings come
@@ -393,13 +547,12 @@ fn index_ids(ids: impl Iterator<Item = u64>, what: &str) -> Result<Ids, DecodeEr
     Ok(Ids::Map(m))
 }
 
-fn convert(pb: PbProfile, raw: RawSamples) -> Result<Profile, DecodeError> {
-    let strings = Strings(pb.string_table.into_iter().map(|b| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())).collect());
+fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples) -> Result<Profile, DecodeError> {
     if let Some(first) = strings.0.first() {
         if !first.is_empty() {
             return Err(DecodeError::Invalid("string table must start with the empty string".into()));
         }
-    } else if !(pb.sample.is_empty() && pb.sample_type.is_empty()) {
+    } else if !(raw.samples.is_empty() && pb.sample_type.is_empty()) {
         return Err(DecodeError::Invalid("the string table is empty".into()));
     }
     let vt = |v: &PbValueType, what: &str| -> Result<ValueType, DecodeError> {
@@ -442,30 +595,31 @@ fn convert(pb: PbProfile, raw: RawSamples) -> Result<Profile, DecodeError> {
         })
         .collect::<Result<Vec<_>, DecodeError>>()?;
 
-    let location_ix = index_ids(pb.location.iter().map(|l| l.id), "location")?;
-    let mut locations = Vec::with_capacity(pb.location.len());
-    for l in &pb.location {
-        let mapping = match l.mapping_id {
+    let location_ix = index_ids(locs.locations.iter().map(|l| l.id), "location")?;
+    // The locations become the model's in place: ids mapped to indexes.
+    let mut locations = locs.locations;
+    let mut wide = locs.wide_functions.into_iter().peekable();
+    for (li, (l, &mapping_id)) in locations.iter_mut().zip(&locs.mapping_ids).enumerate() {
+        l.mapping = match mapping_id {
             0 => None,
             id => Some(mapping_ix.get(id).ok_or_else(|| {
                 DecodeError::Invalid(format!("location {} refers to mapping id {id}, which does not exist", l.id))
             })?),
         };
-        let lines = l
-            .line
-            .iter()
-            .map(|ln| {
-                let function = function_ix.get(ln.function_id).ok_or_else(|| {
-                    DecodeError::Invalid(format!(
-                        "location {} refers to function id {}, which does not exist",
-                        l.id, ln.function_id
-                    ))
-                })?;
-                Ok(Line { function, line: ln.line, column: ln.column })
-            })
-            .collect::<Result<Vec<_>, DecodeError>>()?;
-        locations.push(Location { id: l.id, mapping, address: l.address, lines, is_folded: l.is_folded });
+        for (i, ln) in l.lines.iter_mut().enumerate() {
+            let id = match wide.peek() {
+                Some(&(wl, wi, id)) if wl as usize == li && wi as usize == i => {
+                    wide.next();
+                    id
+                }
+                _ => ln.function as u64,
+            };
+            ln.function = function_ix.get(id).ok_or_else(|| {
+                DecodeError::Invalid(format!("location {} refers to function id {id}, which does not exist", l.id))
+            })?;
+        }
     }
+    drop(locs.mapping_ids);
 
     let ntypes = sample_types.len();
     let mut interned = raw.interned;

@@ -1,0 +1,122 @@
+//! A profile is inflated and parsed as a stream, read from its file a chunk
+//! at a time: the result must not depend on where chunks, gzip members or
+//! the parser's window happen to cut the bytes.
+
+use leakscope_core::decode::input::Input;
+use leakscope_core::decode::proto::encode_proto;
+use leakscope_core::decode::{decode_input, decode_raw};
+use leakscope_core::{DecodeError, Limits, Profile};
+use std::cell::Cell;
+use std::path::Path;
+
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)).unwrap()
+}
+
+fn member(data: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    v.extend(miniz_oxide::deflate::compress_to_vec(data, 6));
+    v.extend(crc32fast::hash(data).to_le_bytes());
+    v.extend((data.len() as u32).to_le_bytes());
+    v
+}
+
+/// A profile of several MB: a real one's samples repeated with other
+/// values, so fields straddle every buffer boundary.
+fn big_profile() -> (Profile, Vec<u8>) {
+    let mut p = decode_raw(&fixture("go/h1-substring-retention/heap-3.pb.gz"), Limits::default(), &mut |_| {}).unwrap();
+    let base = p.samples.clone();
+    for k in 1..200 {
+        p.samples.extend(base.iter().map(|s| {
+            let mut s = s.clone();
+            s.values.iter_mut().for_each(|v| *v += k);
+            s
+        }));
+    }
+    // A comment longer than the parser's 256 KiB window.
+    p.comments.push("x".repeat(700_000));
+    // Ids as written are index + 1 once round-tripped: decode what we
+    // encode, so the reference is what the file says.
+    let raw = encode_proto(&p);
+    let p = decode_raw(&raw, Limits::default(), &mut |_| {}).unwrap();
+    let raw = encode_proto(&p);
+    assert!(raw.len() > 2 << 20, "{}", raw.len());
+    (p, raw)
+}
+
+/// Counts what decoding reads, and the largest single read.
+struct Watched<'a> {
+    bytes: &'a [u8],
+    largest: Cell<usize>,
+    total: Cell<usize>,
+}
+
+impl Input for Watched<'_> {
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn read_at(&self, pos: usize, buf: &mut [u8]) -> usize {
+        let n = (&self.bytes).read_at(pos, buf);
+        self.largest.set(self.largest.get().max(n));
+        self.total.set(self.total.get() + n);
+        n
+    }
+}
+
+#[test]
+fn members_cut_anywhere_decode_the_same() {
+    let (p, raw) = big_profile();
+    // Members end inside varints, inside samples and on the window's size.
+    let cuts = [1, 2, 7, 4093, 65_536, 65_537, 262_144, 262_151, 1_000_003, raw.len() - 1];
+    let mut gz = Vec::new();
+    let mut at = 0;
+    for &c in &cuts {
+        gz.extend(member(&raw[at..c]));
+        at = c;
+    }
+    gz.extend(member(&raw[at..]));
+    gz.extend([0u8; 10]); // trailing padding
+    let got = decode_raw(&gz, Limits::default(), &mut |_| {}).unwrap();
+    assert_eq!(got, p);
+    let plain = decode_raw(&raw, Limits::default(), &mut |_| {}).unwrap();
+    assert_eq!(plain, p);
+}
+
+#[test]
+fn the_file_is_read_in_chunks_never_whole() {
+    let (p, raw) = big_profile();
+    for bytes in [member(&raw), raw.clone()] {
+        let w = Watched { bytes: &bytes, largest: Cell::new(0), total: Cell::new(0) };
+        let mut seen = Vec::new();
+        let got = decode_input(&w, Limits::default(), &mut |f| seen.push(f)).unwrap();
+        assert_eq!(got, p);
+        // The window grows to the largest field (the comment), no further.
+        assert!(w.largest.get() <= 1 << 20, "a read of {} bytes", w.largest.get());
+        // Two passes (count, then store) and the format sniffing.
+        assert!(w.total.get() <= 3 * bytes.len(), "read {} of {}", w.total.get(), bytes.len());
+        assert!(seen.windows(2).all(|x| x[0] <= x[1]), "progress went back: {seen:?}");
+        assert!(seen.len() > 2 && *seen.last().unwrap() > 0.9, "{seen:?}");
+    }
+}
+
+#[test]
+fn cuts_and_damage_in_a_stream_are_errors() {
+    let (_, raw) = big_profile();
+    let gz = member(&raw);
+    for cut in [20, gz.len() / 3, gz.len() - 9, gz.len() - 1] {
+        let e = decode_raw(&gz[..cut], Limits::default(), &mut |_| {}).unwrap_err();
+        assert!(matches!(e, DecodeError::GzipTruncated { .. } | DecodeError::Gzip(_)), "{cut}: {e}");
+    }
+    // Uncompressed and cut inside a field: the field is named.
+    let e = decode_raw(&raw[..raw.len() / 2], Limits::default(), &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("cut short"), "{e}");
+    // A limit below the inflated size stops the stream.
+    let e = decode_raw(&gz, Limits { max_decompressed: 1 << 20 }, &mut |_| {}).unwrap_err();
+    assert_eq!(e, DecodeError::TooLarge { limit: 1 << 20 });
+    // A field announcing more than the limit.
+    let mut huge = vec![0x32]; // field 6 (a string), length-delimited
+    huge.extend([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    let e = decode_raw(&huge, Limits { max_decompressed: 1 << 20 }, &mut |_| {}).unwrap_err();
+    assert!(e.to_string().contains("more than the limit"), "{e}");
+}
