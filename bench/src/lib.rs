@@ -64,8 +64,8 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
             st.extend(trunk.iter().rev()); // leaf first, trunk at the root end
             let n = 1 + r.below(5) as i64;
             Sample {
-                locations: st,
-                values: vec![n, n * 10_000_000],
+                locations: st.into(),
+                values: Box::new([n, n * 10_000_000]),
                 labels: sets.intern(LabelSet::new(vec![("phase".into(), phases[r.below(5) as usize].into())], vec![])),
             }
         })
@@ -101,7 +101,7 @@ pub fn heap_profile(n: usize, locations: usize, seed: u64) -> Profile {
             let size = [16, 32, 64, 128, 512, 4096, 32768][r.below(7) as usize];
             let objects = 1 + r.below(200) as i64;
             let live = if r.below(4) == 0 { objects / (1 + r.below(4) as i64) } else { 0 };
-            Sample { locations: st, values: vec![objects, objects * size, live, live * size], labels: sets.intern(LabelSet::new(vec![], vec![NumLabel { key: "bytes".into(), value: size, unit: String::new() }])) }
+            Sample { locations: st.into(), values: Box::new([objects, objects * size, live, live * size]), labels: sets.intern(LabelSet::new(vec![], vec![NumLabel { key: "bytes".into(), value: size, unit: String::new() }])) }
         })
         .collect();
     p.sample_types = ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count", "inuse_space/bytes"]

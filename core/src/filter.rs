@@ -155,7 +155,7 @@ fn filter_by_name(p: &mut Profile, focus: Option<&Regex>, ignore: Option<&Regex>
             return false;
         }
         if any_hidden {
-            s.locations.retain(|&l| !hidden[l as usize]);
+            s.locations = s.locations.iter().copied().filter(|&l| !hidden[l as usize]).collect();
             if s.locations.is_empty() {
                 return false;
             }
@@ -180,7 +180,7 @@ fn show_from_filter(p: &mut Profile, re: &Regex) {
     }
     p.samples.retain_mut(|s| match (0..s.locations.len()).rev().find(|&i| keep[s.locations[i] as usize]) {
         Some(i) => {
-            s.locations.truncate(i + 1);
+            s.locations = s.locations[..=i].into();
             true
         }
         None => false,

@@ -196,7 +196,7 @@ fn heap(paths: &[(&[&str], i64, i64, i64)]) -> Profile {
             p.locations.push(Location { id: p.locations.len() as u64 + 1, lines: vec![Line { function: fi as u32, line: 10, column: 0 }], ..Default::default() });
             locs.push(p.locations.len() as u32 - 1);
         }
-        p.samples.push(Sample { locations: locs, values: vec![*objs, *alloc, *objs, *inuse], ..Default::default() });
+        p.samples.push(Sample { locations: locs.into(), values: Box::new([*objs, *alloc, *objs, *inuse]), ..Default::default() });
     }
     p
 }

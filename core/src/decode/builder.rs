@@ -66,7 +66,7 @@ impl Builder {
         }
         let i = self.profile.samples.len() as u32;
         let labels = self.label_sets.intern(LabelSet::new(key.1.clone(), vec![]));
-        self.profile.samples.push(Sample { locations: key.0.clone(), values: values.to_vec(), labels });
+        self.profile.samples.push(Sample { locations: key.0.as_slice().into(), values: values.into(), labels });
         self.samples.insert(key, i);
         i
     }
@@ -75,7 +75,7 @@ impl Builder {
     /// each record once, and pprof keeps them apart).
     pub fn push_sample(&mut self, locations: Vec<u32>, values: Vec<i64>, num_labels: Vec<NumLabel>) {
         let labels = self.label_sets.intern(LabelSet::new(vec![], num_labels));
-        self.profile.samples.push(Sample { locations, values, labels });
+        self.profile.samples.push(Sample { locations: locations.into(), values: values.into(), labels });
     }
 
     pub fn finish(self) -> Profile {

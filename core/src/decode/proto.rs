@@ -428,7 +428,7 @@ pub fn decode_stream<'a>(
                         Vec::new()
                     }
                 };
-                raw.samples.push(Sample { locations, values: scratch.value.to_vec(), labels: none.clone() });
+                raw.samples.push(Sample { locations: locations.into(), values: scratch.value.as_slice().into(), labels: none.clone() });
             }
             (4, WireType::LengthDelimited) => {
                 loc.line.clear();
@@ -650,7 +650,7 @@ fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples)
         let missing = |id: u64| DecodeError::Invalid(format!("sample #{si} refers to location id {id}, which does not exist"));
         if wide.peek().is_some_and(|(i, _)| *i == si) {
             let (_, w) = wide.next().unwrap_or_default();
-            s.locations = w.iter().map(|&id| location_ix.get(id).ok_or_else(|| missing(id))).collect::<Result<Vec<_>, _>>()?;
+            s.locations = w.iter().map(|&id| location_ix.get(id).ok_or_else(|| missing(id))).collect::<Result<_, _>>()?;
         } else {
             for id in s.locations.iter_mut() {
                 *id = location_ix.get(*id as u64).ok_or_else(|| missing(*id as u64))?;
@@ -736,7 +736,7 @@ pub fn encode_proto(p: &Profile) -> Vec<u8> {
     for smp in &p.samples {
         let mut label: Vec<PbLabel> = smp.labels.strs.iter().map(|(k, v)| PbLabel { key: s(k), str: s(v), num: 0, num_unit: 0 }).collect();
         label.extend(smp.labels.nums.iter().map(|n| PbLabel { key: s(&n.key), str: 0, num: n.value, num_unit: s(&n.unit) }));
-        pb.sample.push(PbSample { location_id: smp.locations.iter().map(|&l| l as u64 + 1).collect(), value: smp.values.clone(), label });
+        pb.sample.push(PbSample { location_id: smp.locations.iter().map(|&l| l as u64 + 1).collect(), value: smp.values.to_vec(), label });
     }
     pb.drop_frames = s(&p.drop_frames);
     pb.keep_frames = s(&p.keep_frames);
