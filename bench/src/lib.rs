@@ -169,3 +169,44 @@ pub fn goroutine_dump(n: usize, seed: u64) -> String {
     }
     out
 }
+
+/// A global allocator that counts live heap bytes and their peak, for the
+/// examples that report memory: the peak is what the worker's wasm memory
+/// (which never shrinks) must hold at least.
+pub mod heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    pub struct Counting;
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            let n = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+            PEAK.fetch_max(n, Relaxed);
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            LIVE.fetch_sub(l.size(), Relaxed);
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            // Old and new blocks may both be live while the bytes move.
+            let n = LIVE.fetch_add(new, Relaxed) + new;
+            PEAK.fetch_max(n, Relaxed);
+            LIVE.fetch_sub(l.size(), Relaxed);
+            unsafe { System.realloc(p, l, new) }
+        }
+    }
+
+    /// Starts a step: its peak is measured from what is live now.
+    pub fn step() {
+        PEAK.store(LIVE.load(Relaxed), Relaxed);
+    }
+
+    /// Live heap bytes now and at their peak since [`step`], in MB.
+    pub fn report() -> String {
+        format!("live {:.0} MB, peak {:.0} MB", LIVE.load(Relaxed) as f64 / 1e6, PEAK.load(Relaxed) as f64 / 1e6)
+    }
+}

@@ -345,6 +345,72 @@ impl Profile {
 /// Keeps the first of each group of equal items (`canon[i]`: the index of
 /// item i's first equal), in order; returns the kept items' new indexes by
 /// old index.
+fn hash_of<T: std::hash::Hash>(v: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    v.hash(&mut h);
+    h.finish()
+}
+
+/// Items chained per hash bucket: a power-of-two table of each bucket's
+/// newest item and one link per item, 8 bytes an item where a hash map of
+/// keys was 20 to 50 (its peak was the peak of opening a big profile).
+struct Chains {
+    heads: Vec<u32>,
+    next: Vec<u32>,
+    shift: u32,
+}
+
+impl Chains {
+    /// For item ids below `n`.
+    fn new(n: usize) -> Chains {
+        let size = n.next_power_of_two().max(2);
+        Chains { heads: vec![u32::MAX; size], next: vec![u32::MAX; n], shift: 64 - size.trailing_zeros() }
+    }
+
+    fn bucket(&self, h: u64) -> usize {
+        // Spread over all 64 bits first: an Fx hash is only 32 bits wide
+        // on wasm32 (its state is a usize), and the top bits would be 0.
+        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// The first item in `h`'s bucket that `eq` accepts.
+    fn find(&self, h: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+        let mut j = self.heads[self.bucket(h)];
+        while j != u32::MAX {
+            if eq(j) {
+                return Some(j);
+            }
+            j = self.next[j as usize];
+        }
+        None
+    }
+
+    fn add(&mut self, h: u64, id: u32) {
+        let b = self.bucket(h);
+        self.next[id as usize] = self.heads[b];
+        self.heads[b] = id;
+    }
+}
+
+/// For each of `n` items, the index of the first item equal to it,
+/// compared in place, never copied into keys.
+fn first_equal(n: usize, hash: impl Fn(usize) -> u64, eq: impl Fn(usize, usize) -> bool) -> Vec<u32> {
+    let mut chains = Chains::new(n);
+    let mut canon = Vec::with_capacity(n);
+    for i in 0..n {
+        let h = hash(i);
+        match chains.find(h, |j| eq(i, j as usize)) {
+            Some(j) => canon.push(j),
+            None => {
+                chains.add(h, i as u32);
+                canon.push(i as u32);
+            }
+        }
+    }
+    canon
+}
+
 fn keep_firsts<T>(items: &mut Vec<T>, canon: &[u32]) -> Vec<u32> {
     let mut renumbered = vec![u32::MAX; items.len()];
     let mut kept = Vec::new();
@@ -383,43 +449,42 @@ impl Profile {
     /// with the same stack and labels are summed, all-zero samples go.
     /// Reports (notably `traces`) depend on it.
     pub fn merge_duplicates(&mut self) {
-        use rustc_hash::FxHashMap as HashMap;
-        fn cap<K, V>(n: usize) -> HashMap<K, V> {
-            HashMap::with_capacity_and_hasher(n, Default::default())
-        }
         // Writers rarely repeat a function or a location: find the first
-        // of each by borrowed keys, and rebuild (copy) only when some repeat.
-        let mut fmap: HashMap<(&str, &str, &str, i64), u32> = cap(self.functions.len());
-        let fcanon: Vec<u32> = self
-            .functions
-            .iter()
-            .enumerate()
-            .map(|(i, f)| *fmap.entry((&f.name, &f.system_name, &f.filename, f.start_line)).or_insert(i as u32))
-            .collect();
-        drop(fmap);
+        // of each by hash chains over the items in place, and rebuild
+        // (copy) only when some repeat. A map keyed by borrowed fields was
+        // the peak of opening a big profile (48 bytes a location).
+        let fcanon = first_equal(
+            self.functions.len(),
+            |i| {
+                let f = &self.functions[i];
+                hash_of(&(&f.name, &f.system_name, &f.filename, f.start_line))
+            },
+            |i, j| {
+                let (a, b) = (&self.functions[i], &self.functions[j]);
+                (&a.name, &a.system_name, &a.filename, a.start_line) == (&b.name, &b.system_name, &b.filename, b.start_line)
+            },
+        );
         let functions_unique = fcanon.iter().enumerate().all(|(i, &c)| c == i as u32);
-        let lcanon: Vec<u32> = if functions_unique {
-            let mut lmap: HashMap<(Option<u32>, u64, &[Line], bool), u32> = cap(self.locations.len());
-            self.locations
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let rel = l.address.wrapping_sub(l.mapping.map(|m| self.mappings[m as usize].start).unwrap_or(0));
-                    *lmap.entry((l.mapping, rel, &l.lines[..], l.is_folded)).or_insert(i as u32)
-                })
-                .collect()
-        } else {
-            let mut lmap: HashMap<(Option<u32>, u64, Vec<Line>, bool), u32> = cap(self.locations.len());
-            self.locations
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let lines: Vec<Line> = l.lines.iter().map(|ln| Line { function: fcanon[ln.function as usize], ..*ln }).collect();
-                    let rel = l.address.wrapping_sub(l.mapping.map(|m| self.mappings[m as usize].start).unwrap_or(0));
-                    *lmap.entry((l.mapping, rel, lines, l.is_folded)).or_insert(i as u32)
-                })
-                .collect()
-        };
+        // Locations compare by mapping, address relative to it, lines (with
+        // functions as merged) and the folded bit.
+        let rel = |l: &Location| l.address.wrapping_sub(l.mapping.map(|m| self.mappings[m as usize].start).unwrap_or(0));
+        let line_key = |ln: &Line| (fcanon[ln.function as usize], ln.line, ln.column);
+        let lcanon = first_equal(
+            self.locations.len(),
+            |i| {
+                let l = &self.locations[i];
+                let lines: u64 = l.lines.iter().fold(0, |h, ln| hash_of(&(h, line_key(ln))));
+                hash_of(&(l.mapping, rel(l), lines, l.is_folded))
+            },
+            |i, j| {
+                let (a, b) = (&self.locations[i], &self.locations[j]);
+                a.mapping == b.mapping
+                    && rel(a) == rel(b)
+                    && a.is_folded == b.is_folded
+                    && a.lines.len() == b.lines.len()
+                    && a.lines.iter().zip(&b.lines[..]).all(|(x, y)| line_key(x) == line_key(y))
+            },
+        );
         let locations_unique = lcanon.iter().enumerate().all(|(i, &c)| c == i as u32);
         if !functions_unique {
             let fnew = keep_firsts(&mut self.functions, &fcanon);
@@ -441,8 +506,7 @@ impl Profile {
         // compared in place (a key copy per sample doubled the memory and
         // time of this step on 200k-stack profiles). Label sets have one
         // spelling (`LabelSet::new`), and shared ones compare by pointer.
-        let mut heads: HashMap<u64, u32> = cap(self.samples.len());
-        let mut next: Vec<u32> = Vec::new();
+        let mut chains = Chains::new(self.samples.len());
         let mut sample_canon = vec![u32::MAX; self.samples.len()];
         // Compacted in place: kept samples move to the front (`kept` of
         // them so far), the rest are summed into them and cut off at the
@@ -456,38 +520,28 @@ impl Profile {
                 continue;
             }
             if !locations_unique {
-                for l in &mut s.locations {
+                for l in s.locations.iter_mut() {
                     *l = lcanon[*l as usize];
                 }
             }
-            let h = {
-                use std::hash::{Hash, Hasher};
-                let mut h = rustc_hash::FxHasher::default();
-                s.locations.hash(&mut h);
-                if !s.labels.is_empty() {
-                    s.labels.hash(&mut h);
-                }
-                h.finish()
-            };
-            let mut j = heads.get(&h).copied().unwrap_or(u32::MAX);
-            while j != u32::MAX {
+            let h = if s.labels.is_empty() { hash_of(&s.locations) } else { hash_of(&(&s.locations, &s.labels)) };
+            match chains.find(h, |j| {
                 let o = &front[j as usize];
-                if o.locations == s.locations && o.labels == s.labels {
-                    break;
+                o.locations == s.locations && o.labels == s.labels
+            }) {
+                Some(j) => {
+                    for (a, b) in front[j as usize].values.iter_mut().zip(&s.values[..]) {
+                        *a += b;
+                    }
+                    sample_canon[i] = j;
                 }
-                j = next[j as usize];
-            }
-            if j != u32::MAX {
-                for (a, b) in front[j as usize].values.iter_mut().zip(&s.values) {
-                    *a += b;
+                None => {
+                    let j = kept as u32;
+                    chains.add(h, j);
+                    self.samples.swap(kept, i);
+                    kept += 1;
+                    sample_canon[i] = j;
                 }
-                sample_canon[i] = j;
-            } else {
-                let j = kept as u32;
-                next.push(heads.insert(h, j).unwrap_or(u32::MAX));
-                self.samples.swap(kept, i);
-                kept += 1;
-                sample_canon[i] = j;
             }
         }
         self.samples.truncate(kept);
@@ -502,6 +556,31 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chains_spread_hashes_only_32_bits_wide() {
+        // On wasm32 an Fx hash has its top 32 bits zero: buckets must
+        // still spread, or merging is quadratic (it hung the page once).
+        let n = 4096;
+        let mut chains = Chains::new(n);
+        let mut used = std::collections::HashSet::new();
+        for i in 0..n as u64 {
+            let h = i.wrapping_mul(0x2545_f491) & 0xffff_ffff;
+            used.insert(chains.bucket(h));
+            chains.add(h, i as u32);
+        }
+        assert!(used.len() > n / 2, "{} buckets of {n}", used.len());
+        let h = 77u64.wrapping_mul(0x2545_f491) & 0xffff_ffff;
+        assert_eq!(chains.find(h, |j| j == 77), Some(77));
+        assert_eq!(chains.find(h, |_| false), None);
+    }
+
+    #[test]
+    fn first_equal_points_at_the_first_of_each_kind() {
+        let items = [3, 1, 3, 2, 1, 3];
+        let canon = first_equal(items.len(), |i| items[i] as u64 & 1, |i, j| items[i] == items[j]);
+        assert_eq!(canon, [0, 1, 0, 3, 1, 0]);
+    }
 
     fn func(id: u64, name: &str) -> Function {
         Function { id, name: name.into(), system_name: name.into(), filename: "a.go".into(), start_line: 1 }

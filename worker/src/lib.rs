@@ -41,7 +41,7 @@ fn memory_bytes() -> f64 {
 }
 
 fn reply(scope: &DedicatedWorkerGlobalScope, r: &Response) {
-    let bytes = postcard::to_allocvec(r).unwrap_or_default();
+    let bytes = r.to_bytes();
     let data = Uint8Array::from(&bytes[..]);
     let msg = obj(&[("t", "reply".into()), ("data", data.clone().into()), ("mem", memory_bytes().into())]);
     let _ = scope.post_message_with_transfer(&msg, &js_sys::Array::of1(&data.buffer()));

@@ -498,17 +498,26 @@ struct RawSamples {
 struct Strings(Vec<String>);
 
 impl Strings {
+    /// Like [`Strings::get`], moving the string out on its last use
+    /// (`uses` counts what is left).
+    fn take_last(&mut self, idx: i64, what: &str, uses: &mut [u32]) -> Result<String, DecodeError> {
+        let s = self.get_ref(idx, what)?;
+        let i = idx as usize;
+        uses[i] = uses[i].saturating_sub(1);
+        Ok(if uses[i] == 0 { std::mem::take(&mut self.0[i]) } else { s.clone() })
+    }
+
+    fn get_ref(&self, idx: i64, what: &str) -> Result<&String, DecodeError> {
+        usize::try_from(idx).ok().and_then(|i| self.0.get(i)).ok_or_else(|| {
+            DecodeError::Invalid(format!(
+                "{what} refers to string index {idx}, but the string table has {} entries",
+                self.0.len()
+            ))
+        })
+    }
+
     fn get(&self, idx: i64, what: &str) -> Result<String, DecodeError> {
-        usize::try_from(idx)
-            .ok()
-            .and_then(|i| self.0.get(i))
-            .cloned()
-            .ok_or_else(|| {
-                DecodeError::Invalid(format!(
-                    "{what} refers to string index {idx}, but the string table has {} entries",
-                    self.0.len()
-                ))
-            })
+        self.get_ref(idx, what).cloned()
     }
 }
 
@@ -581,19 +590,6 @@ fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples)
         .collect::<Result<Vec<_>, DecodeError>>()?;
 
     let function_ix = index_ids(pb.function.iter().map(|f| f.id), "function")?;
-    let functions = pb
-        .function
-        .iter()
-        .map(|f| {
-            Ok(Function {
-                id: f.id,
-                name: strings.get(f.name, "a function name")?,
-                system_name: strings.get(f.system_name, "a function's system name")?,
-                filename: strings.get(f.filename, "a function's file name")?,
-                start_line: f.start_line,
-            })
-        })
-        .collect::<Result<Vec<_>, DecodeError>>()?;
 
     let location_ix = index_ids(locs.locations.iter().map(|l| l.id), "location")?;
     // The locations become the model's in place: ids mapped to indexes.
@@ -662,18 +658,45 @@ fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples)
     }
 
     let comments = pb.comment.iter().map(|&c| strings.get(c, "a comment")).collect::<Result<Vec<_>, _>>()?;
+    let default_sample_type = strings.get(pb.default_sample_type, "the default sample type")?;
+    let drop_frames = strings.get(pb.drop_frames, "drop_frames")?;
+    let keep_frames = strings.get(pb.keep_frames, "keep_frames")?;
+    let period_type = pb.period_type.as_ref().map(|v| vt(v, "the period type")).transpose()?;
+    // Functions last, the table's last readers: a string is moved into
+    // its last function rather than copied (names were copied whole
+    // while the table still held them).
+    let mut uses = vec![0u32; strings.0.len()];
+    for f in &pb.function {
+        for i in [f.name, f.system_name, f.filename] {
+            if let Some(u) = usize::try_from(i).ok().and_then(|i| uses.get_mut(i)) {
+                *u += 1;
+            }
+        }
+    }
+    let mut strings = strings;
+    let mut functions = Vec::with_capacity(pb.function.len());
+    for f in &pb.function {
+        functions.push(Function {
+            id: f.id,
+            name: strings.take_last(f.name, "a function name", &mut uses)?,
+            system_name: strings.take_last(f.system_name, "a function's system name", &mut uses)?,
+            filename: strings.take_last(f.filename, "a function's file name", &mut uses)?,
+            start_line: f.start_line,
+        });
+    }
+    drop(strings);
     Ok(Profile {
         sample_types,
-        default_sample_type: strings.get(pb.default_sample_type, "the default sample type")?,
+        default_sample_type,
         samples,
         locations,
         functions,
         mappings,
-        drop_frames: strings.get(pb.drop_frames, "drop_frames")?,
-        keep_frames: strings.get(pb.keep_frames, "keep_frames")?,
+        drop_frames,
+        keep_frames,
         time_nanos: pb.time_nanos,
         duration_nanos: pb.duration_nanos,
-        period_type: pb.period_type.as_ref().map(|v| vt(v, "the period type")).transpose()?,
+        period_type,
         period: pb.period,
         comments,
         goroutines: Vec::new(),
