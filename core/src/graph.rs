@@ -3,6 +3,7 @@
 //! every distinct node on a stack, and an in-edge is "inline" when every
 //! call along it was inlined. Reports are built on top of this.
 
+use crate::chains::{hash_of, Chains};
 use crate::profile::Profile;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -123,25 +124,36 @@ pub struct NodeIndex {
 impl NodeIndex {
     /// `noinlines` keeps only each location's last (physical) line.
     pub fn new(p: &Profile, g: Granularity, obj_names: bool, noinlines: bool) -> Self {
-        let mut ids: HashMap<NodeInfo, u32> = HashMap::default();
-        let mut all_nodes: Vec<u32> = Vec::with_capacity(p.locations.len());
+        // Infos are deduplicated through hash chains over the vector itself
+        // (a map owning them as keys held them twice while built).
+        // Keys repeat across locations: cache by (function, line, mapping,
+        // address); by function alone in a vector when only it counts.
+        let per_function = g == Granularity::Functions && !obj_names;
+        // At most one node per line (or per function), and one per location
+        // without lines: reserved up front, never grown by doubling.
+        let no_lines = p.locations.iter().filter(|l| l.lines.is_empty()).count();
+        let lines = p.locations.iter().map(|l| l.lines.len()).sum::<usize>();
+        let bound = no_lines + if per_function { p.functions.len().min(lines) } else { lines };
+        let mut dedup = Infos { infos: Vec::with_capacity(bound), chains: Chains::new(bound) };
+        let mut all_nodes: Vec<u32> = Vec::with_capacity(lines + no_lines);
         let mut starts: Vec<u32> = Vec::with_capacity(p.locations.len() + 1);
         starts.push(0);
-        // Function-level keys repeat across locations: cache by (function, line).
+        let mut by_function: Vec<u32> = if per_function { vec![u32::MAX; p.functions.len()] } else { Vec::new() };
         let mut by_line: HashMap<(u32, i64, Option<u32>, u64), u32> = HashMap::default();
         for loc in &p.locations {
             let objfile = loc.mapping.map(|m| p.mappings[m as usize].file.as_str()).unwrap_or("");
             let address = if g == Granularity::Addresses { loc.address } else { 0 };
             if loc.lines.is_empty() {
                 let info = NodeInfo { address, objfile: objfile.to_string(), ..Default::default() };
-                all_nodes.push(intern(&mut ids, info));
+                all_nodes.push(dedup.intern(info));
             }
             let lines = if noinlines && loc.lines.len() > 1 { &loc.lines[loc.lines.len() - 1..] } else { &loc.lines[..] };
             for line in lines {
                 let lineno = if matches!(g, Granularity::Lines | Granularity::Addresses) { line.line } else { 0 };
                 let key = (line.function, lineno, if obj_names { loc.mapping } else { None }, address);
-                let id = match by_line.get(&key) {
-                    Some(&id) => id,
+                let cached = if per_function { Some(by_function[line.function as usize]).filter(|&id| id != u32::MAX) } else { by_line.get(&key).copied() };
+                let id = match cached {
+                    Some(id) => id,
                     None => {
                         let f = &p.functions[line.function as usize];
                         let mut info = NodeInfo {
@@ -155,8 +167,12 @@ impl NodeIndex {
                             info.objfile = objfile.to_string();
                             info.start_line = f.start_line;
                         }
-                        let id = intern(&mut ids, info);
-                        by_line.insert(key, id);
+                        let id = dedup.intern(info);
+                        if per_function {
+                            by_function[line.function as usize] = id;
+                        } else {
+                            by_line.insert(key, id);
+                        }
                         id
                     }
                 };
@@ -164,7 +180,8 @@ impl NodeIndex {
             }
             starts.push(all_nodes.len() as u32);
         }
-        let infos = infos_in_order(ids);
+        let mut infos = dedup.infos;
+        infos.shrink_to_fit();
         let mut inlinable = vec![false; infos.len()];
         for w in starts.windows(2) {
             let nodes = &all_nodes[w[0] as usize..w[1] as usize];
@@ -191,18 +208,25 @@ impl NodeIndex {
     }
 }
 
-/// The id of `info`, a new one if unseen. The map alone owns the infos
-/// while the index is built (a second copy in a vector was a fifth of the
-/// memory Top added): [`infos_in_order`] lays them out by id at the end.
-fn intern(ids: &mut HashMap<NodeInfo, u32>, info: NodeInfo) -> u32 {
-    let next = ids.len() as u32;
-    *ids.entry(info).or_insert(next)
+/// Node infos, each once: `chains` finds an equal one already there.
+struct Infos {
+    infos: Vec<NodeInfo>,
+    chains: Chains,
 }
 
-fn infos_in_order(ids: HashMap<NodeInfo, u32>) -> Vec<NodeInfo> {
-    let mut infos: Vec<(u32, NodeInfo)> = ids.into_iter().map(|(info, i)| (i, info)).collect();
-    infos.sort_unstable_by_key(|e| e.0);
-    infos.into_iter().map(|e| e.1).collect()
+impl Infos {
+    /// The id of `info`, a new one if unseen.
+    fn intern(&mut self, info: NodeInfo) -> u32 {
+        let h = hash_of(&info);
+        let infos = &self.infos;
+        if let Some(i) = self.chains.find(h, |j| infos[j as usize] == info) {
+            return i;
+        }
+        let i = self.infos.len() as u32;
+        self.chains.add(h, i);
+        self.infos.push(info);
+        i
+    }
 }
 
 /// Flat and cum for every node id of a [`NodeIndex`] (0 where absent).

@@ -16,6 +16,7 @@
 //! Invariants: no I/O outside [`report::list::DirSources`], no DOM, no
 //! panics on any input; every number the page shows comes from here.
 
+mod chains;
 pub mod decode;
 pub mod diff;
 pub mod error;

@@ -3,6 +3,7 @@
 //! reports can index without checks and never see a dangling id.
 
 use serde::{Deserialize, Serialize};
+use crate::chains::{first_equal, hash_of, Chains};
 use std::sync::Arc;
 
 /// A sample type or period type, e.g. `inuse_space/bytes`.
@@ -345,72 +346,6 @@ impl Profile {
 /// Keeps the first of each group of equal items (`canon[i]`: the index of
 /// item i's first equal), in order; returns the kept items' new indexes by
 /// old index.
-fn hash_of<T: std::hash::Hash>(v: &T) -> u64 {
-    use std::hash::Hasher;
-    let mut h = rustc_hash::FxHasher::default();
-    v.hash(&mut h);
-    h.finish()
-}
-
-/// Items chained per hash bucket: a power-of-two table of each bucket's
-/// newest item and one link per item, 8 bytes an item where a hash map of
-/// keys was 20 to 50 (its peak was the peak of opening a big profile).
-struct Chains {
-    heads: Vec<u32>,
-    next: Vec<u32>,
-    shift: u32,
-}
-
-impl Chains {
-    /// For item ids below `n`.
-    fn new(n: usize) -> Chains {
-        let size = n.next_power_of_two().max(2);
-        Chains { heads: vec![u32::MAX; size], next: vec![u32::MAX; n], shift: 64 - size.trailing_zeros() }
-    }
-
-    fn bucket(&self, h: u64) -> usize {
-        // Spread over all 64 bits first: an Fx hash is only 32 bits wide
-        // on wasm32 (its state is a usize), and the top bits would be 0.
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
-    }
-
-    /// The first item in `h`'s bucket that `eq` accepts.
-    fn find(&self, h: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
-        let mut j = self.heads[self.bucket(h)];
-        while j != u32::MAX {
-            if eq(j) {
-                return Some(j);
-            }
-            j = self.next[j as usize];
-        }
-        None
-    }
-
-    fn add(&mut self, h: u64, id: u32) {
-        let b = self.bucket(h);
-        self.next[id as usize] = self.heads[b];
-        self.heads[b] = id;
-    }
-}
-
-/// For each of `n` items, the index of the first item equal to it,
-/// compared in place, never copied into keys.
-fn first_equal(n: usize, hash: impl Fn(usize) -> u64, eq: impl Fn(usize, usize) -> bool) -> Vec<u32> {
-    let mut chains = Chains::new(n);
-    let mut canon = Vec::with_capacity(n);
-    for i in 0..n {
-        let h = hash(i);
-        match chains.find(h, |j| eq(i, j as usize)) {
-            Some(j) => canon.push(j),
-            None => {
-                chains.add(h, i as u32);
-                canon.push(i as u32);
-            }
-        }
-    }
-    canon
-}
-
 fn keep_firsts<T>(items: &mut Vec<T>, canon: &[u32]) -> Vec<u32> {
     let mut renumbered = vec![u32::MAX; items.len()];
     let mut kept = Vec::new();
@@ -556,31 +491,6 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chains_spread_hashes_only_32_bits_wide() {
-        // On wasm32 an Fx hash has its top 32 bits zero: buckets must
-        // still spread, or merging is quadratic (it hung the page once).
-        let n = 4096;
-        let mut chains = Chains::new(n);
-        let mut used = std::collections::HashSet::new();
-        for i in 0..n as u64 {
-            let h = i.wrapping_mul(0x2545_f491) & 0xffff_ffff;
-            used.insert(chains.bucket(h));
-            chains.add(h, i as u32);
-        }
-        assert!(used.len() > n / 2, "{} buckets of {n}", used.len());
-        let h = 77u64.wrapping_mul(0x2545_f491) & 0xffff_ffff;
-        assert_eq!(chains.find(h, |j| j == 77), Some(77));
-        assert_eq!(chains.find(h, |_| false), None);
-    }
-
-    #[test]
-    fn first_equal_points_at_the_first_of_each_kind() {
-        let items = [3, 1, 3, 2, 1, 3];
-        let canon = first_equal(items.len(), |i| items[i] as u64 & 1, |i, j| items[i] == items[j]);
-        assert_eq!(canon, [0, 1, 0, 3, 1, 0]);
-    }
 
     fn func(id: u64, name: &str) -> Function {
         Function { id, name: name.into(), system_name: name.into(), filename: "a.go".into(), start_line: 1 }

@@ -171,3 +171,26 @@ fn the_queue_opens_files_first_then_what_is_looked_at_and_keeps_only_the_latest_
     assert_eq!(order, ["m.go", "x.pb.gz", "#2", "#4", "#1"]);
     assert!(q.is_empty());
 }
+
+#[test]
+fn replies_encode_in_chunks_to_exactly_their_size() {
+    let mut s = Session::new();
+    let id = open(&mut s, "j-cpu-profile/cpu.pb.gz");
+    // Top, a reply of several chunks, and a small one.
+    let ask = Ask { current: id, ..Default::default() };
+    let mut replies = vec![s.handle(Request::Top { seq: 1, ask }).unwrap()];
+    replies.push(Response::Failed { name: "x".repeat(100_000), error: "y".repeat(150_001) });
+    replies.push(Response::Failed { name: "x".into(), error: "y".into() });
+    for (i, r) in replies.into_iter().enumerate() {
+        let mut chunks = Vec::new();
+        r.write_chunks(&mut |c| chunks.push(c.to_vec()));
+        let whole: Vec<u8> = chunks.concat();
+        assert_eq!(whole.len(), r.encoded_len());
+        assert_eq!(whole, r.to_bytes());
+        assert!(chunks.iter().all(|c| !c.is_empty() && c.len() <= 64 * 1024));
+        if i == 1 {
+            assert_eq!(chunks.len(), 4);
+        }
+        assert_eq!(postcard::from_bytes::<Response>(&whole).unwrap(), r);
+    }
+}

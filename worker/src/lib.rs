@@ -41,8 +41,14 @@ fn memory_bytes() -> f64 {
 }
 
 fn reply(scope: &DedicatedWorkerGlobalScope, r: &Response) {
-    let bytes = r.to_bytes();
-    let data = Uint8Array::from(&bytes[..]);
+    // Straight into a JavaScript buffer, a chunk at a time.
+    let data = Uint8Array::new_with_length(r.encoded_len() as u32);
+    let mut at = 0u32;
+    r.write_chunks(&mut |c| {
+        let end = (at + c.len() as u32).min(data.length());
+        data.subarray(at, end).copy_from(&c[..(end - at) as usize]);
+        at = end;
+    });
     let msg = obj(&[("t", "reply".into()), ("data", data.clone().into()), ("mem", memory_bytes().into())]);
     let _ = scope.post_message_with_transfer(&msg, &js_sys::Array::of1(&data.buffer()));
 }
