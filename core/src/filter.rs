@@ -122,7 +122,7 @@ fn filter_by_name(p: &mut Profile, focus: Option<&Regex>, ignore: Option<&Regex>
         } else if focus.is_none_or(|re| location_matches(p, loc, re)) {
             mark[i] = Some(true);
         }
-        let mut lines = loc.lines.clone();
+        let mut lines = loc.lines.to_vec();
         if let Some(re) = hide {
             if location_matches(p, loc, re) {
                 lines = if mapping_matches(p, loc, re) { vec![] } else { lines.into_iter().filter(|l| !line_matches(p, l.function, re)).collect() };
@@ -139,7 +139,7 @@ fn filter_by_name(p: &mut Profile, focus: Option<&Regex>, ignore: Option<&Regex>
                 hidden[i] = true;
             }
         }
-        p.locations[i].lines = lines;
+        p.locations[i].lines = lines.into();
     }
     let any_hidden = hidden.iter().any(|h| *h);
     p.samples.retain_mut(|s| {
@@ -174,7 +174,7 @@ fn show_from_filter(p: &mut Profile, re: &Regex) {
         }
         let last = (0..loc.lines.len()).rev().find(|&j| re.is_match(&p.functions[loc.lines[j].function as usize].name));
         if let Some(j) = last {
-            p.locations[i].lines.truncate(j + 1);
+            p.locations[i].lines = p.locations[i].lines[..=j].into();
             keep[i] = true;
         }
     }

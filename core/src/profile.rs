@@ -65,7 +65,9 @@ pub struct Function {
 pub struct Line {
     pub function: u32,
     pub line: i64,
-    pub column: i64,
+    /// 32 bits (Go writes no columns; wider ones are clamped): 16 bytes
+    /// a line rather than 24.
+    pub column: i32,
 }
 
 /// `lines[0]` is the innermost inlined frame, the last one the physical caller.
@@ -74,7 +76,7 @@ pub struct Location {
     pub id: u64,
     pub mapping: Option<u32>,
     pub address: u64,
-    pub lines: Vec<Line>,
+    pub lines: Box<[Line]>,
     pub is_folded: bool,
 }
 
@@ -316,7 +318,7 @@ impl Profile {
                 if i == loc.lines.len() - 1 {
                     prune[li] = true;
                 } else {
-                    loc.lines.drain(..=i);
+                    loc.lines = loc.lines[i + 1..].into();
                 }
             }
         }
@@ -497,7 +499,7 @@ mod tests {
     }
 
     fn loc(id: u64, address: u64, function: u32, line: i64) -> Location {
-        Location { id, mapping: None, address, lines: vec![Line { function, line, column: 0 }], is_folded: false }
+        Location { id, mapping: None, address, lines: Box::new([Line { function, line, column: 0 }]), is_folded: false }
     }
 
     fn sample(locations: &[u32], value: i64, labels: &[(&str, &str)], nums: &[(&str, i64)]) -> Sample {

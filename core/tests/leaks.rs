@@ -193,7 +193,7 @@ fn heap(paths: &[(&[&str], i64, i64, i64)]) -> Profile {
                 p.functions.push(Function { id: p.functions.len() as u64 + 1, name: f.to_string(), filename: "app/x.go".into(), ..Default::default() });
                 p.functions.len() - 1
             });
-            p.locations.push(Location { id: p.locations.len() as u64 + 1, lines: vec![Line { function: fi as u32, line: 10, column: 0 }], ..Default::default() });
+            p.locations.push(Location { id: p.locations.len() as u64 + 1, lines: Box::new([Line { function: fi as u32, line: 10, column: 0 }]), ..Default::default() });
             locs.push(p.locations.len() as u32 - 1);
         }
         p.samples.push(Sample { locations: locs.into(), values: Box::new([*objs, *alloc, *objs, *inuse]), ..Default::default() });

@@ -49,7 +49,7 @@ impl Builder {
             return i;
         }
         let i = self.profile.locations.len() as u32;
-        self.profile.locations.push(Location { id: i as u64 + 1, mapping: None, address, lines: key.1.clone(), is_folded: false });
+        self.profile.locations.push(Location { id: i as u64 + 1, mapping: None, address, lines: key.1.as_slice().into(), is_folded: false });
         self.locations.insert(key, i);
         i
     }

@@ -475,9 +475,9 @@ impl RawLocations {
                 self.wide_functions.push((li, i as u32, ln.function_id));
                 0
             });
-            lines.push(Line { function, line: ln.line, column: ln.column });
+            lines.push(Line { function, line: ln.line, column: ln.column.clamp(i32::MIN.into(), i32::MAX.into()) as i32 });
         }
-        self.locations.push(Location { id: l.id, mapping: None, address: l.address, lines, is_folded: l.is_folded });
+        self.locations.push(Location { id: l.id, mapping: None, address: l.address, lines: lines.into(), is_folded: l.is_folded });
         self.mapping_ids.push(l.mapping_id);
     }
 }
@@ -752,7 +752,7 @@ pub fn encode_proto(p: &Profile) -> Vec<u8> {
             id: i as u64 + 1,
             mapping_id: l.mapping.map(|m| p.mappings[m as usize].id).unwrap_or(0),
             address: l.address,
-            line: l.lines.iter().map(|ln| PbLine { function_id: ln.function as u64 + 1, line: ln.line, column: ln.column }).collect(),
+            line: l.lines.iter().map(|ln| PbLine { function_id: ln.function as u64 + 1, line: ln.line, column: ln.column.into() }).collect(),
             is_folded: l.is_folded,
         });
     }
