@@ -51,6 +51,16 @@ pub struct NodeInfo {
 }
 
 impl NodeInfo {
+    /// [`NodeInfo::printable_name`], borrowed when it is the name alone
+    /// (every node at function granularity).
+    pub fn printable_name_cow(&self) -> std::borrow::Cow<'_, str> {
+        if self.address == 0 && self.lineno == 0 && self.file.is_empty() && !self.name.is_empty() {
+            std::borrow::Cow::Borrowed(&self.name)
+        } else {
+            std::borrow::Cow::Owned(self.printable_name())
+        }
+    }
+
     /// pprof's `PrintableName`.
     pub fn printable_name(&self) -> String {
         let mut parts: Vec<String> = Vec::new();

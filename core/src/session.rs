@@ -295,8 +295,8 @@ impl Session {
                     _ if error.is_none() => self.stacks_for(&key, &p, bottom_up),
                     _ => {
                         let v = p.view();
-                        let idx = crate::graph::NodeIndex::new(&p.profile, v.granularity, false, v.noinlines);
-                        Arc::new(FlameStacks::indexed(p.profile.clone(), &v, bottom_up, &idx))
+                        let idx = Arc::new(crate::graph::NodeIndex::new(&p.profile, v.granularity, false, v.noinlines));
+                        Arc::new(FlameStacks::indexed(p.profile.clone(), &v, bottom_up, idx))
                     }
                 };
                 let min_fraction = min_fraction.clamp(0.0, 1.0);
@@ -340,7 +340,7 @@ impl Session {
 
     fn stacks_for(&mut self, key: &Ask, p: &Prepared, bottom_up: bool) -> Arc<FlameStacks<Arc<Profile>>> {
         let idx = self.index_of(key, p);
-        let s = Arc::new(FlameStacks::indexed(p.profile.clone(), &p.view(), bottom_up, &idx));
+        let s = Arc::new(FlameStacks::indexed(p.profile.clone(), &p.view(), bottom_up, idx));
         self.stacks = Some((key.clone(), bottom_up, s.clone()));
         s
     }

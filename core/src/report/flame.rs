@@ -11,7 +11,9 @@ use super::View;
 use crate::graph::NodeIndex;
 use crate::profile::Profile;
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::ops::Deref;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlameNode {
@@ -51,11 +53,13 @@ pub struct FlameTree {
 ///
 /// `P` holds the profile: `&Profile` for one-off trees, `Arc<Profile>`
 /// where the stacks are kept between requests.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FlameStacks<P: Deref<Target = Profile>> {
     profile: P,
     sample_index: usize,
-    names: Vec<String>,
+    /// The graph nodes frame keys point at: names are read from their
+    /// infos (borrowed, at function granularity), not copied.
+    index: Arc<NodeIndex>,
     /// First (function, line) seen per graph node, for the tooltip's file:line.
     first_line: Vec<(u32, i64)>,
     /// Location `l`'s frames, caller first: `frames[starts[l]..starts[l + 1]]`.
@@ -80,17 +84,16 @@ struct Cursor<'a> {
 
 impl<'a> FlameStacks<&'a Profile> {
     pub fn new(view: &View<'a>, bottom_up: bool) -> Self {
-        Self::indexed(view.profile, view, bottom_up, &NodeIndex::new(view.profile, view.granularity, false, view.noinlines))
+        Self::indexed(view.profile, view, bottom_up, Arc::new(NodeIndex::new(view.profile, view.granularity, false, view.noinlines)))
     }
 }
 
 impl<P: Deref<Target = Profile>> FlameStacks<P> {
     /// Over a node index already built for this view; `profile` is the
     /// view's profile (as an `Arc` to keep the stacks).
-    pub fn indexed(profile: P, view: &View, bottom_up: bool, idx: &NodeIndex) -> Self {
+    pub fn indexed(profile: P, view: &View, bottom_up: bool, idx: Arc<NodeIndex>) -> Self {
         debug_assert!(std::ptr::eq(view.profile, &*profile));
         let p: &Profile = &profile;
-        let names: Vec<String> = idx.infos.iter().map(|i| i.printable_name()).collect();
         // Each location's frames once, caller first (inline = not the
         // location's last line), and the first line seen per node
         // (formatted only for frames shown).
@@ -115,7 +118,12 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             starts.push(frames.len() as u32);
         }
         let total = p.samples.iter().map(|s| s.values.get(view.sample_index).copied().unwrap_or(0)).sum();
-        FlameStacks { sample_index: view.sample_index, names, first_line, frames, starts, total, bottom_up, profile }
+        FlameStacks { sample_index: view.sample_index, index: idx, first_line, frames, starts, total, bottom_up, profile }
+    }
+
+    /// Graph node `n`'s name as pprof prints it.
+    fn name(&self, n: u32) -> Cow<'_, str> {
+        self.index.infos[n as usize].printable_name_cow()
     }
 
     fn file_of(&self, node: usize) -> String {
@@ -254,7 +262,7 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             let keep = |k: usize| (kids[k].1.abs() as f64) >= min && (kids[k].1 != 0 || min == 0.0);
             let focus_hidden = on_focus && kids.iter().enumerate().any(|(k, c)| c.0 == focus[depth] && !keep(k));
             let mut order: Vec<usize> = if focus_hidden { (0..kids.len()).collect() } else { (0..kids.len()).filter(|&k| keep(k)).collect() };
-            order.sort_by(|&a, &b| kids[b].1.abs().cmp(&kids[a].1.abs()).then_with(|| self.names[(kids[a].0 >> 1) as usize].cmp(&self.names[(kids[b].0 >> 1) as usize])).then(kids[a].0.cmp(&kids[b].0)));
+            order.sort_by(|&a, &b| kids[b].1.abs().cmp(&kids[a].1.abs()).then_with(|| self.name(kids[a].0 >> 1).cmp(&self.name(kids[b].0 >> 1))).then(kids[a].0.cmp(&kids[b].0)));
             let mut x = nodes[n as usize].x;
             let mut children = Vec::new();
             // The kept children's samples, by kid.
@@ -290,7 +298,7 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                 if let Some(list) = lists[k].take() {
                     let gn = key >> 1;
                     let name = *name_of.entry(gn).or_insert_with(|| {
-                        names.push(self.names[gn as usize].clone());
+                        names.push(self.name(gn).into_owned());
                         files.push(self.file_of(gn as usize));
                         names.len() as u32 - 1
                     });
@@ -314,11 +322,11 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
     /// The share of the root covered by frames whose name matches: each
     /// stack holding a match counts once (recursion is not counted twice).
     pub fn covered(&self, re: &regex_lite::Regex) -> i64 {
-        let mut hit: Vec<Option<bool>> = vec![None; self.names.len()];
+        let mut hit: Vec<Option<bool>> = vec![None; self.index.infos.len()];
         let mut covered = 0;
         for mut c in self.cursors() {
             while let Some(k) = self.next(&mut c) {
-                if *hit[(k >> 1) as usize].get_or_insert_with(|| re.is_match(&self.names[(k >> 1) as usize])) {
+                if *hit[(k >> 1) as usize].get_or_insert_with(|| re.is_match(&self.name(k >> 1))) {
                     covered += c.value;
                     break;
                 }
