@@ -7,8 +7,8 @@ use crate::state::{Store, Tab};
 use crate::worker::{Client, Event};
 use leakscope_core::leak::LeakReport;
 use leakscope_core::report::{flame::FlameTree, list::Listing, traces::Trace};
-use leakscope_core::session::{Ask, Request, Response};
 pub use leakscope_core::session::TopData;
+use leakscope_core::session::{Ask, Request, Response};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -136,11 +136,20 @@ impl Derived {
     pub fn new(store: Store) -> Self {
         let sample_index = Memo::new(move |_| {
             let want = store.sample_type.get();
-            store.current_snapshot().map(|s| s.meta.sample_index(want.as_deref())).unwrap_or(0)
+            store
+                .current_snapshot()
+                .map(|s| s.meta.sample_index(want.as_deref()))
+                .unwrap_or(0)
         });
         let ask = Memo::new(move |_| {
             let cur = store.current_snapshot()?;
-            Some(Ask { current: cur.id, base: store.base.get(), sample_type: store.sample_type.get(), filters: store.filters.get(), granularity: store.granularity.get() })
+            Some(Ask {
+                current: cur.id,
+                base: store.base.get(),
+                sample_type: store.sample_type.get(),
+                filters: store.filters.get(),
+                granularity: store.granularity.get(),
+            })
         });
         let d = Derived {
             sample_index,
@@ -151,7 +160,10 @@ impl Derived {
             traces: RwSignal::new(None),
             traces_limit: RwSignal::new(200),
             flame: RwSignal::new(None),
-            flame_ask: RwSignal::new(FlameAsk { width: 1000.0, ..Default::default() }),
+            flame_ask: RwSignal::new(FlameAsk {
+                width: 1000.0,
+                ..Default::default()
+            }),
             listing: RwSignal::new(None),
             list_fn: RwSignal::new(None),
             leaks: RwSignal::new(Shared::new(LeakReport::default())),
@@ -181,7 +193,11 @@ impl Derived {
     }
 
     pub fn send(&self, req: Request) {
-        self.client.with_value(|c| if let Some(c) = c { c.post(&req) });
+        self.client.with_value(|c| {
+            if let Some(c) = c {
+                c.post(&req)
+            }
+        });
     }
 
     /// Sends a request of a kind, remembering it as the latest of its kind.
@@ -198,8 +214,14 @@ impl Derived {
 
     /// Asks the worker for a permalink to the opened series.
     pub fn ask_summary(&self, store: Store, base_url: String) {
-        let series = store.snapshots.with_untracked(|v| v.iter().map(|s| s.id).collect());
-        self.ask_for(Kind::Summary, |seq| Request::Summary { seq, series, base_url });
+        let series = store
+            .snapshots
+            .with_untracked(|v| v.iter().map(|s| s.id).collect());
+        self.ask_for(Kind::Summary, |seq| Request::Summary {
+            seq,
+            series,
+            base_url,
+        });
     }
 
     /// True when `seq` answers the latest request of its kind.
@@ -225,9 +247,15 @@ impl Derived {
                     let _ = b.set_attribute("data-worker-ready", "");
                 }
             }
-            Event::Progress { name, fraction, stage } => store.progress.set(Some((name, fraction, stage))),
+            Event::Progress {
+                name,
+                fraction,
+                stage,
+            } => store.progress.set(Some((name, fraction, stage))),
             Event::Stopped(msg) => {
-                store.push_error(format!("The decoder stopped ({msg}); reload the page to open files again"));
+                store.push_error(format!(
+                    "The decoder stopped ({msg}); reload the page to open files again"
+                ));
                 store.pending_opens.set(0);
                 store.progress.set(None);
                 self.seqs.update_value(|s| s.answered = s.latest);
@@ -259,7 +287,12 @@ impl Derived {
                     store.progress.set(None);
                 }
             }
-            Response::Top { seq, top, base, error } => {
+            Response::Top {
+                seq,
+                top,
+                base,
+                error,
+            } => {
                 if self.fresh(seq, Kind::Top) {
                     if top.is_some() {
                         self.top.set(top.map(Shared::new));
@@ -268,24 +301,55 @@ impl Derived {
                     self.query_error.set(error);
                 }
             }
-            Response::Traces { seq, traces, matching, unit, error: _ } => {
+            Response::Traces {
+                seq,
+                traces,
+                matching,
+                unit,
+                error: _,
+            } => {
                 if self.fresh(seq, Kind::Traces) {
-                    self.traces.set(Some(Shared::new(TracesData { traces, matching, unit })));
+                    self.traces.set(Some(Shared::new(TracesData {
+                        traces,
+                        matching,
+                        unit,
+                    })));
                 }
             }
-            Response::Flame { seq, tree, hits, covered, error: _ } => {
+            Response::Flame {
+                seq,
+                tree,
+                hits,
+                covered,
+                error: _,
+            } => {
                 if self.fresh(seq, Kind::Flame) {
                     if let Some(tree) = tree {
                         let search = self.flame_ask.with_untracked(|a| !a.search.is_empty());
                         let hits = search.then(|| hit_mask(tree.nodes.len(), &hits));
-                        self.flame.set(Some(Shared::new(FlameData { tree: Shared::new(tree), hits, covered })));
+                        self.flame.set(Some(Shared::new(FlameData {
+                            tree: Shared::new(tree),
+                            hits,
+                            covered,
+                        })));
                     }
                 }
             }
-            Response::List { seq, listings, unit, total, error: _ } => {
+            Response::List {
+                seq,
+                listings,
+                unit,
+                total,
+                error: _,
+            } => {
                 if self.fresh(seq, Kind::List) {
                     let function = self.list_fn.get_untracked().unwrap_or_default();
-                    self.listing.set(Some(Shared::new(ListData { function, listings, unit, total })));
+                    self.listing.set(Some(Shared::new(ListData {
+                        function,
+                        listings,
+                        unit,
+                        total,
+                    })));
                 }
             }
             Response::Leaks { seq, report } => {
@@ -319,7 +383,12 @@ impl Derived {
             }
             let Some(ask) = d.ask.get() else { return };
             let (filter, limit) = (store.filter.get(), d.traces_limit.get());
-            d.ask_for(Kind::Traces, |seq| Request::Traces { seq, ask, filter, limit });
+            d.ask_for(Kind::Traces, |seq| Request::Traces {
+                seq,
+                ask,
+                filter,
+                limit,
+            });
         });
         // A new query or direction starts unzoomed.
         Effect::new(move |prev: Option<(Option<Ask>, bool)>| {
@@ -336,14 +405,23 @@ impl Derived {
             let Some(ask) = d.ask.get() else { return };
             let bottom_up = store.bottom_up.get();
             let fa = d.flame_ask.get();
-            d.ask_for(Kind::Flame, |seq| Request::Flame { seq, ask, bottom_up, focus: fa.focus, min_fraction: 0.4 / fa.width.max(100.0), search: fa.search });
+            d.ask_for(Kind::Flame, |seq| Request::Flame {
+                seq,
+                ask,
+                bottom_up,
+                focus: fa.focus,
+                min_fraction: 0.4 / fa.width.max(100.0),
+                search: fa.search,
+            });
         });
         Effect::new(move |_| {
             if store.tab.get() != Tab::Source {
                 return;
             }
             let Some(ask) = d.ask.get() else { return };
-            let Some(function) = d.list_fn.get() else { return };
+            let Some(function) = d.list_fn.get() else {
+                return;
+            };
             store.sources.track();
             d.ask_for(Kind::List, |seq| Request::List { seq, ask, function });
         });
@@ -360,8 +438,17 @@ impl Derived {
                 return;
             }
             let Some(s) = store.summary.get() else { return };
-            d.top.set(Some(Shared::new(TopData { rows: s.top_rows(), total: s.total, unit: s.unit.clone(), output_unit: s.output_unit.clone() })));
-            d.flame.set(Some(Shared::new(FlameData { tree: Shared::new(s.flame_tree()), hits: None, covered: 0 })));
+            d.top.set(Some(Shared::new(TopData {
+                rows: s.top_rows(),
+                total: s.total,
+                unit: s.unit.clone(),
+                output_unit: s.output_unit.clone(),
+            })));
+            d.flame.set(Some(Shared::new(FlameData {
+                tree: Shared::new(s.flame_tree()),
+                hits: None,
+                covered: 0,
+            })));
             d.leaks.set(Shared::new(s.leak_report()));
         });
         // Closing every file empties the views.

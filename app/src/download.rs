@@ -7,8 +7,12 @@ pub fn save(name: &str, mime: &str, bytes: &[u8]) {
     let arr = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&arr, &opts) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&arr, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
     click_link(name, &url);
     let _ = web_sys::Url::revoke_object_url(&url);
 }
@@ -34,6 +38,19 @@ pub fn save_canvas_png(name: &str, canvas: &web_sys::HtmlCanvasElement) {
 pub fn stem(name: &str) -> String {
     let base = name.rsplit('/').next().unwrap_or(name);
     let base = base.split('.').next().unwrap_or(base);
-    let s: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    if s.is_empty() { "leakscope".into() } else { s }
+    let s: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "leakscope".into()
+    } else {
+        s
+    }
 }

@@ -9,7 +9,10 @@ use wasm_bindgen::JsCast;
 pub fn typing(ev: &web_sys::KeyboardEvent) -> bool {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .map(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || e.has_attribute("contenteditable"))
+        .map(|e| {
+            matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                || e.has_attribute("contenteditable")
+        })
         .unwrap_or(false)
 }
 
@@ -62,7 +65,10 @@ pub fn HelpDialog(open: RwSignal<bool>) -> impl IntoView {
         ("1 – 5", "Leaks, Top, Source, Traces, Flame"),
         ("/", "focus the filter or search box"),
         ("Esc", "zoom out of the flame graph, close a dialog"),
-        ("↑ ↓", "move through table rows; in the flame graph, to the caller / first callee"),
+        (
+            "↑ ↓",
+            "move through table rows; in the flame graph, to the caller / first callee",
+        ),
         ("← →", "flame graph: previous / next frame on the row"),
         ("Enter", "open the selected row's or frame's source"),
         ("Ctrl/⌘ V", "paste a goroutine dump or a base64 profile"),

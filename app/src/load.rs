@@ -20,8 +20,15 @@ impl Input {
         match self {
             Input::File(f) => {
                 // A folder pick keeps the relative path: it matches profile paths better.
-                let rel = js_sys::Reflect::get(f, &"webkitRelativePath".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-                if rel.is_empty() { f.name() } else { rel }
+                let rel = js_sys::Reflect::get(f, &"webkitRelativePath".into())
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default();
+                if rel.is_empty() {
+                    f.name()
+                } else {
+                    rel
+                }
             }
             Input::Bytes(n, _) => n.clone(),
         }
@@ -29,7 +36,9 @@ impl Input {
     async fn buffer(self) -> Result<js_sys::ArrayBuffer, String> {
         match self {
             Input::File(f) => {
-                let buf = JsFuture::from(f.array_buffer()).await.map_err(|e| format!("could not read the file: {e:?}"))?;
+                let buf = JsFuture::from(f.array_buffer())
+                    .await
+                    .map_err(|e| format!("could not read the file: {e:?}"))?;
                 Ok(buf.unchecked_into())
             }
             Input::Bytes(_, b) => Ok(Uint8Array::from(&b[..]).buffer()),
@@ -40,7 +49,9 @@ impl Input {
 fn wanted_from_folder(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     is_source(&name)
-        || [".pb.gz", ".pb", ".prof", ".pprof", ".txt", ".gz"].iter().any(|e| name.ends_with(e))
+        || [".pb.gz", ".pb", ".prof", ".pprof", ".txt", ".gz"]
+            .iter()
+            .any(|e| name.ends_with(e))
         || name.contains("pprof")
         || name.contains("goroutine")
         || name.contains("heap")
@@ -59,7 +70,10 @@ pub async fn open(store: Store, derived: Derived, inputs: Vec<Input>) {
             match input.buffer().await {
                 Ok(b) => {
                     let text = String::from_utf8_lossy(&Uint8Array::new(&b).to_vec()).into_owned();
-                    derived.send(leakscope_core::session::Request::Source { name: name.clone(), text: text.clone() });
+                    derived.send(leakscope_core::session::Request::Source {
+                        name: name.clone(),
+                        text: text.clone(),
+                    });
                     store.sources.update(|v| {
                         v.retain(|(n, _)| *n != name);
                         v.push((name, text));
@@ -75,9 +89,13 @@ pub async fn open(store: Store, derived: Derived, inputs: Vec<Input>) {
                 let mb = buf.byte_length() as f64 / 1e6;
                 if derived.open(&name, buf) {
                     store.pending_opens.update(|n| *n += 1);
-                    store.progress.set(Some((name.clone(), 0.0, format!("{mb:.1} MB"))));
+                    store
+                        .progress
+                        .set(Some((name.clone(), 0.0, format!("{mb:.1} MB"))));
                 } else {
-                    store.push_error(format!("{name}: not opened: the decoder has stopped; reload the page"));
+                    store.push_error(format!(
+                        "{name}: not opened: the decoder has stopped; reload the page"
+                    ));
                 }
             }
             Err(e) => store.push_error(format!("{name}: {e}")),
@@ -88,11 +106,16 @@ pub async fn open(store: Store, derived: Derived, inputs: Vec<Input>) {
 
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let w = web_sys::window().unwrap();
-    let resp: web_sys::Response = JsFuture::from(w.fetch_with_str(url)).await.map_err(|e| format!("{e:?}"))?.unchecked_into();
+    let resp: web_sys::Response = JsFuture::from(w.fetch_with_str(url))
+        .await
+        .map_err(|e| format!("{e:?}"))?
+        .unchecked_into();
     if !resp.ok() {
         return Err(format!("HTTP {}", resp.status()));
     }
-    let buf = JsFuture::from(resp.array_buffer().map_err(|e| format!("{e:?}"))?).await.map_err(|e| format!("{e:?}"))?;
+    let buf = JsFuture::from(resp.array_buffer().map_err(|e| format!("{e:?}"))?)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
@@ -129,16 +152,25 @@ pub async fn open_demo(store: Store, derived: Derived, which: &str) {
 /// JSON dependency in the page: the index is ours and simple.
 fn parse_demo_index(text: &str, which: &str) -> (Vec<String>, Vec<(String, String)>) {
     let v = js_sys::JSON::parse(text).unwrap_or(JsValue::NULL);
-    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    let get =
+        |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
     let demo = get(&v, which);
-    let strings = |a: JsValue| -> Vec<String> { js_sys::Array::from(&a).iter().filter_map(|x| x.as_string()).collect() };
+    let strings = |a: JsValue| -> Vec<String> {
+        js_sys::Array::from(&a)
+            .iter()
+            .filter_map(|x| x.as_string())
+            .collect()
+    };
     let files = strings(get(&demo, "files"));
     let pairs = js_sys::Array::from(&get(&demo, "sources"));
     let sources = pairs
         .iter()
         .map(|pair| {
             let s = strings(pair);
-            (s.first().cloned().unwrap_or_default(), s.get(1).cloned().unwrap_or_default())
+            (
+                s.first().cloned().unwrap_or_default(),
+                s.get(1).cloned().unwrap_or_default(),
+            )
         })
         .collect();
     (files, sources)
@@ -146,8 +178,15 @@ fn parse_demo_index(text: &str, which: &str) -> (Vec<String>, Vec<(String, Strin
 
 /// Calls `obj.method(...)` with a success callback and waits for it
 /// (the FileSystem entry API predates promises).
-async fn call_with_callback(obj: &JsValue, method: &str, arg: Option<&JsValue>) -> Result<JsValue, String> {
-    let f: js_sys::Function = js_sys::Reflect::get(obj, &method.into()).map_err(|_| format!("no {method}"))?.dyn_into().map_err(|_| format!("{method} is not a function"))?;
+async fn call_with_callback(
+    obj: &JsValue,
+    method: &str,
+    arg: Option<&JsValue>,
+) -> Result<JsValue, String> {
+    let f: js_sys::Function = js_sys::Reflect::get(obj, &method.into())
+        .map_err(|_| format!("no {method}"))?
+        .dyn_into()
+        .map_err(|_| format!("{method} is not a function"))?;
     let p = Promise::new(&mut |resolve, reject| {
         let r = match arg {
             Some(a) => f.call3(obj, a, &resolve, &reject),
@@ -157,7 +196,9 @@ async fn call_with_callback(obj: &JsValue, method: &str, arg: Option<&JsValue>) 
             let _ = reject.call1(&JsValue::NULL, &e);
         }
     });
-    JsFuture::from(p).await.map_err(|e| format!("{method}: {e:?}"))
+    JsFuture::from(p)
+        .await
+        .map_err(|e| format!("{method}: {e:?}"))
 }
 
 /// Files of a drop, folders walked recursively (their relative paths kept,
@@ -171,18 +212,41 @@ pub async fn dropped_inputs(dt: web_sys::DataTransfer) -> Vec<Input> {
             entries.push(JsValue::from(e));
         }
     }
-    let has_dir = entries.iter().any(|e| js_sys::Reflect::get(e, &"isDirectory".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false));
+    let has_dir = entries.iter().any(|e| {
+        js_sys::Reflect::get(e, &"isDirectory".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    });
     if !has_dir {
         let files = dt.files();
-        return files.map(|f| (0..f.length()).filter_map(|i| f.get(i)).map(Input::File).collect()).unwrap_or_default();
+        return files
+            .map(|f| {
+                (0..f.length())
+                    .filter_map(|i| f.get(i))
+                    .map(Input::File)
+                    .collect()
+            })
+            .unwrap_or_default();
     }
     let mut out = Vec::new();
     let mut todo = entries;
     while let Some(e) = todo.pop() {
-        let is_dir = js_sys::Reflect::get(&e, &"isDirectory".into()).ok().and_then(|v| v.as_bool()).unwrap_or(false);
-        let path = js_sys::Reflect::get(&e, &"fullPath".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+        let is_dir = js_sys::Reflect::get(&e, &"isDirectory".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false);
+        let path = js_sys::Reflect::get(&e, &"fullPath".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default();
         if is_dir {
-            let Ok(reader) = js_sys::Reflect::get(&e, &"createReader".into()).and_then(|f| f.dyn_into::<js_sys::Function>()).and_then(|f| f.call0(&e)) else { continue };
+            let Ok(reader) = js_sys::Reflect::get(&e, &"createReader".into())
+                .and_then(|f| f.dyn_into::<js_sys::Function>())
+                .and_then(|f| f.call0(&e))
+            else {
+                continue;
+            };
             // readEntries returns batches until an empty one.
             while let Ok(batch) = call_with_callback(&reader, "readEntries", None).await {
                 let batch = js_sys::Array::from(&batch);
@@ -201,7 +265,10 @@ pub async fn dropped_inputs(dt: web_sys::DataTransfer) -> Vec<Input> {
                 Ok(b) => Uint8Array::new(&b).to_vec(),
                 Err(_) => continue,
             };
-            out.push(Input::Bytes(path.trim_start_matches('/').to_string(), bytes));
+            out.push(Input::Bytes(
+                path.trim_start_matches('/').to_string(),
+                bytes,
+            ));
         }
     }
     out
@@ -210,10 +277,21 @@ pub async fn dropped_inputs(dt: web_sys::DataTransfer) -> Vec<Input> {
 /// Text that is only base64 (a profile copied as base64, e.g. from a CI log).
 fn base64_bytes(text: &str) -> Option<Vec<u8>> {
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.len() < 16 || !compact.chars().all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c)) {
+    if compact.len() < 16
+        || !compact
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c))
+    {
         return None;
     }
-    let std: String = compact.chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
+    let std: String = compact
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
     let bin = web_sys::window()?.atob(&std).ok()?;
     Some(bin.chars().map(|c| c as u32 as u8).collect())
 }
@@ -229,14 +307,22 @@ pub fn install_paste(store: Store, derived: Derived) {
         if in_field {
             return;
         }
-        let Some(text) = ev.clipboard_data().and_then(|d| d.get_data("text").ok()) else { return };
+        let Some(text) = ev.clipboard_data().and_then(|d| d.get_data("text").ok()) else {
+            return;
+        };
         if text.trim().is_empty() {
             return;
         }
         ev.prevent_default();
         // Base64 of a gzip file (every .pb.gz) is a profile; else the text
         // itself (a goroutine dump); the worker says if it is neither.
-        let bytes = base64_bytes(&text).filter(|b| b.starts_with(&[0x1f, 0x8b])).unwrap_or_else(|| text.into_bytes());
-        leptos::task::spawn_local(open(store, derived, vec![Input::Bytes("pasted text".into(), bytes)]));
+        let bytes = base64_bytes(&text)
+            .filter(|b| b.starts_with(&[0x1f, 0x8b]))
+            .unwrap_or_else(|| text.into_bytes());
+        leptos::task::spawn_local(open(
+            store,
+            derived,
+            vec![Input::Bytes("pasted text".into(), bytes)],
+        ));
     });
 }

@@ -11,7 +11,16 @@ impl Pattern {
         if text.is_empty() {
             return Ok(None);
         }
-        regex_lite::Regex::new(text).map(|r| Some(Pattern(r))).map_err(|e| e.to_string().lines().last().unwrap_or("invalid regex").trim().to_string())
+        regex_lite::Regex::new(text)
+            .map(|r| Some(Pattern(r)))
+            .map_err(|e| {
+                e.to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid regex")
+                    .trim()
+                    .to_string()
+            })
     }
 
     pub fn is_match(&self, s: &str) -> bool {

@@ -123,11 +123,18 @@ impl Store {
     pub fn add_snapshot(&self, id: u32, name: String, meta: Meta) {
         self.snapshots.update(|v| {
             v.retain(|s| s.name != name); // re-dropping a file replaces it
-            v.push(Snapshot { id, name, meta: Arc::new(meta) });
+            v.push(Snapshot {
+                id,
+                name,
+                meta: Arc::new(meta),
+            });
             let all_timed = v.iter().all(|s| s.meta.time_nanos != 0);
             v.sort_by(|a, b| {
                 if all_timed {
-                    a.meta.time_nanos.cmp(&b.meta.time_nanos).then(a.name.cmp(&b.name))
+                    a.meta
+                        .time_nanos
+                        .cmp(&b.meta.time_nanos)
+                        .then(a.name.cmp(&b.name))
                 } else {
                     natural_cmp(&a.name, &b.name)
                 }
@@ -141,15 +148,22 @@ impl Store {
             self.summary.set(None);
             if let Some(w) = web_sys::window() {
                 let loc = w.location();
-                let url = format!("{}{}", loc.pathname().unwrap_or_default(), loc.search().unwrap_or_default());
-                let _ = w.history().map(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url)));
+                let url = format!(
+                    "{}{}",
+                    loc.pathname().unwrap_or_default(),
+                    loc.search().unwrap_or_default()
+                );
+                let _ = w.history().map(|h| {
+                    h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+                });
             }
         }
     }
 
     pub fn base_snapshot(&self) -> Option<Snapshot> {
         let id = self.base.get()?;
-        self.snapshots.with(|v| v.iter().find(|s| s.id == id).cloned())
+        self.snapshots
+            .with(|v| v.iter().find(|s| s.id == id).cloned())
     }
 
     pub fn current_snapshot(&self) -> Option<Snapshot> {
@@ -183,7 +197,10 @@ pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     let (ca, cb) = (chunks(a), chunks(b));
     for (x, y) in ca.iter().zip(cb.iter()) {
         let o = if x.0 && y.0 {
-            x.1.trim_start_matches('0').len().cmp(&y.1.trim_start_matches('0').len()).then(x.1.cmp(&y.1))
+            x.1.trim_start_matches('0')
+                .len()
+                .cmp(&y.1.trim_start_matches('0').len())
+                .then(x.1.cmp(&y.1))
         } else {
             x.1.cmp(&y.1)
         };

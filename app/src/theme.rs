@@ -10,7 +10,10 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 fn apply(theme: &str) {
-    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
         if theme == "auto" {
             let _ = el.remove_attribute("data-theme");
         } else {
@@ -23,16 +26,26 @@ fn apply(theme: &str) {
 pub fn is_dark() -> bool {
     let w = web_sys::window().unwrap();
     let doc = w.document().unwrap();
-    match doc.document_element().and_then(|e| e.get_attribute("data-theme")).as_deref() {
+    match doc
+        .document_element()
+        .and_then(|e| e.get_attribute("data-theme"))
+        .as_deref()
+    {
         Some("dark") => true,
         Some("light") => false,
-        _ => w.match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches()),
+        _ => w
+            .match_media("(prefers-color-scheme: dark)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches()),
     }
 }
 
 #[component]
 pub fn ThemeToggle(theme: RwSignal<String>) -> impl IntoView {
-    let saved = storage().and_then(|s| s.get_item(KEY).ok().flatten()).unwrap_or_else(|| "auto".into());
+    let saved = storage()
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .unwrap_or_else(|| "auto".into());
     theme.set(saved.clone());
     apply(&saved);
     let next = move |_| {

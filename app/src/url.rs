@@ -6,7 +6,9 @@ use crate::state::{Store, Tab};
 use leptos::prelude::*;
 
 fn params() -> web_sys::UrlSearchParams {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
     web_sys::UrlSearchParams::new_with_str(&search).unwrap()
 }
 
@@ -39,7 +41,11 @@ pub fn read_into(store: Store) {
         tagfocus: g("tagfocus"),
         tagignore: g("tagignore"),
     });
-    store.granularity.set(p.get("g").and_then(|v| leakscope_core::graph::Granularity::parse(&v)).unwrap_or_default());
+    store.granularity.set(
+        p.get("g")
+            .and_then(|v| leakscope_core::graph::Granularity::parse(&v))
+            .unwrap_or_default(),
+    );
 }
 
 fn query(store: Store) -> String {
@@ -56,7 +62,15 @@ fn query(store: Store) -> String {
         p.set("fn", &f);
     }
     let f = store.filters.get();
-    for (k, v) in [("focus", &f.focus), ("ignore", &f.ignore), ("hide", &f.hide), ("show", &f.show), ("show_from", &f.show_from), ("tagfocus", &f.tagfocus), ("tagignore", &f.tagignore)] {
+    for (k, v) in [
+        ("focus", &f.focus),
+        ("ignore", &f.ignore),
+        ("hide", &f.hide),
+        ("show", &f.show),
+        ("show_from", &f.show_from),
+        ("tagfocus", &f.tagfocus),
+        ("tagignore", &f.tagignore),
+    ] {
         if !v.is_empty() {
             p.set(k, v);
         }

@@ -14,7 +14,11 @@ use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 pub enum Event {
     /// The worker has loaded and takes messages.
     Ready,
-    Progress { name: String, fraction: f32, stage: String },
+    Progress {
+        name: String,
+        fraction: f32,
+        stage: String,
+    },
     Reply(Response, f64),
     /// The worker died (a crash, or its script failed to load).
     Stopped(String),
@@ -39,7 +43,14 @@ fn get(o: &JsValue, k: &str) -> JsValue {
 impl Client {
     /// Starts the worker; `on_event` runs for each of its messages.
     pub fn start(on_event: impl Fn(Event) + 'static) -> Client {
-        let client = Client { inner: StoredValue::new_local(Inner { worker: None, ready: false, queue: Vec::new(), _handlers: Vec::new() }) };
+        let client = Client {
+            inner: StoredValue::new_local(Inner {
+                worker: None,
+                ready: false,
+                queue: Vec::new(),
+                _handlers: Vec::new(),
+            }),
+        };
         let opts = WorkerOptions::new();
         opts.set_type(WorkerType::Module);
         let worker = match Worker::new_with_options("./worker.js", &opts) {
@@ -71,14 +82,18 @@ impl Client {
                         Err(err) => ev(Event::Stopped(format!("unreadable reply: {err}"))),
                     }
                 }
-                Some("error") => ev(Event::Stopped(get(&data, "message").as_string().unwrap_or_default())),
+                Some("error") => ev(Event::Stopped(
+                    get(&data, "message").as_string().unwrap_or_default(),
+                )),
                 _ => {}
             }
         });
         let ev = on_event.clone();
         let on_err = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             // A 404 gives a plain Event, a panic an ErrorEvent with a message.
-            let msg = get(&e, "message").as_string().unwrap_or_else(|| "its script could not be loaded".into());
+            let msg = get(&e, "message")
+                .as_string()
+                .unwrap_or_else(|| "its script could not be loaded".into());
             client.inner.update_value(|i| {
                 if let Some(w) = i.worker.take() {
                     w.terminate();
@@ -124,7 +139,9 @@ impl Client {
 
     /// False once the worker has stopped (crashed, or never started).
     pub fn alive(&self) -> bool {
-        self.inner.try_with_value(|i| i.worker.is_some()).unwrap_or(false)
+        self.inner
+            .try_with_value(|i| i.worker.is_some())
+            .unwrap_or(false)
     }
 
     pub fn post(&self, req: &Request) {

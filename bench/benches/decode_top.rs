@@ -19,22 +19,40 @@ fn decode_top(bytes: &[u8]) -> i64 {
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode+top");
-    g.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(2));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .warm_up_time(Duration::from_secs(2));
     let cpu = input("cpu-200k.pb.gz", || {
-        leakscope_bench::gzip(&leakscope_core::decode::proto::encode_proto(&leakscope_bench::cpu_profile(20_000, 15_000, 7)))
+        leakscope_bench::gzip(&leakscope_core::decode::proto::encode_proto(
+            &leakscope_bench::cpu_profile(20_000, 15_000, 7),
+        ))
     });
     g.bench_function("cpu-200k.pb.gz", |b| b.iter(|| decode_top(&cpu)));
-    let heap = input("heap-300k.pb.gz", || leakscope_bench::gzip(&leakscope_core::decode::proto::encode_proto(&leakscope_bench::heap_profile(30_000, 15_000, 9))));
+    let heap = input("heap-300k.pb.gz", || {
+        leakscope_bench::gzip(&leakscope_core::decode::proto::encode_proto(
+            &leakscope_bench::heap_profile(30_000, 15_000, 9),
+        ))
+    });
     g.bench_function("heap-300k.pb.gz", |b| b.iter(|| decode_top(&heap)));
-    let d1 = input("goroutines-100k.debug1.txt", || leakscope_bench::goroutine_debug1(10_000, 13).into_bytes());
+    let d1 = input("goroutines-100k.debug1.txt", || {
+        leakscope_bench::goroutine_debug1(10_000, 13).into_bytes()
+    });
     g.bench_function("goroutines-100k.debug1.txt", |b| b.iter(|| decode_top(&d1)));
-    let d2 = input("goroutines-100k.debug2.txt", || leakscope_bench::goroutine_dump(10_000, 11).into_bytes());
+    let d2 = input("goroutines-100k.debug2.txt", || {
+        leakscope_bench::goroutine_dump(10_000, 11).into_bytes()
+    });
     g.bench_function("goroutines-100k.debug2.txt", |b| b.iter(|| decode_top(&d2)));
     let fixture = std::fs::read("../core/tests/fixtures/go/j-cpu-profile/cpu.pb.gz").unwrap();
-    g.bench_function("fixture j-cpu-profile/cpu.pb.gz", |b| b.iter(|| decode_top(&fixture)));
+    g.bench_function("fixture j-cpu-profile/cpu.pb.gz", |b| {
+        b.iter(|| decode_top(&fixture))
+    });
     // The largest fixture leakscope reads (a 1 MB heap debug=1 text).
-    let largest = std::fs::read("../core/tests/fixtures/go/h1-substring-retention/heap-3.debug1.txt").unwrap();
-    g.bench_function("fixture h1 heap-3.debug1.txt", |b| b.iter(|| decode_top(&largest)));
+    let largest =
+        std::fs::read("../core/tests/fixtures/go/h1-substring-retention/heap-3.debug1.txt")
+            .unwrap();
+    g.bench_function("fixture h1 heap-3.debug1.txt", |b| {
+        b.iter(|| decode_top(&largest))
+    });
     g.finish();
 }
 

@@ -10,14 +10,31 @@ fn main() {
     let frames: usize = p.samples.iter().map(|s| s.locations.len()).sum();
     let values: usize = p.samples.iter().map(|s| s.values.len()).sum();
     let lines: usize = p.locations.iter().map(|l| l.lines.len()).sum();
-    let sets: HashSet<*const _> = p.samples.iter().map(|s| std::sync::Arc::as_ptr(&s.labels)).collect();
-    let strs: usize = p.functions.iter().map(|f| f.name.len() + f.system_name.len() + f.filename.len()).sum();
+    let sets: HashSet<*const _> = p
+        .samples
+        .iter()
+        .map(|s| std::sync::Arc::as_ptr(&s.labels))
+        .collect();
+    let strs: usize = p
+        .functions
+        .iter()
+        .map(|f| f.name.len() + f.system_name.len() + f.filename.len())
+        .sum();
     let mb = |b: usize| format!("{:6.1} MB", b as f64 / 1e6);
     println!("{path}: {} samples, {frames} frames, {} locations, {lines} lines, {} functions, {} label sets", p.samples.len(), p.locations.len(), p.functions.len(), sets.len());
-    println!("  sample records      {}", mb(p.samples.len() * size_of::<Sample>()));
+    println!(
+        "  sample records      {}",
+        mb(p.samples.len() * size_of::<Sample>())
+    );
     println!("  frames (4 B each)   {}", mb(frames * 4));
     println!("  values              {}", mb(values * 8));
-    println!("  locations + lines   {}", mb(p.locations.len() * size_of::<Location>() + lines * size_of::<Line>()));
-    println!("  functions + names   {}", mb(p.functions.len() * size_of::<Function>() + strs));
+    println!(
+        "  locations + lines   {}",
+        mb(p.locations.len() * size_of::<Location>() + lines * size_of::<Line>())
+    );
+    println!(
+        "  functions + names   {}",
+        mb(p.functions.len() * size_of::<Function>() + strs)
+    );
     println!("  allocations         {} (one per sample's frames, values; per location's lines; per name)", p.samples.len() * 2 + p.locations.len() + p.functions.len() * 3);
 }

@@ -11,10 +11,12 @@ static A: heap::Counting = heap::Counting;
 fn main() {
     let path = std::env::args().nth(1).expect("usage: phases PROFILE");
     let bytes = std::fs::read(&path).unwrap();
-    let phase = |name: &str, t: Instant| eprintln!("{name:<22} {:>10.1?}  {}", t.elapsed(), report());
+    let phase =
+        |name: &str, t: Instant| eprintln!("{name:<22} {:>10.1?}  {}", t.elapsed(), report());
     heap::step();
     let t = Instant::now();
-    let mut p = leakscope_core::decode::decode_raw(&bytes, Default::default(), &mut |_| {}).unwrap();
+    let mut p =
+        leakscope_core::decode::decode_raw(&bytes, Default::default(), &mut |_| {}).unwrap();
     phase("decode (stream)", t);
     heap::step();
     let t = Instant::now();

@@ -39,7 +39,12 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
     let functions: Vec<Function> = (0..nfunc)
         .map(|i| Function {
             id: i as u64 + 1,
-            name: format!("github.com/acme/service/pkg{}.(*Type{}).Method{}", i % 97, i % 13, i),
+            name: format!(
+                "github.com/acme/service/pkg{}.(*Type{}).Method{}",
+                i % 97,
+                i % 13,
+                i
+            ),
             system_name: String::new(),
             filename: format!("github.com/acme/service/pkg{}/file{}.go", i % 97, i % 7),
             start_line: 0,
@@ -47,38 +52,83 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
         .collect();
     let locs: Vec<Location> = (0..locations)
         .map(|i| {
-            let inl = if r.below(8) == 0 { 1 + r.below(2) as usize } else { 0 };
-            let lines = (0..=inl).map(|_| Line { function: r.below(nfunc as u64) as u32, line: 1 + r.below(2000) as i64, column: 0 }).collect();
-            Location { id: i as u64 + 1, mapping: Some(0), address: 0x400000 + 16 * i as u64, lines, is_folded: false }
+            let inl = if r.below(8) == 0 {
+                1 + r.below(2) as usize
+            } else {
+                0
+            };
+            let lines = (0..=inl)
+                .map(|_| Line {
+                    function: r.below(nfunc as u64) as u32,
+                    line: 1 + r.below(2000) as i64,
+                    column: 0,
+                })
+                .collect();
+            Location {
+                id: i as u64 + 1,
+                mapping: Some(0),
+                address: 0x400000 + 16 * i as u64,
+                lines,
+                is_folded: false,
+            }
         })
         .collect();
     // Stacks share prefixes like real programs: a few hundred entry paths.
-    let trunks: Vec<Vec<u32>> = (0..400).map(|_| (0..12).map(|_| r.below(locations as u64) as u32).collect()).collect();
+    let trunks: Vec<Vec<u32>> = (0..400)
+        .map(|_| (0..12).map(|_| r.below(locations as u64) as u32).collect())
+        .collect();
     let phases = ["fib", "sort", "json", "gc", "io"];
     let mut sets = LabelSets::default();
     let samples = (0..stacks)
         .map(|_| {
             let depth = 20 + r.below(41) as usize;
             let trunk = &trunks[r.below(trunks.len() as u64) as usize];
-            let mut st: Vec<u32> = (0..depth - trunk.len()).map(|_| r.below(locations as u64) as u32).collect();
+            let mut st: Vec<u32> = (0..depth - trunk.len())
+                .map(|_| r.below(locations as u64) as u32)
+                .collect();
             st.extend(trunk.iter().rev()); // leaf first, trunk at the root end
             let n = 1 + r.below(5) as i64;
             Sample {
                 locations: st.into(),
                 values: Box::new([n, n * 10_000_000]),
-                labels: sets.intern(LabelSet::new(vec![("phase".into(), phases[r.below(5) as usize].into())], vec![])),
+                labels: sets.intern(LabelSet::new(
+                    vec![("phase".into(), phases[r.below(5) as usize].into())],
+                    vec![],
+                )),
             }
         })
         .collect();
     Profile {
-        sample_types: vec![ValueType { r#type: "samples".into(), unit: "count".into() }, ValueType { r#type: "cpu".into(), unit: "nanoseconds".into() }],
+        sample_types: vec![
+            ValueType {
+                r#type: "samples".into(),
+                unit: "count".into(),
+            },
+            ValueType {
+                r#type: "cpu".into(),
+                unit: "nanoseconds".into(),
+            },
+        ],
         samples,
         locations: locs,
         functions,
-        mappings: vec![Mapping { id: 1, start: 0x400000, limit: 0x4000000, file: "/usr/local/bin/service".into(), has_functions: true, has_filenames: true, has_line_numbers: true, has_inline_frames: true, ..Default::default() }],
+        mappings: vec![Mapping {
+            id: 1,
+            start: 0x400000,
+            limit: 0x4000000,
+            file: "/usr/local/bin/service".into(),
+            has_functions: true,
+            has_filenames: true,
+            has_line_numbers: true,
+            has_inline_frames: true,
+            ..Default::default()
+        }],
         time_nanos: 1_795_704_120_000_000_000,
         duration_nanos: 30_000_000_000,
-        period_type: Some(ValueType { r#type: "cpu".into(), unit: "nanoseconds".into() }),
+        period_type: Some(ValueType {
+            r#type: "cpu".into(),
+            unit: "nanoseconds".into(),
+        }),
         period: 10_000_000,
         ..Default::default()
     }
@@ -90,28 +140,58 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
 pub fn heap_profile(n: usize, locations: usize, seed: u64) -> Profile {
     let mut p = cpu_profile(0, locations, seed);
     let mut r = Rng::new(seed ^ 0x5eed);
-    let trunks: Vec<Vec<u32>> = (0..600).map(|_| (0..8).map(|_| r.below(locations as u64) as u32).collect()).collect();
+    let trunks: Vec<Vec<u32>> = (0..600)
+        .map(|_| (0..8).map(|_| r.below(locations as u64) as u32).collect())
+        .collect();
     let mut sets = LabelSets::default();
     p.samples = (0..n)
         .map(|_| {
             let depth = 10 + r.below(31) as usize;
             let trunk = &trunks[r.below(trunks.len() as u64) as usize];
-            let mut st: Vec<u32> = (0..depth - trunk.len()).map(|_| r.below(locations as u64) as u32).collect();
+            let mut st: Vec<u32> = (0..depth - trunk.len())
+                .map(|_| r.below(locations as u64) as u32)
+                .collect();
             st.extend(trunk.iter().rev());
             let size = [16, 32, 64, 128, 512, 4096, 32768][r.below(7) as usize];
             let objects = 1 + r.below(200) as i64;
-            let live = if r.below(4) == 0 { objects / (1 + r.below(4) as i64) } else { 0 };
-            Sample { locations: st.into(), values: Box::new([objects, objects * size, live, live * size]), labels: sets.intern(LabelSet::new(vec![], vec![NumLabel { key: "bytes".into(), value: size, unit: String::new() }])) }
+            let live = if r.below(4) == 0 {
+                objects / (1 + r.below(4) as i64)
+            } else {
+                0
+            };
+            Sample {
+                locations: st.into(),
+                values: Box::new([objects, objects * size, live, live * size]),
+                labels: sets.intern(LabelSet::new(
+                    vec![],
+                    vec![NumLabel {
+                        key: "bytes".into(),
+                        value: size,
+                        unit: String::new(),
+                    }],
+                )),
+            }
         })
         .collect();
-    p.sample_types = ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count", "inuse_space/bytes"]
-        .iter()
-        .map(|t| {
-            let (a, b) = t.split_once('/').unwrap();
-            ValueType { r#type: a.into(), unit: b.into() }
-        })
-        .collect();
-    p.period_type = Some(ValueType { r#type: "space".into(), unit: "bytes".into() });
+    p.sample_types = [
+        "alloc_objects/count",
+        "alloc_space/bytes",
+        "inuse_objects/count",
+        "inuse_space/bytes",
+    ]
+    .iter()
+    .map(|t| {
+        let (a, b) = t.split_once('/').unwrap();
+        ValueType {
+            r#type: a.into(),
+            unit: b.into(),
+        }
+    })
+    .collect();
+    p.period_type = Some(ValueType {
+        r#type: "space".into(),
+        unit: "bytes".into(),
+    });
     p.period = 524_288;
     p.duration_nanos = 0;
     p.default_sample_type = "inuse_space".into();
@@ -135,16 +215,29 @@ pub fn goroutine_debug1(n: usize, seed: u64) -> String {
     for ((site, tenant), count) in recs {
         let depth = 1 + site % 3;
         let pc = |i: usize| 0x6a0000 + site * 0x400 + i * 0x20;
-        let pcs: Vec<String> = (0..depth + 4).map(|i| format!("{:#x}", pc(i) + 1)).collect();
+        let pcs: Vec<String> = (0..depth + 4)
+            .map(|i| format!("{:#x}", pc(i) + 1))
+            .collect();
         out.push_str(&format!("{count} @ {}\n", pcs.join(" ")));
-        out.push_str(&format!("# labels: {{\"handler\":\"/api/v1/site{site}\", \"tenant\":\"tenant-{tenant:04}\"}}\n"));
-        out.push_str(&format!("#\t{:#x}\truntime.gopark+0xce\t\t\t\truntime/proc.go:398\n", pc(0)));
-        out.push_str(&format!("#\t{:#x}\truntime.chanrecv+0x2a5\t\t\truntime/chan.go:583\n", pc(1)));
+        out.push_str(&format!(
+            "# labels: {{\"handler\":\"/api/v1/site{site}\", \"tenant\":\"tenant-{tenant:04}\"}}\n"
+        ));
+        out.push_str(&format!(
+            "#\t{:#x}\truntime.gopark+0xce\t\t\t\truntime/proc.go:398\n",
+            pc(0)
+        ));
+        out.push_str(&format!(
+            "#\t{:#x}\truntime.chanrecv+0x2a5\t\t\truntime/chan.go:583\n",
+            pc(1)
+        ));
         out.push_str(&format!("#\t{:#x}\tgithub.com/acme/service/handlers.site{site}.func1+0x4a\tgithub.com/acme/service/handlers/site{site}.go:{}\n", pc(2), 20 + site));
         for d in 0..depth {
             out.push_str(&format!("#\t{:#x}\tgithub.com/acme/service/mw.layer{d}+0x3f\t\tgithub.com/acme/service/mw/mw.go:{}\n", pc(3 + d), 100 + d * 7));
         }
-        out.push_str(&format!("#\t{:#x}\tnet/http.HandlerFunc.ServeHTTP+0x2e\t\tnet/http/server.go:2109\n\n", pc(3 + depth)));
+        out.push_str(&format!(
+            "#\t{:#x}\tnet/http.HandlerFunc.ServeHTTP+0x2e\t\tnet/http/server.go:2109\n\n",
+            pc(3 + depth)
+        ));
     }
     out
 }
@@ -153,12 +246,24 @@ pub fn goroutine_debug1(n: usize, seed: u64) -> String {
 /// real server's (handlers, pools, HTTP connections).
 pub fn goroutine_dump(n: usize, seed: u64) -> String {
     let mut r = Rng::new(seed);
-    let states = ["chan receive", "chan send", "select", "IO wait", "semacquire", "sync.WaitGroup.Wait", "sleep"];
+    let states = [
+        "chan receive",
+        "chan send",
+        "select",
+        "IO wait",
+        "semacquire",
+        "sync.WaitGroup.Wait",
+        "sleep",
+    ];
     let mut out = String::with_capacity(n * 560);
     for id in 0..n {
         let site = (r.below(50) as usize * r.below(50) as usize) / 50; // skewed
         let state = states[site % states.len()];
-        let mins = if r.below(3) == 0 { format!(", {} minutes", 1 + r.below(90)) } else { String::new() };
+        let mins = if r.below(3) == 0 {
+            format!(", {} minutes", 1 + r.below(90))
+        } else {
+            String::new()
+        };
         out.push_str(&format!("goroutine {} [{state}{mins}]:\n", id + 1));
         out.push_str(&format!("github.com/acme/service/handlers.site{site}.func1(0xc000{:06x}, 0x{:x})\n\tgithub.com/acme/service/handlers/site{site}.go:{} +0x{:x}\n", r.below(1 << 24), r.below(1 << 16), 20 + site, 0x30 + site));
         for d in 0..(1 + site % 3) {
@@ -207,6 +312,10 @@ pub mod heap {
 
     /// Live heap bytes now and at their peak since [`step`], in MB.
     pub fn report() -> String {
-        format!("live {:.0} MB, peak {:.0} MB", LIVE.load(Relaxed) as f64 / 1e6, PEAK.load(Relaxed) as f64 / 1e6)
+        format!(
+            "live {:.0} MB, peak {:.0} MB",
+            LIVE.load(Relaxed) as f64 / 1e6,
+            PEAK.load(Relaxed) as f64 / 1e6
+        )
     }
 }

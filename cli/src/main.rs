@@ -2,14 +2,18 @@
 //! flags, read files, print what the core computes.
 
 use clap::{Parser, Subcommand};
-use leakscope_core::{leak, permalink};
 use leakscope_core::report::{self, list, top, traces};
 use leakscope_core::{decode_owned, Limits, Profile};
+use leakscope_core::{leak, permalink};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "leakscope", version, about = "Read Go profiles like go tool pprof, and find goroutine and memory leaks")]
+#[command(
+    name = "leakscope",
+    version,
+    about = "Read Go profiles like go tool pprof, and find goroutine and memory leaks"
+)]
 struct Cli {
     /// Largest decompressed size accepted, in MiB (guards against gzip bombs).
     #[arg(long, global = true, default_value_t = 1024)]
@@ -78,10 +82,16 @@ impl QueryArgs {
                 tagfocus: self.tagfocus.clone(),
                 tagignore: self.tagignore.clone(),
             },
-            granularity: leakscope_core::graph::Granularity::parse(&self.granularity).unwrap_or_default(),
+            granularity: leakscope_core::graph::Granularity::parse(&self.granularity)
+                .unwrap_or_default(),
             noinlines: self.noinlines,
         };
-        report::Prepared::shared(std::sync::Arc::new(p), base.as_ref().map(|(b, d)| (b, *d)), &q).map_err(|e| e.to_string())
+        report::Prepared::shared(
+            std::sync::Arc::new(p),
+            base.as_ref().map(|(b, d)| (b, *d)),
+            &q,
+        )
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -150,14 +160,27 @@ const DEFAULT_BASE_URL: &str = "https://leakscope.github.io/";
 
 /// Output and exit status (1 when `--fail-on` trips).
 fn run(cli: Cli) -> Result<(String, u8), String> {
-    let limits = Limits { max_decompressed: cli.max_decompressed_mib.saturating_mul(1 << 20) };
+    let limits = Limits {
+        max_decompressed: cli.max_decompressed_mib.saturating_mul(1 << 20),
+    };
     match cli.cmd {
-        Cmd::Top { cum, query, nodecount, nodefraction, file } => {
+        Cmd::Top {
+            cum,
+            query,
+            nodecount,
+            nodefraction,
+            file,
+        } => {
             // Not freed: the process exits next, and freeing a big profile
             // piece by piece costs a tenth of the run.
             let prep = std::mem::ManuallyDrop::new(query.prepare(&file, limits)?);
             let view = prep.view();
-            let opts = top::TopOptions { cum_sort: cum, node_count: nodecount, node_fraction: nodefraction, ..Default::default() };
+            let opts = top::TopOptions {
+                cum_sort: cum,
+                node_count: nodecount,
+                node_fraction: nodefraction,
+                ..Default::default()
+            };
             let t = top::top(&view, &opts);
             Ok((top::format_top(&view, &t), 0))
         }
@@ -166,7 +189,12 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             let view = prep.view();
             Ok((traces::format_traces(&view, &traces::traces(&view)), 0))
         }
-        Cmd::List { regex, source_path, query, file } => {
+        Cmd::List {
+            regex,
+            source_path,
+            query,
+            file,
+        } => {
             let prep = query.prepare(&file, limits)?;
             let view = prep.view();
             let dirs = match source_path {
@@ -181,22 +209,48 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             Ok((list::format_list(&view, &regex, &l), 0))
         }
         Cmd::Link { base_url, files } => {
-            let profiles = files.iter().map(|f| load(f, limits)).collect::<Result<Vec<_>, _>>()?;
-            let names: Vec<String> = files.iter().map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).collect();
-            let mut series: Vec<(&str, &Profile)> = names.iter().map(String::as_str).zip(profiles.iter()).collect();
+            let profiles = files
+                .iter()
+                .map(|f| load(f, limits))
+                .collect::<Result<Vec<_>, _>>()?;
+            let names: Vec<String> = files
+                .iter()
+                .map(|f| {
+                    f.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let mut series: Vec<(&str, &Profile)> = names
+                .iter()
+                .map(String::as_str)
+                .zip(profiles.iter())
+                .collect();
             leak::order_series(&mut series);
             let report = leak::analyze(&series);
-            let summary = permalink::summarize(&series, &report, 200, 0.01, 400).ok_or("no profile with sample types to summarize")?;
+            let summary = permalink::summarize(&series, &report, 200, 0.01, 400)
+                .ok_or("no profile with sample types to summarize")?;
             let (url, kept) = permalink::link(&base_url, summary);
             for o in &kept.omitted {
                 eprintln!("leakscope: left out of the link to fit: {o}");
             }
             Ok((url + "\n", 0))
         }
-        Cmd::Leaks { format, fail_on, files } => {
-            let profiles = files.iter().map(|f| load(f, limits)).collect::<Result<Vec<_>, _>>()?;
+        Cmd::Leaks {
+            format,
+            fail_on,
+            files,
+        } => {
+            let profiles = files
+                .iter()
+                .map(|f| load(f, limits))
+                .collect::<Result<Vec<_>, _>>()?;
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-            let mut series: Vec<(&str, &Profile)> = names.iter().map(String::as_str).zip(profiles.iter()).collect();
+            let mut series: Vec<(&str, &Profile)> = names
+                .iter()
+                .map(String::as_str)
+                .zip(profiles.iter())
+                .collect();
             leak::order_series(&mut series);
             let report = leak::analyze(&series);
             let out = if format == "json" {
@@ -204,7 +258,9 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             } else {
                 leak::format_text(&report)
             };
-            let fail = fail_on.and_then(|s| leak::Severity::parse(&s)).is_some_and(|min| report.max_severity().is_some_and(|m| m >= min));
+            let fail = fail_on
+                .and_then(|s| leak::Severity::parse(&s))
+                .is_some_and(|min| report.max_severity().is_some_and(|m| m >= min));
             Ok((out, fail as u8))
         }
     }

@@ -23,7 +23,11 @@ impl Chains {
     /// For item ids below `n`.
     pub fn new(n: usize) -> Chains {
         let size = n.next_power_of_two().max(2);
-        Chains { heads: vec![u32::MAX; size], next: vec![u32::MAX; n], shift: 64 - size.trailing_zeros() }
+        Chains {
+            heads: vec![u32::MAX; size],
+            next: vec![u32::MAX; n],
+            shift: 64 - size.trailing_zeros(),
+        }
     }
 
     fn bucket(&self, h: u64) -> usize {
@@ -53,7 +57,11 @@ impl Chains {
 
 /// For each of `n` items, the index of the first item equal to it,
 /// compared in place, never copied into keys.
-pub fn first_equal(n: usize, hash: impl Fn(usize) -> u64, eq: impl Fn(usize, usize) -> bool) -> Vec<u32> {
+pub fn first_equal(
+    n: usize,
+    hash: impl Fn(usize) -> u64,
+    eq: impl Fn(usize, usize) -> bool,
+) -> Vec<u32> {
     let mut chains = Chains::new(n);
     let mut canon = Vec::with_capacity(n);
     for i in 0..n {
@@ -94,7 +102,11 @@ mod tests {
     #[test]
     fn first_equal_points_at_the_first_of_each_kind() {
         let items = [3, 1, 3, 2, 1, 3];
-        let canon = first_equal(items.len(), |i| items[i] as u64 & 1, |i, j| items[i] == items[j]);
+        let canon = first_equal(
+            items.len(),
+            |i| items[i] as u64 & 1,
+            |i, j| items[i] == items[j],
+        );
         assert_eq!(canon, [0, 1, 0, 3, 1, 0]);
     }
 }

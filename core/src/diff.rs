@@ -17,14 +17,21 @@ pub enum DiffError {
 }
 
 fn types(p: &Profile) -> String {
-    p.sample_types.iter().map(|t| format!("{}/{}", t.r#type, t.unit)).collect::<Vec<_>>().join(", ")
+    p.sample_types
+        .iter()
+        .map(|t| format!("{}/{}", t.r#type, t.unit))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `current - base`, merged as pprof merges (identical samples summed,
 /// zero samples dropped). With `diff`, base samples carry `pprof::base`.
 pub fn subtract(current: &Profile, base: &Profile, diff: bool) -> Result<Profile, DiffError> {
     if current.sample_types != base.sample_types || current.period_type != base.period_type {
-        return Err(DiffError::Incompatible { base: types(base), current: types(current) });
+        return Err(DiffError::Incompatible {
+            base: types(base),
+            current: types(current),
+        });
     }
     let mut out = current.clone();
     out.goroutines.clear();
@@ -39,29 +46,65 @@ pub fn subtract(current: &Profile, base: &Profile, diff: bool) -> Result<Profile
         }
     }
     // Import the base's mappings, functions and locations by index.
-    let mut mapping_ix: HashMap<(String, String, u64, u64, u64), u32> =
-        out.mappings.iter().enumerate().map(|(i, m)| ((m.file.clone(), m.build_id.clone(), m.start, m.limit, m.offset), i as u32)).collect();
+    let mut mapping_ix: HashMap<(String, String, u64, u64, u64), u32> = out
+        .mappings
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            (
+                (
+                    m.file.clone(),
+                    m.build_id.clone(),
+                    m.start,
+                    m.limit,
+                    m.offset,
+                ),
+                i as u32,
+            )
+        })
+        .collect();
     let mmap: Vec<u32> = base
         .mappings
         .iter()
         .map(|m| {
-            *mapping_ix.entry((m.file.clone(), m.build_id.clone(), m.start, m.limit, m.offset)).or_insert_with(|| {
-                out.mappings.push(Mapping { id: out.mappings.len() as u64 + 1, ..m.clone() });
-                out.mappings.len() as u32 - 1
-            })
+            *mapping_ix
+                .entry((
+                    m.file.clone(),
+                    m.build_id.clone(),
+                    m.start,
+                    m.limit,
+                    m.offset,
+                ))
+                .or_insert_with(|| {
+                    out.mappings.push(Mapping {
+                        id: out.mappings.len() as u64 + 1,
+                        ..m.clone()
+                    });
+                    out.mappings.len() as u32 - 1
+                })
         })
         .collect();
     let foff = out.functions.len() as u32;
     out.functions.extend(base.functions.iter().cloned());
     let loff = out.locations.len() as u32;
-    out.locations.extend(base.locations.iter().map(|l| Location {
-        mapping: l.mapping.map(|m| mmap[m as usize]),
-        lines: l.lines.iter().map(|ln| Line { function: ln.function + foff, ..*ln }).collect(),
-        ..l.clone()
+    out.locations.extend(base.locations.iter().map(|l| {
+        Location {
+            mapping: l.mapping.map(|m| mmap[m as usize]),
+            lines: l
+                .lines
+                .iter()
+                .map(|ln| Line {
+                    function: ln.function + foff,
+                    ..*ln
+                })
+                .collect(),
+            ..l.clone()
+        }
     }));
     // Each base label set once with the base mark added.
     let mut sets = crate::profile::LabelSets::default();
-    let mut marked: rustc_hash::FxHashMap<*const LabelSet, std::sync::Arc<LabelSet>> = Default::default();
+    let mut marked: rustc_hash::FxHashMap<*const LabelSet, std::sync::Arc<LabelSet>> =
+        Default::default();
     for s in &base.samples {
         let labels = if diff {
             marked
@@ -88,7 +131,21 @@ pub fn subtract(current: &Profile, base: &Profile, diff: bool) -> Result<Profile
 /// pprof's total: the sum of |value|, or of the base's samples only when
 /// the profile holds `-diff_base` samples.
 pub fn total(p: &Profile, index: usize) -> i64 {
-    let is_base = |s: &Sample| s.labels.strs.iter().any(|(k, v)| k == BASE_LABEL && v == "true");
-    let base: i64 = p.samples.iter().filter(|s| is_base(s)).map(|s| s.values.get(index).copied().unwrap_or(0).abs()).sum();
-    if base > 0 { base } else { p.total(index) }
+    let is_base = |s: &Sample| {
+        s.labels
+            .strs
+            .iter()
+            .any(|(k, v)| k == BASE_LABEL && v == "true")
+    };
+    let base: i64 = p
+        .samples
+        .iter()
+        .filter(|s| is_base(s))
+        .map(|s| s.values.get(index).copied().unwrap_or(0).abs())
+        .sum();
+    if base > 0 {
+        base
+    } else {
+        p.total(index)
+    }
 }

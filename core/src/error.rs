@@ -14,7 +14,9 @@ pub enum DecodeError {
     GzipTruncated { offset: usize },
     #[error("gzip checksum mismatch: the file is corrupt (crc32 {found:#010x}, expected {expected:#010x})")]
     GzipChecksum { found: u32, expected: u32 },
-    #[error("decompressed size exceeds the limit of {limit} bytes (a gzip bomb, or raise the limit)")]
+    #[error(
+        "decompressed size exceeds the limit of {limit} bytes (a gzip bomb, or raise the limit)"
+    )]
     TooLarge { limit: usize },
     #[error("invalid protobuf: {0}")]
     Protobuf(String),

@@ -25,7 +25,11 @@ pub struct Filters {
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum FilterError {
     #[error("{option}: invalid regular expression {pattern:?}: {msg}")]
-    Regex { option: &'static str, pattern: String, msg: String },
+    Regex {
+        option: &'static str,
+        pattern: String,
+        msg: String,
+    },
     #[error("{option}: {msg}")]
     Tag { option: &'static str, msg: String },
 }
@@ -34,11 +38,19 @@ fn compile(option: &'static str, pattern: &str) -> Result<Option<Regex>, FilterE
     if pattern.is_empty() {
         return Ok(None);
     }
-    Regex::new(pattern).map(Some).map_err(|e| FilterError::Regex {
-        option,
-        pattern: pattern.into(),
-        msg: e.to_string().lines().last().unwrap_or("invalid").trim().to_string(),
-    })
+    Regex::new(pattern)
+        .map(Some)
+        .map_err(|e| FilterError::Regex {
+            option,
+            pattern: pattern.into(),
+            msg: e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("invalid")
+                .trim()
+                .to_string(),
+        })
 }
 
 impl Filters {
@@ -66,7 +78,13 @@ impl Filters {
     /// Checks every expression without applying anything (for the page's
     /// filter bar: a bad expression keeps the previous view).
     pub fn validate(&self, p: &Profile) -> Result<(), FilterError> {
-        for (o, v) in [("focus", &self.focus), ("ignore", &self.ignore), ("hide", &self.hide), ("show", &self.show), ("show_from", &self.show_from)] {
+        for (o, v) in [
+            ("focus", &self.focus),
+            ("ignore", &self.ignore),
+            ("hide", &self.hide),
+            ("show", &self.show),
+            ("show_from", &self.show_from),
+        ] {
             compile(o, v)?;
         }
         let units = crate::report::traces::num_label_units(p);
@@ -86,13 +104,22 @@ impl Filters {
         let tagfocus = TagFilter::compile("tagfocus", &self.tagfocus, &units)?;
         let tagignore = TagFilter::compile("tagignore", &self.tagignore, &units)?;
         if focus.is_some() || ignore.is_some() || hide.is_some() || show.is_some() {
-            filter_by_name(p, focus.as_ref(), ignore.as_ref(), hide.as_ref(), show.as_ref());
+            filter_by_name(
+                p,
+                focus.as_ref(),
+                ignore.as_ref(),
+                hide.as_ref(),
+                show.as_ref(),
+            );
         }
         if let Some(re) = &show_from {
             show_from_filter(p, re);
         }
         if tagfocus.is_some() || tagignore.is_some() {
-            p.samples.retain(|s| tagfocus.as_ref().is_none_or(|f| f.matches(s)) && tagignore.as_ref().is_none_or(|f| !f.matches(s)));
+            p.samples.retain(|s| {
+                tagfocus.as_ref().is_none_or(|f| f.matches(s))
+                    && tagignore.as_ref().is_none_or(|f| !f.matches(s))
+            });
         }
         Ok(())
     }
@@ -104,14 +131,21 @@ fn line_matches(p: &Profile, f: u32, re: &Regex) -> bool {
 }
 
 fn mapping_matches(p: &Profile, loc: &Location, re: &Regex) -> bool {
-    loc.mapping.is_some_and(|m| re.is_match(&p.mappings[m as usize].file))
+    loc.mapping
+        .is_some_and(|m| re.is_match(&p.mappings[m as usize].file))
 }
 
 fn location_matches(p: &Profile, loc: &Location, re: &Regex) -> bool {
     loc.lines.iter().any(|l| line_matches(p, l.function, re)) || mapping_matches(p, loc, re)
 }
 
-fn filter_by_name(p: &mut Profile, focus: Option<&Regex>, ignore: Option<&Regex>, hide: Option<&Regex>, show: Option<&Regex>) {
+fn filter_by_name(
+    p: &mut Profile,
+    focus: Option<&Regex>,
+    ignore: Option<&Regex>,
+    hide: Option<&Regex>,
+    show: Option<&Regex>,
+) {
     // Some(true): focused, Some(false): ignored.
     let mut mark: Vec<Option<bool>> = vec![None; p.locations.len()];
     let mut hidden = vec![false; p.locations.len()];
@@ -125,7 +159,14 @@ fn filter_by_name(p: &mut Profile, focus: Option<&Regex>, ignore: Option<&Regex>
         let mut lines = loc.lines.to_vec();
         if let Some(re) = hide {
             if location_matches(p, loc, re) {
-                lines = if mapping_matches(p, loc, re) { vec![] } else { lines.into_iter().filter(|l| !line_matches(p, l.function, re)).collect() };
+                lines = if mapping_matches(p, loc, re) {
+                    vec![]
+                } else {
+                    lines
+                        .into_iter()
+                        .filter(|l| !line_matches(p, l.function, re))
+                        .collect()
+                };
                 if lines.is_empty() {
                     hidden[i] = true;
                 }
@@ -155,7 +196,12 @@ fn filter_by_name(p: &mut Profile, focus: Option<&Regex>, ignore: Option<&Regex>
             return false;
         }
         if any_hidden {
-            s.locations = s.locations.iter().copied().filter(|&l| !hidden[l as usize]).collect();
+            s.locations = s
+                .locations
+                .iter()
+                .copied()
+                .filter(|&l| !hidden[l as usize])
+                .collect();
             if s.locations.is_empty() {
                 return false;
             }
@@ -172,28 +218,42 @@ fn show_from_filter(p: &mut Profile, re: &Regex) {
             keep[i] = true;
             continue;
         }
-        let last = (0..loc.lines.len()).rev().find(|&j| re.is_match(&p.functions[loc.lines[j].function as usize].name));
+        let last = (0..loc.lines.len())
+            .rev()
+            .find(|&j| re.is_match(&p.functions[loc.lines[j].function as usize].name));
         if let Some(j) = last {
             p.locations[i].lines = p.locations[i].lines[..=j].into();
             keep[i] = true;
         }
     }
-    p.samples.retain_mut(|s| match (0..s.locations.len()).rev().find(|&i| keep[s.locations[i] as usize]) {
-        Some(i) => {
-            s.locations = s.locations[..=i].into();
-            true
+    p.samples.retain_mut(|s| {
+        match (0..s.locations.len())
+            .rev()
+            .find(|&i| keep[s.locations[i] as usize])
+        {
+            Some(i) => {
+                s.locations = s.locations[..=i].into();
+                true
+            }
+            None => false,
         }
-        None => false,
     });
 }
 
 /// A compiled `tagfocus`/`tagignore` expression.
 enum TagFilter {
     /// Numeric range on `key` (or on any numeric label).
-    Range { key: Option<String>, test: RangeTest, units: std::collections::HashMap<String, String> },
+    Range {
+        key: Option<String>,
+        test: RangeTest,
+        units: std::collections::HashMap<String, String>,
+    },
     /// Regexes: with a key, on that label's values; without, every regex
     /// must match some `key:value`.
-    Regex { key: Option<String>, res: Vec<Regex> },
+    Regex {
+        key: Option<String>,
+        res: Vec<Regex>,
+    },
 }
 
 struct RangeTest {
@@ -216,7 +276,12 @@ fn range_tokens(s: &str) -> Vec<(usize, usize, i64, String)> {
         .take(2)
         .filter_map(|c| {
             let m = c.get(0)?;
-            Some((m.start(), m.end(), c[1].parse().ok()?, c.get(2).map(|u| u.as_str().to_string()).unwrap_or_default()))
+            Some((
+                m.start(),
+                m.end(),
+                c[1].parse().ok()?,
+                c.get(2).map(|u| u.as_str().to_string()).unwrap_or_default(),
+            ))
         })
         .collect()
 }
@@ -229,11 +294,23 @@ fn parse_range(filter: &str) -> Option<RangeTest> {
     let (scaled, unit) = measurement::scale(v0, &u0, &u0);
     if t.len() == 1 {
         return if filter == m0 {
-            Some(RangeTest { unit, lo: Some(scaled), hi: Some(scaled) })
+            Some(RangeTest {
+                unit,
+                lo: Some(scaled),
+                hi: Some(scaled),
+            })
         } else if filter == format!("{m0}:") {
-            Some(RangeTest { unit, lo: Some(scaled), hi: None })
+            Some(RangeTest {
+                unit,
+                lo: Some(scaled),
+                hi: None,
+            })
         } else if filter == format!(":{m0}") {
-            Some(RangeTest { unit, lo: None, hi: Some(scaled) })
+            Some(RangeTest {
+                unit,
+                lo: None,
+                hi: Some(scaled),
+            })
         } else {
             None
         };
@@ -246,11 +323,19 @@ fn parse_range(filter: &str) -> Option<RangeTest> {
     if unit2 != unit {
         return None;
     }
-    Some(RangeTest { unit, lo: Some(scaled), hi: Some(scaled2) })
+    Some(RangeTest {
+        unit,
+        lo: Some(scaled),
+        hi: Some(scaled2),
+    })
 }
 
 impl TagFilter {
-    fn compile(option: &'static str, value: &str, units: &std::collections::HashMap<String, String>) -> Result<Option<TagFilter>, FilterError> {
+    fn compile(
+        option: &'static str,
+        value: &str,
+        units: &std::collections::HashMap<String, String>,
+    ) -> Result<Option<TagFilter>, FilterError> {
         if value.is_empty() {
             return Ok(None);
         }
@@ -261,17 +346,32 @@ impl TagFilter {
         if let Some(test) = parse_range(value) {
             // pprof silently matches nothing for a unit it does not know;
             // say so instead.
-            if !test.unit.is_empty() && !measurement::is_memory_unit(&test.unit) && !measurement::is_time_unit(&test.unit) {
+            if !test.unit.is_empty()
+                && !measurement::is_memory_unit(&test.unit)
+                && !measurement::is_time_unit(&test.unit)
+            {
                 return Err(FilterError::Tag {
                     option,
                     msg: format!("unknown unit {:?} in {value:?} (use B, kB, MB, GB for sizes or ns, us, ms, s for times)", test.unit),
                 });
             }
-            return Ok(Some(TagFilter::Range { key, test, units: units.clone() }));
+            return Ok(Some(TagFilter::Range {
+                key,
+                test,
+                units: units.clone(),
+            }));
         }
         let res = value
             .split(',')
-            .map(|r| Regex::new(r).map_err(|e| FilterError::Tag { option, msg: format!("parsing regexp {r:?}: {}", e.to_string().lines().last().unwrap_or("").trim()) }))
+            .map(|r| {
+                Regex::new(r).map_err(|e| FilterError::Tag {
+                    option,
+                    msg: format!(
+                        "parsing regexp {r:?}: {}",
+                        e.to_string().lines().last().unwrap_or("").trim()
+                    ),
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some(TagFilter::Regex { key, res }))
     }
@@ -279,13 +379,25 @@ impl TagFilter {
     fn matches(&self, s: &crate::profile::Sample) -> bool {
         match self {
             TagFilter::Range { key, test, units } => s.labels.nums.iter().any(|n| {
-                key.as_ref().is_none_or(|k| *k == n.key) && test.ok(n.value, units.get(&n.key).map(String::as_str).unwrap_or(""))
+                key.as_ref().is_none_or(|k| *k == n.key)
+                    && test.ok(n.value, units.get(&n.key).map(String::as_str).unwrap_or(""))
             }),
             TagFilter::Regex { key: Some(k), res } => {
-                let vals: Vec<&str> = s.labels.strs.iter().filter(|(lk, _)| lk == k).map(|(_, v)| v.as_str()).collect();
+                let vals: Vec<&str> = s
+                    .labels
+                    .strs
+                    .iter()
+                    .filter(|(lk, _)| lk == k)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
                 !vals.is_empty() && res.iter().any(|re| vals.iter().any(|v| re.is_match(v)))
             }
-            TagFilter::Regex { key: None, res } => res.iter().all(|re| s.labels.strs.iter().any(|(k, v)| re.is_match(&format!("{k}:{v}")))),
+            TagFilter::Regex { key: None, res } => res.iter().all(|re| {
+                s.labels
+                    .strs
+                    .iter()
+                    .any(|(k, v)| re.is_match(&format!("{k}:{v}")))
+            }),
         }
     }
 }

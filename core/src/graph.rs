@@ -143,33 +143,81 @@ impl NodeIndex {
         // without lines: reserved up front, never grown by doubling.
         let no_lines = p.locations.iter().filter(|l| l.lines.is_empty()).count();
         let lines = p.locations.iter().map(|l| l.lines.len()).sum::<usize>();
-        let bound = no_lines + if per_function { p.functions.len().min(lines) } else { lines };
-        let mut dedup = Infos { infos: Vec::with_capacity(bound), chains: Chains::new(bound) };
+        let bound = no_lines
+            + if per_function {
+                p.functions.len().min(lines)
+            } else {
+                lines
+            };
+        let mut dedup = Infos {
+            infos: Vec::with_capacity(bound),
+            chains: Chains::new(bound),
+        };
         let mut all_nodes: Vec<u32> = Vec::with_capacity(lines + no_lines);
         let mut starts: Vec<u32> = Vec::with_capacity(p.locations.len() + 1);
         starts.push(0);
-        let mut by_function: Vec<u32> = if per_function { vec![u32::MAX; p.functions.len()] } else { Vec::new() };
+        let mut by_function: Vec<u32> = if per_function {
+            vec![u32::MAX; p.functions.len()]
+        } else {
+            Vec::new()
+        };
         let mut by_line: HashMap<(u32, i64, Option<u32>, u64), u32> = HashMap::default();
         for loc in &p.locations {
-            let objfile = loc.mapping.map(|m| p.mappings[m as usize].file.as_str()).unwrap_or("");
-            let address = if g == Granularity::Addresses { loc.address } else { 0 };
+            let objfile = loc
+                .mapping
+                .map(|m| p.mappings[m as usize].file.as_str())
+                .unwrap_or("");
+            let address = if g == Granularity::Addresses {
+                loc.address
+            } else {
+                0
+            };
             if loc.lines.is_empty() {
-                let info = NodeInfo { address, objfile: objfile.to_string(), ..Default::default() };
+                let info = NodeInfo {
+                    address,
+                    objfile: objfile.to_string(),
+                    ..Default::default()
+                };
                 all_nodes.push(dedup.intern(info));
             }
-            let lines = if noinlines && loc.lines.len() > 1 { &loc.lines[loc.lines.len() - 1..] } else { &loc.lines[..] };
+            let lines = if noinlines && loc.lines.len() > 1 {
+                &loc.lines[loc.lines.len() - 1..]
+            } else {
+                &loc.lines[..]
+            };
             for line in lines {
-                let lineno = if matches!(g, Granularity::Lines | Granularity::Addresses) { line.line } else { 0 };
-                let key = (line.function, lineno, if obj_names { loc.mapping } else { None }, address);
-                let cached = if per_function { Some(by_function[line.function as usize]).filter(|&id| id != u32::MAX) } else { by_line.get(&key).copied() };
+                let lineno = if matches!(g, Granularity::Lines | Granularity::Addresses) {
+                    line.line
+                } else {
+                    0
+                };
+                let key = (
+                    line.function,
+                    lineno,
+                    if obj_names { loc.mapping } else { None },
+                    address,
+                );
+                let cached = if per_function {
+                    Some(by_function[line.function as usize]).filter(|&id| id != u32::MAX)
+                } else {
+                    by_line.get(&key).copied()
+                };
                 let id = match cached {
                     Some(id) => id,
                     None => {
                         let f = &p.functions[line.function as usize];
                         let mut info = NodeInfo {
                             address,
-                            name: if g == Granularity::Files { String::new() } else { f.name.clone() },
-                            file: if g == Granularity::Functions { String::new() } else { clean_path(&f.filename) },
+                            name: if g == Granularity::Files {
+                                String::new()
+                            } else {
+                                f.name.clone()
+                            },
+                            file: if g == Granularity::Functions {
+                                String::new()
+                            } else {
+                                clean_path(&f.filename)
+                            },
                             lineno,
                             ..Default::default()
                         };
@@ -199,7 +247,12 @@ impl NodeIndex {
                 inlinable[n as usize] = true;
             }
         }
-        NodeIndex { infos, nodes: all_nodes, starts, inlinable }
+        NodeIndex {
+            infos,
+            nodes: all_nodes,
+            starts,
+            inlinable,
+        }
     }
 
     /// Location `loc`'s nodes, innermost line first (the last is the
@@ -274,7 +327,16 @@ impl Graph {
         }
         let mut noinline = vec![false; n];
         if kept.is_none() {
-            Self::walk_untrimmed(p, idx, value_index, &mut flat, &mut cum, &mut stamp, &mut pairs, &mut noinline);
+            Self::walk_untrimmed(
+                p,
+                idx,
+                value_index,
+                &mut flat,
+                &mut cum,
+                &mut stamp,
+                &mut pairs,
+                &mut noinline,
+            );
         } else {
             for (si, s) in p.samples.iter().enumerate() {
                 let w = s.values.get(value_index).copied().unwrap_or(0);
@@ -299,7 +361,11 @@ impl Graph {
                         if let Some(par) = parent {
                             if par != node {
                                 let inline = ni != nodes.len() - 1;
-                                let pair = if idx.inlinable[node as usize] { Some(pairs.entry((par, node)).or_default()) } else { None };
+                                let pair = if idx.inlinable[node as usize] {
+                                    Some(pairs.entry((par, node)).or_default())
+                                } else {
+                                    None
+                                };
                                 match pair {
                                     Some(e) if inline => e.0 = true,
                                     Some(e) => e.1 = true,
@@ -326,8 +392,15 @@ impl Graph {
                 inline_in[dst as usize].1 = true;
             }
         }
-        let nodes = (0..n as u32).filter(|&i| flat[i as usize] != 0 || cum[i as usize] != 0).collect();
-        Graph { flat, cum, inline_in, nodes }
+        let nodes = (0..n as u32)
+            .filter(|&i| flat[i as usize] != 0 || cum[i as usize] != 0)
+            .collect();
+        Graph {
+            flat,
+            cum,
+            inline_in,
+            nodes,
+        }
     }
 
     /// The untrimmed walk, the hot loop of every report on big profiles.
@@ -336,7 +409,16 @@ impl Graph {
     /// locations is never inline, and looks its pair up only when the
     /// callee is inlined somewhere (a short per-callee list, no hashing).
     #[allow(clippy::too_many_arguments)]
-    fn walk_untrimmed(p: &Profile, idx: &NodeIndex, value_index: usize, flat: &mut [i64], cum: &mut [i64], stamp: &mut [u32], pairs: &mut HashMap<(u32, u32), (bool, bool)>, noinline: &mut [bool]) {
+    fn walk_untrimmed(
+        p: &Profile,
+        idx: &NodeIndex,
+        value_index: usize,
+        flat: &mut [i64],
+        cum: &mut [i64],
+        stamp: &mut [u32],
+        pairs: &mut HashMap<(u32, u32), (bool, bool)>,
+        noinline: &mut [bool],
+    ) {
         let n = flat.len();
         // Per callee: its inline callers and a slot for "also called not inline".
         let mut callers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
@@ -403,11 +485,18 @@ impl Graph {
 
 /// pprof's FlatNameOrder / CumNameOrder.
 pub fn sort_nodes(nodes: &mut [u32], g: &Graph, idx: &NodeIndex, cum: bool) {
-    let names: HashMap<u32, String> = nodes.iter().map(|&n| (n, idx.infos[n as usize].printable_name())).collect();
+    let names: HashMap<u32, String> = nodes
+        .iter()
+        .map(|&n| (n, idx.infos[n as usize].printable_name()))
+        .collect();
     nodes.sort_by(|&a, &b| {
         let (fa, fb) = (g.flat[a as usize].abs(), g.flat[b as usize].abs());
         let (ca, cb) = (g.cum[a as usize].abs(), g.cum[b as usize].abs());
-        let (first, third) = if cum { (cb.cmp(&ca), fb.cmp(&fa)) } else { (fb.cmp(&fa), cb.cmp(&ca)) };
+        let (first, third) = if cum {
+            (cb.cmp(&ca), fb.cmp(&fa))
+        } else {
+            (fb.cmp(&fa), cb.cmp(&ca))
+        };
         first
             .then_with(|| names[&a].cmp(&names[&b]))
             .then(third)

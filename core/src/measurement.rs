@@ -37,11 +37,17 @@ pub fn scaled_label(value: i64, from: &str, to: &str) -> String {
 }
 
 fn trim_s(u: &str) -> String {
-    u.to_ascii_lowercase().strip_suffix('s').map(str::to_string).unwrap_or_else(|| u.to_ascii_lowercase())
+    u.to_ascii_lowercase()
+        .strip_suffix('s')
+        .map(str::to_string)
+        .unwrap_or_else(|| u.to_ascii_lowercase())
 }
 
 pub fn is_memory_unit(unit: &str) -> bool {
-    matches!(trim_s(unit).as_str(), "byte" | "b" | "kilobyte" | "kb" | "megabyte" | "mb" | "gigabyte" | "gb")
+    matches!(
+        trim_s(unit).as_str(),
+        "byte" | "b" | "kilobyte" | "kb" | "megabyte" | "mb" | "gigabyte" | "gb"
+    )
 }
 
 pub fn is_time_unit(unit: &str) -> bool {
@@ -49,7 +55,21 @@ pub fn is_time_unit(unit: &str) -> bool {
     if u.len() > 2 {
         u = u.strip_suffix('s').map(str::to_string).unwrap_or(u);
     }
-    matches!(u.as_str(), "nanosecond" | "ns" | "microsecond" | "millisecond" | "ms" | "s" | "second" | "sec" | "hr" | "day" | "week" | "year")
+    matches!(
+        u.as_str(),
+        "nanosecond"
+            | "ns"
+            | "microsecond"
+            | "millisecond"
+            | "ms"
+            | "s"
+            | "second"
+            | "sec"
+            | "hr"
+            | "day"
+            | "week"
+            | "year"
+    )
 }
 
 fn memory_label(value: i64, from: &str, to: &str) -> Option<(f64, String)> {
@@ -82,7 +102,10 @@ fn memory_label(value: i64, from: &str, to: &str) -> Option<(f64, String)> {
         "mb" | "mbyte" | "megabyte" => (v / (1024.0 * 1024.0), "MB".into()),
         "gb" | "gbyte" | "gigabyte" => (v / (1024.0 * 1024.0 * 1024.0), "GB".into()),
         "tb" | "tbyte" | "terabyte" => (v / (1024.0 * 1024.0 * 1024.0 * 1024.0), "TB".into()),
-        "pb" | "pbyte" | "petabyte" => (v / (1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0), "PB".into()),
+        "pb" | "pbyte" | "petabyte" => (
+            v / (1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0),
+            "PB".into(),
+        ),
         _ => (v, "B".into()),
     })
 }
@@ -90,7 +113,11 @@ fn memory_label(value: i64, from: &str, to: &str) -> Option<(f64, String)> {
 fn time_label(value: i64, from: &str, to: &str) -> Option<(f64, String)> {
     let norm = |u: &str| {
         let u = u.to_ascii_lowercase();
-        if u.len() > 2 { u.strip_suffix('s').map(str::to_string).unwrap_or(u) } else { u }
+        if u.len() > 2 {
+            u.strip_suffix('s').map(str::to_string).unwrap_or(u)
+        } else {
+            u
+        }
     };
     let from = norm(from);
     let mut to = norm(to);
@@ -139,7 +166,11 @@ fn time_label(value: i64, from: &str, to: &str) -> Option<(f64, String)> {
 
 /// pprof's percentage: `  100%` near 100, `%5.2f%%` from 1, `%5.2g%%` below.
 pub fn percentage(value: i64, total: i64) -> String {
-    let ratio = if total != 0 { (value as f64 / total as f64).abs() * 100.0 } else { 0.0 };
+    let ratio = if total != 0 {
+        (value as f64 / total as f64).abs() * 100.0
+    } else {
+        0.0
+    };
     if (99.95..=100.05).contains(&ratio) {
         "  100%".into()
     } else if ratio >= 1.0 {
@@ -155,7 +186,11 @@ pub fn go_g(v: f64, prec: usize) -> String {
         return "0".into();
     }
     if !v.is_finite() {
-        return if v.is_nan() { "NaN".into() } else { "+Inf".into() };
+        return if v.is_nan() {
+            "NaN".into()
+        } else {
+            "+Inf".into()
+        };
     }
     let neg = v < 0.0;
     let e = format!("{:.*e}", prec - 1, v.abs());
@@ -185,7 +220,11 @@ pub fn go_g(v: f64, prec: usize) -> String {
         let decimals = (p - dp).max(0) as usize;
         format!("{:.*}", decimals, v.abs())
     };
-    if neg { format!("-{body}") } else { body }
+    if neg {
+        format!("-{body}")
+    } else {
+        body
+    }
 }
 
 /// Go's `time.Format("Jan 2, 2006 at 3:04pm (MST)")` in UTC.
@@ -194,11 +233,16 @@ pub fn format_time_utc(nanos: i64) -> String {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let (h, min) = (sod / 3600, (sod % 3600) / 60);
     let h12 = if h % 12 == 0 { 12 } else { h % 12 };
     let ampm = if h < 12 { "am" } else { "pm" };
-    format!("{} {d}, {y} at {h12}:{min:02}{ampm} (UTC)", MONTHS[(m - 1) as usize])
+    format!(
+        "{} {d}, {y} at {h12}:{min:02}{ampm} (UTC)",
+        MONTHS[(m - 1) as usize]
+    )
 }
 
 /// Days since 1970-01-01 to (year, month, day), Howard Hinnant's algorithm.
@@ -221,7 +265,15 @@ mod tests {
 
     #[test]
     fn go_g_matches_fmt() {
-        for (v, want) in [(0.397, "0.4"), (0.0123, "0.012"), (0.00001234, "1.2e-05"), (0.5, "0.5"), (0.996, "1"), (0.2, "0.2"), (0.061, "0.061")] {
+        for (v, want) in [
+            (0.397, "0.4"),
+            (0.0123, "0.012"),
+            (0.00001234, "1.2e-05"),
+            (0.5, "0.5"),
+            (0.996, "1"),
+            (0.2, "0.2"),
+            (0.061, "0.061"),
+        ] {
             assert_eq!(go_g(v, 2), want, "{v}");
         }
     }
@@ -240,6 +292,9 @@ mod tests {
         assert_eq!(label(3120000000, "nanoseconds"), "3.12s");
         assert_eq!(label(524288, "bytes"), "512kB");
         assert_eq!(scaled_label(0, "count", "minimum"), "0");
-        assert_eq!(format_time_utc(1_795_704_120_000_000_000), "Nov 26, 2026 at 2:42pm (UTC)");
+        assert_eq!(
+            format_time_utc(1_795_704_120_000_000_000),
+            "Nov 26, 2026 at 2:42pm (UTC)"
+        );
     }
 }

@@ -81,19 +81,34 @@ pub enum LinkError {
 
 /// Builds the summary of a series: Top and Flame from the last snapshot,
 /// findings from the whole series.
-pub fn summarize(series: &[(&str, &Profile)], report: &LeakReport, top_rows: usize, flame_fraction: f64, flame_cap: usize) -> Option<Summary> {
+pub fn summarize(
+    series: &[(&str, &Profile)],
+    report: &LeakReport,
+    top_rows: usize,
+    flame_fraction: f64,
+    flame_cap: usize,
+) -> Option<Summary> {
     let (_, last) = series.last()?;
     if last.sample_types.is_empty() {
         return None;
     }
     let view = View::new(last, last.default_sample_index());
-    let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+    let t = top::top(
+        &view,
+        &top::TopOptions {
+            node_fraction: 0.0,
+            ..Default::default()
+        },
+    );
     let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
     // Only frames at least `min` wide can be kept: prune while laying out
     // (the whole tree of a big profile has millions of frames).
     let stacks = crate::report::flame::FlameStacks::new(&view, false);
     let min = ((stacks.total().abs() as f64) * flame_fraction) as i64;
-    let tree = stacks.tree(&[], (min.max(1) as f64 - 0.5) / stacks.total().abs().max(1) as f64);
+    let tree = stacks.tree(
+        &[],
+        (min.max(1) as f64 - 0.5) / stacks.total().abs().max(1) as f64,
+    );
     let mut names: Vec<String> = Vec::new();
     let mut index = std::collections::HashMap::new();
     let mut name = |n: &str| -> u32 {
@@ -102,7 +117,17 @@ pub fn summarize(series: &[(&str, &Profile)], report: &LeakReport, top_rows: usi
             names.len() as u32 - 1
         })
     };
-    let rows: Vec<Row> = t.rows.iter().take(top_rows).map(|r| Row { name: name(&r.name), flat: r.flat, cum: r.cum, inline: r.inline.clone() }).collect();
+    let rows: Vec<Row> = t
+        .rows
+        .iter()
+        .take(top_rows)
+        .map(|r| Row {
+            name: name(&r.name),
+            flat: r.flat,
+            cum: r.cum,
+            inline: r.inline.clone(),
+        })
+        .collect();
     let mut flame = Vec::new();
     let mut map = vec![u32::MAX; tree.nodes.len()];
     let mut todo = vec![0u32];
@@ -113,7 +138,12 @@ pub fn summarize(series: &[(&str, &Profile)], report: &LeakReport, top_rows: usi
         }
         let parent = if n == 0 { 0 } else { map[node.parent as usize] };
         map[n as usize] = flame.len() as u32;
-        flame.push(Frame { parent, name: name(&tree.names[node.name as usize]), total: node.total, self_value: node.self_value });
+        flame.push(Frame {
+            parent,
+            name: name(&tree.names[node.name as usize]),
+            total: node.total,
+            self_value: node.self_value,
+        });
         for &c in node.children.iter().rev() {
             if tree.nodes[c as usize].total.abs() >= min.max(1) {
                 todo.push(c);
@@ -147,22 +177,32 @@ pub fn summarize(series: &[(&str, &Profile)], report: &LeakReport, top_rows: usi
 pub fn encode(s: &Summary) -> String {
     let bin = postcard::to_allocvec(s).expect("summaries always serialize");
     let z = miniz_oxide::deflate::compress_to_vec(&bin, 9);
-    format!("{VERSION}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(z))
+    format!(
+        "{VERSION}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(z)
+    )
 }
 
 /// Reads `s=1.<data>` (or `#s=1.<data>`, or a whole URL).
 pub fn decode(link: &str) -> Result<Summary, LinkError> {
     let frag = link.rsplit_once('#').map(|(_, f)| f).unwrap_or(link);
-    let data = frag.split('&').find_map(|kv| kv.strip_prefix("s=")).ok_or(LinkError::Missing)?;
+    let data = frag
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("s="))
+        .ok_or(LinkError::Missing)?;
     let (version, data) = data.split_once('.').ok_or(LinkError::Missing)?;
     if version != VERSION {
         return Err(LinkError::Version(version.chars().take(10).collect()));
     }
-    let z = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(data.trim_end_matches('=')).map_err(|_| LinkError::Base64)?;
-    let bin = miniz_oxide::inflate::decompress_to_vec_with_limit(&z, MAX_INFLATED).map_err(|e| match e.status {
-        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
-        _ => LinkError::Deflate,
-    })?;
+    let z = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(data.trim_end_matches('='))
+        .map_err(|_| LinkError::Base64)?;
+    let bin = miniz_oxide::inflate::decompress_to_vec_with_limit(&z, MAX_INFLATED).map_err(
+        |e| match e.status {
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => LinkError::TooLarge,
+            _ => LinkError::Deflate,
+        },
+    )?;
     let s: Summary = postcard::from_bytes(&bin).map_err(|e| LinkError::Corrupt(e.to_string()))?;
     validate(&s)?;
     Ok(s)
@@ -210,12 +250,18 @@ pub fn link(base: &str, mut s: Summary) -> (String, Summary) {
         } else {
             break;
         }
-        s.omitted.retain(|o| !o.starts_with("flame frames") && !o.starts_with("top rows"));
+        s.omitted
+            .retain(|o| !o.starts_with("flame frames") && !o.starts_with("top rows"));
         if s.flame.len() < full_flame {
-            s.omitted.push(format!("flame frames: {} of {} kept", s.flame.len(), full_flame));
+            s.omitted.push(format!(
+                "flame frames: {} of {} kept",
+                s.flame.len(),
+                full_flame
+            ));
         }
         if s.rows.len() < full_rows {
-            s.omitted.push(format!("top rows: {} of {} kept", s.rows.len(), full_rows));
+            s.omitted
+                .push(format!("top rows: {} of {} kept", s.rows.len(), full_rows));
         }
         compact_names(&mut s);
         url = make(&s);
@@ -261,7 +307,10 @@ fn prune_flame(s: &mut Summary, keep: usize) {
     for (i, f) in s.flame.iter().enumerate() {
         if kept[i] && (i == 0 || kept[f.parent as usize]) {
             map[i] = out.len() as u32;
-            out.push(Frame { parent: if i == 0 { 0 } else { map[f.parent as usize] }, ..f.clone() });
+            out.push(Frame {
+                parent: if i == 0 { 0 } else { map[f.parent as usize] },
+                ..f.clone()
+            });
         } else {
             kept[i] = false;
         }
@@ -275,7 +324,17 @@ impl Summary {
         let mut nodes: Vec<FlameNode> = self
             .flame
             .iter()
-            .map(|f| FlameNode { name: f.name + 1, key: f.name, parent: f.parent, depth: 0, x: 0, total: f.total, self_value: f.self_value, inline: false, children: vec![] })
+            .map(|f| FlameNode {
+                name: f.name + 1,
+                key: f.name,
+                parent: f.parent,
+                depth: 0,
+                x: 0,
+                total: f.total,
+                self_value: f.self_value,
+                inline: false,
+                children: vec![],
+            })
             .collect();
         for i in 1..nodes.len() {
             let p = nodes[i].parent as usize;
@@ -297,7 +356,13 @@ impl Summary {
         let mut names = vec!["root".to_string()];
         names.extend(self.names.iter().cloned());
         let files = vec![String::new(); names.len()];
-        FlameTree { names, files, nodes, bottom_up: false, max_depth }
+        FlameTree {
+            names,
+            files,
+            nodes,
+            bottom_up: false,
+            max_depth,
+        }
     }
 
     pub fn top_rows(&self) -> Vec<top::TopRow> {
@@ -305,12 +370,22 @@ impl Summary {
             .iter()
             .map(|r| {
                 let name = self.names[r.name as usize].clone();
-                top::TopRow { name: name.clone(), function: name, inline: r.inline.clone(), flat: r.flat, cum: r.cum }
+                top::TopRow {
+                    name: name.clone(),
+                    function: name,
+                    inline: r.inline.clone(),
+                    flat: r.flat,
+                    cum: r.cum,
+                }
             })
             .collect()
     }
 
     pub fn leak_report(&self) -> LeakReport {
-        LeakReport { findings: self.findings.clone(), snapshots: self.snapshots, checked: self.checked.clone() }
+        LeakReport {
+            findings: self.findings.clone(),
+            snapshots: self.snapshots,
+            checked: self.checked.clone(),
+        }
     }
 }

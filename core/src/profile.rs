@@ -2,8 +2,8 @@
 //! are replaced by dense indexes, validated once at decode time, so that
 //! reports can index without checks and never see a dangling id.
 
-use serde::{Deserialize, Serialize};
 use crate::chains::{first_equal, hash_of, Chains};
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// A sample type or period type, e.g. `inuse_space/bytes`.
@@ -234,20 +234,31 @@ impl Profile {
             if pt.r#type == "contentions" || (has("contentions") && has("delay")) {
                 // Go writes block and mutex profiles alike; only the text
                 // form's `--- mutex:` header tells them apart.
-                return if self.kind_hint.is_empty() { "contention".into() } else { self.kind_hint.clone() };
+                return if self.kind_hint.is_empty() {
+                    "contention".into()
+                } else {
+                    self.kind_hint.clone()
+                };
             }
             if !pt.r#type.is_empty() && pt.r#type != "space" {
                 return pt.r#type.clone();
             }
         }
-        self.sample_types.last().map(|s| s.r#type.clone()).unwrap_or_default()
+        self.sample_types
+            .last()
+            .map(|s| s.r#type.clone())
+            .unwrap_or_default()
     }
 
     /// Index of the sample type pprof uses when none is asked for: the
     /// default_sample_type if set, else the last one.
     pub fn default_sample_index(&self) -> usize {
         if !self.default_sample_type.is_empty() {
-            if let Some(i) = self.sample_types.iter().position(|s| s.r#type == self.default_sample_type) {
+            if let Some(i) = self
+                .sample_types
+                .iter()
+                .position(|s| s.r#type == self.default_sample_type)
+            {
                 return i;
             }
         }
@@ -259,7 +270,9 @@ impl Profile {
         if self.sample_types.is_empty() {
             return Err(crate::ReportError::NoSampleTypes);
         }
-        let Some(name) = name else { return Ok(self.default_sample_index()) };
+        let Some(name) = name else {
+            return Ok(self.default_sample_index());
+        };
         if let Ok(i) = name.parse::<usize>() {
             if i < self.sample_types.len() {
                 return Ok(i);
@@ -269,24 +282,39 @@ impl Profile {
         if let Some(i) = self.sample_types.iter().position(|s| s.r#type == name) {
             return Ok(i);
         }
-        if let Some(i) = self.sample_types.iter().position(|s| s.r#type.strip_prefix(name).is_some_and(|r| r == "_space" || r == "s")) {
+        if let Some(i) = self.sample_types.iter().position(|s| {
+            s.r#type
+                .strip_prefix(name)
+                .is_some_and(|r| r == "_space" || r == "s")
+        }) {
             return Ok(i);
         }
         Err(crate::ReportError::UnknownSampleType {
             name: name.to_string(),
-            available: self.sample_types.iter().map(|s| s.r#type.as_str()).collect::<Vec<_>>().join(", "),
+            available: self
+                .sample_types
+                .iter()
+                .map(|s| s.r#type.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         })
     }
 
     /// Total of |value| over all samples for one sample type.
     pub fn total(&self, index: usize) -> i64 {
-        self.samples.iter().map(|s| s.values.get(index).copied().unwrap_or(0).abs()).sum()
+        self.samples
+            .iter()
+            .map(|s| s.values.get(index).copied().unwrap_or(0).abs())
+            .sum()
     }
 
     /// The name a goroutine text dump gives to this profile's file, for
     /// the `File:` header line.
     pub fn main_binary(&self) -> Option<&str> {
-        self.mappings.first().map(|m| m.file.as_str()).filter(|f| !f.is_empty())
+        self.mappings
+            .first()
+            .map(|m| m.file.as_str())
+            .filter(|f| !f.is_empty())
     }
 }
 
@@ -298,10 +326,16 @@ impl Profile {
             return Ok(());
         }
         let compile = |s: &str| {
-            regex_lite::Regex::new(&format!("^({s})$")).map_err(|e| crate::DecodeError::Invalid(format!("drop_frames/keep_frames regexp {s:?}: {e}")))
+            regex_lite::Regex::new(&format!("^({s})$")).map_err(|e| {
+                crate::DecodeError::Invalid(format!("drop_frames/keep_frames regexp {s:?}: {e}"))
+            })
         };
         let drop = compile(&self.drop_frames)?;
-        let keep = if self.keep_frames.is_empty() { None } else { Some(compile(&self.keep_frames)?) };
+        let keep = if self.keep_frames.is_empty() {
+            None
+        } else {
+            Some(compile(&self.keep_frames)?)
+        };
         let matches = |name: &str| {
             let simple = simplify_func(name);
             drop.is_match(simple) && !keep.as_ref().is_some_and(|k| k.is_match(simple))
@@ -398,13 +432,20 @@ impl Profile {
             },
             |i, j| {
                 let (a, b) = (&self.functions[i], &self.functions[j]);
-                (&a.name, &a.system_name, &a.filename, a.start_line) == (&b.name, &b.system_name, &b.filename, b.start_line)
+                (&a.name, &a.system_name, &a.filename, a.start_line)
+                    == (&b.name, &b.system_name, &b.filename, b.start_line)
             },
         );
         let functions_unique = fcanon.iter().enumerate().all(|(i, &c)| c == i as u32);
         // Locations compare by mapping, address relative to it, lines (with
         // functions as merged) and the folded bit.
-        let rel = |l: &Location| l.address.wrapping_sub(l.mapping.map(|m| self.mappings[m as usize].start).unwrap_or(0));
+        let rel = |l: &Location| {
+            l.address.wrapping_sub(
+                l.mapping
+                    .map(|m| self.mappings[m as usize].start)
+                    .unwrap_or(0),
+            )
+        };
         let line_key = |ln: &Line| (fcanon[ln.function as usize], ln.line, ln.column);
         let lcanon = first_equal(
             self.locations.len(),
@@ -419,7 +460,10 @@ impl Profile {
                     && rel(a) == rel(b)
                     && a.is_folded == b.is_folded
                     && a.lines.len() == b.lines.len()
-                    && a.lines.iter().zip(&b.lines[..]).all(|(x, y)| line_key(x) == line_key(y))
+                    && a.lines
+                        .iter()
+                        .zip(&b.lines[..])
+                        .all(|(x, y)| line_key(x) == line_key(y))
             },
         );
         let locations_unique = lcanon.iter().enumerate().all(|(i, &c)| c == i as u32);
@@ -461,7 +505,11 @@ impl Profile {
                     *l = lcanon[*l as usize];
                 }
             }
-            let h = if s.labels.is_empty() { hash_of(&s.locations) } else { hash_of(&(&s.locations, &s.labels)) };
+            let h = if s.labels.is_empty() {
+                hash_of(&s.locations)
+            } else {
+                hash_of(&(&s.locations, &s.labels))
+            };
             match chains.find(h, |j| {
                 let o = &front[j as usize];
                 o.locations == s.locations && o.labels == s.labels
@@ -483,7 +531,10 @@ impl Profile {
         }
         self.samples.truncate(kept);
         self.goroutines.retain_mut(|g| {
-            let c = sample_canon.get(g.sample as usize).copied().unwrap_or(u32::MAX);
+            let c = sample_canon
+                .get(g.sample as usize)
+                .copied()
+                .unwrap_or(u32::MAX);
             g.sample = c;
             c != u32::MAX
         });
@@ -495,20 +546,50 @@ mod tests {
     use super::*;
 
     fn func(id: u64, name: &str) -> Function {
-        Function { id, name: name.into(), system_name: name.into(), filename: "a.go".into(), start_line: 1 }
+        Function {
+            id,
+            name: name.into(),
+            system_name: name.into(),
+            filename: "a.go".into(),
+            start_line: 1,
+        }
     }
 
     fn loc(id: u64, address: u64, function: u32, line: i64) -> Location {
-        Location { id, mapping: None, address, lines: Box::new([Line { function, line, column: 0 }]), is_folded: false }
+        Location {
+            id,
+            mapping: None,
+            address,
+            lines: Box::new([Line {
+                function,
+                line,
+                column: 0,
+            }]),
+            is_folded: false,
+        }
     }
 
-    fn sample(locations: &[u32], value: i64, labels: &[(&str, &str)], nums: &[(&str, i64)]) -> Sample {
+    fn sample(
+        locations: &[u32],
+        value: i64,
+        labels: &[(&str, &str)],
+        nums: &[(&str, i64)],
+    ) -> Sample {
         Sample {
             locations: locations.into(),
             values: Box::new([value]),
             labels: Arc::new(LabelSet::new(
-                labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-                nums.iter().map(|(k, v)| NumLabel { key: k.to_string(), value: *v, unit: String::new() }).collect(),
+                labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                nums.iter()
+                    .map(|(k, v)| NumLabel {
+                        key: k.to_string(),
+                        value: *v,
+                        unit: String::new(),
+                    })
+                    .collect(),
             )),
         }
     }
@@ -516,14 +597,27 @@ mod tests {
     #[test]
     fn merge_folds_repeated_functions_locations_and_samples() {
         let mut p = Profile {
-            sample_types: vec![ValueType { r#type: "samples".into(), unit: "count".into() }],
+            sample_types: vec![ValueType {
+                r#type: "samples".into(),
+                unit: "count".into(),
+            }],
             // 0 and 2 are the same function written twice.
             functions: vec![func(1, "main.a"), func(2, "main.b"), func(3, "main.a")],
             // 0 and 2 are the same frame once functions are folded.
             locations: vec![loc(1, 0x10, 0, 5), loc(2, 0x20, 1, 7), loc(3, 0x10, 2, 5)],
             samples: vec![
-                sample(&[0, 1], 1, &[("k", "v"), ("a", "b")], &[("bytes", 8), ("n", 1)]),
-                sample(&[2, 1], 2, &[("a", "b"), ("k", "v")], &[("n", 1), ("bytes", 8)]),
+                sample(
+                    &[0, 1],
+                    1,
+                    &[("k", "v"), ("a", "b")],
+                    &[("bytes", 8), ("n", 1)],
+                ),
+                sample(
+                    &[2, 1],
+                    2,
+                    &[("a", "b"), ("k", "v")],
+                    &[("n", 1), ("bytes", 8)],
+                ),
                 sample(&[0, 1], 4, &[("a", "b")], &[]),
                 sample(&[1], 0, &[], &[]),
                 sample(&[2, 1], 8, &[("a", "b")], &[]),
@@ -531,10 +625,23 @@ mod tests {
             ..Default::default()
         };
         p.merge_duplicates();
-        assert_eq!(p.functions.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["main.a", "main.b"]);
+        assert_eq!(
+            p.functions
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>(),
+            ["main.a", "main.b"]
+        );
         assert_eq!(p.locations.len(), 2);
-        assert_eq!(p.locations[1].lines[0].function, 1, "lines renumbered to the kept functions");
-        let got: Vec<(Vec<u32>, i64, usize)> = p.samples.iter().map(|s| (s.locations.to_vec(), s.values[0], s.labels.strs.len())).collect();
+        assert_eq!(
+            p.locations[1].lines[0].function, 1,
+            "lines renumbered to the kept functions"
+        );
+        let got: Vec<(Vec<u32>, i64, usize)> = p
+            .samples
+            .iter()
+            .map(|s| (s.locations.to_vec(), s.values[0], s.labels.strs.len()))
+            .collect();
         // Same stack and same label sets in another order: one sample; the
         // all-zero sample is gone.
         assert_eq!(got, [(vec![0, 1], 3, 2), (vec![0, 1], 12, 1)]);
@@ -543,15 +650,25 @@ mod tests {
     #[test]
     fn merge_keeps_unique_tables_as_they_are() {
         let mut p = Profile {
-            sample_types: vec![ValueType { r#type: "samples".into(), unit: "count".into() }],
+            sample_types: vec![ValueType {
+                r#type: "samples".into(),
+                unit: "count".into(),
+            }],
             functions: vec![func(1, "main.a"), func(2, "main.b")],
             locations: vec![loc(1, 0x10, 0, 5), loc(2, 0x20, 1, 7)],
-            samples: vec![sample(&[0, 1], 1, &[], &[]), sample(&[1, 0], 2, &[], &[]), sample(&[0, 1], 3, &[], &[])],
+            samples: vec![
+                sample(&[0, 1], 1, &[], &[]),
+                sample(&[1, 0], 2, &[], &[]),
+                sample(&[0, 1], 3, &[], &[]),
+            ],
             ..Default::default()
         };
         let (functions, locations) = (p.functions.clone(), p.locations.clone());
         p.merge_duplicates();
         assert_eq!((p.functions, p.locations), (functions, locations));
-        assert_eq!(p.samples.iter().map(|s| s.values[0]).collect::<Vec<_>>(), [4, 2]);
+        assert_eq!(
+            p.samples.iter().map(|s| s.values[0]).collect::<Vec<_>>(),
+            [4, 2]
+        );
     }
 }

@@ -37,7 +37,11 @@ impl Meta {
         Meta {
             kind: p.kind(),
             format: p.format.map(|f| f.describe()).unwrap_or("").to_string(),
-            sample_types: p.sample_types.iter().map(|t| (t.r#type.clone(), t.unit.clone())).collect(),
+            sample_types: p
+                .sample_types
+                .iter()
+                .map(|t| (t.r#type.clone(), t.unit.clone()))
+                .collect(),
             default_sample_index: p.default_sample_index(),
             time_nanos: p.time_nanos,
             duration_nanos: p.duration_nanos,
@@ -47,7 +51,8 @@ impl Meta {
     /// The sample type `name`, else the default (a type the profile lacks
     /// falls back, as the page's selector does).
     pub fn sample_index(&self, name: Option<&str>) -> usize {
-        name.and_then(|n| self.sample_types.iter().position(|(t, _)| t == n)).unwrap_or(self.default_sample_index)
+        name.and_then(|n| self.sample_types.iter().position(|(t, _)| t == n))
+            .unwrap_or(self.default_sample_index)
     }
 }
 
@@ -74,37 +79,104 @@ pub struct TopData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Request {
     /// Forget a snapshot (the page closed or replaced it).
-    Forget { id: u32 },
+    Forget {
+        id: u32,
+    },
     /// A `.go` file for the Source view, matched by path suffix.
-    Source { name: String, text: String },
-    Top { seq: u32, ask: Ask },
+    Source {
+        name: String,
+        text: String,
+    },
+    Top {
+        seq: u32,
+        ask: Ask,
+    },
     /// The largest `limit` stacks with a frame matching `filter` (a regex,
     /// empty for all), and how many match.
-    Traces { seq: u32, ask: Ask, filter: String, limit: u32 },
+    Traces {
+        seq: u32,
+        ask: Ask,
+        filter: String,
+        limit: u32,
+    },
     /// A flame tree pruned to frames at least `min_fraction` of the root
     /// wide (of the focused frame below it), plus search hits.
-    Flame { seq: u32, ask: Ask, bottom_up: bool, focus: Vec<u32>, min_fraction: f64, search: String },
-    List { seq: u32, ask: Ask, function: String },
+    Flame {
+        seq: u32,
+        ask: Ask,
+        bottom_up: bool,
+        focus: Vec<u32>,
+        min_fraction: f64,
+        search: String,
+    },
+    List {
+        seq: u32,
+        ask: Ask,
+        function: String,
+    },
     /// Leak findings over these snapshots, in this order.
-    Leaks { seq: u32, series: Vec<u32> },
+    Leaks {
+        seq: u32,
+        series: Vec<u32>,
+    },
     /// A permalink to `base_url` carrying the summary of this series (Top
     /// and Flame of the last), cut to fit a chat message.
-    Summary { seq: u32, series: Vec<u32>, base_url: String },
+    Summary {
+        seq: u32,
+        series: Vec<u32>,
+        base_url: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Response {
-    Opened { id: u32, name: String, meta: Meta },
-    Failed { name: String, error: String },
+    Opened {
+        id: u32,
+        name: String,
+        meta: Meta,
+    },
+    Failed {
+        name: String,
+        error: String,
+    },
     /// `error`: the query was refused (a bad regex...); the reports are
     /// then those of the last good query on the same snapshot, if any.
-    Top { seq: u32, top: Option<TopData>, base: Option<TopData>, error: Option<String> },
-    Traces { seq: u32, traces: Vec<Trace>, matching: u64, unit: String, error: Option<String> },
-    Flame { seq: u32, tree: Option<FlameTree>, hits: Vec<u32>, covered: i64, error: Option<String> },
-    List { seq: u32, listings: Vec<Listing>, unit: String, total: i64, error: Option<String> },
-    Leaks { seq: u32, report: LeakReport },
+    Top {
+        seq: u32,
+        top: Option<TopData>,
+        base: Option<TopData>,
+        error: Option<String>,
+    },
+    Traces {
+        seq: u32,
+        traces: Vec<Trace>,
+        matching: u64,
+        unit: String,
+        error: Option<String>,
+    },
+    Flame {
+        seq: u32,
+        tree: Option<FlameTree>,
+        hits: Vec<u32>,
+        covered: i64,
+        error: Option<String>,
+    },
+    List {
+        seq: u32,
+        listings: Vec<Listing>,
+        unit: String,
+        total: i64,
+        error: Option<String>,
+    },
+    Leaks {
+        seq: u32,
+        report: LeakReport,
+    },
     /// The link and what was left out to fit it (None: nothing to summarize).
-    Summary { seq: u32, link: Option<(String, Vec<String>)> },
+    Summary {
+        seq: u32,
+        link: Option<(String, Vec<String>)>,
+    },
 }
 
 struct Snapshot {
@@ -135,16 +207,27 @@ pub struct Session {
 
 impl Session {
     pub fn new() -> Session {
-        Session { next_id: 1, ..Default::default() }
+        Session {
+            next_id: 1,
+            ..Default::default()
+        }
     }
 
     /// Decodes a file. `progress` gets a fraction and what is being done.
     /// A file of the same name replaces the one opened before.
     /// The file is read through [`Input`] (the worker leaves it in its
     /// JavaScript buffer and copies it in a chunk at a time).
-    pub fn open(&mut self, name: &str, file: &dyn Input, progress: &mut dyn FnMut(f32, &str)) -> Response {
+    pub fn open(
+        &mut self,
+        name: &str,
+        file: &dyn Input,
+        progress: &mut dyn FnMut(f32, &str),
+    ) -> Response {
         progress(0.0, "reading");
-        let decoded = crate::decode::decode_input(file, Default::default(), &mut |f| progress(0.8 * f, "parsing")).and_then(|mut p| {
+        let decoded = crate::decode::decode_input(file, Default::default(), &mut |f| {
+            progress(0.8 * f, "parsing")
+        })
+        .and_then(|mut p| {
             progress(0.8, "normalizing");
             p.remove_uninteresting()?;
             progress(0.9, "merging samples");
@@ -152,35 +235,63 @@ impl Session {
             Ok(p)
         });
         let p = match decoded {
-            Ok(p) if p.sample_types.is_empty() => return Response::Failed { name: name.into(), error: "the profile has no sample types".into() },
+            Ok(p) if p.sample_types.is_empty() => {
+                return Response::Failed {
+                    name: name.into(),
+                    error: "the profile has no sample types".into(),
+                }
+            }
             Ok(p) => p,
-            Err(e) => return Response::Failed { name: name.into(), error: e.to_string() },
+            Err(e) => {
+                return Response::Failed {
+                    name: name.into(),
+                    error: e.to_string(),
+                }
+            }
         };
         progress(1.0, "done");
         self.snapshots.retain(|s| s.name != name);
         let id = self.next_id;
         self.next_id += 1;
         let meta = Meta::of(&p);
-        self.snapshots.push(Snapshot { id, name: name.into(), profile: Arc::new(p) });
-        Response::Opened { id, name: name.into(), meta }
+        self.snapshots.push(Snapshot {
+            id,
+            name: name.into(),
+            profile: Arc::new(p),
+        });
+        Response::Opened {
+            id,
+            name: name.into(),
+            meta,
+        }
     }
 
     /// Adds a decoded profile (tests and the CLI's in-process use).
     pub fn add(&mut self, name: &str, p: Profile) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
-        self.snapshots.push(Snapshot { id, name: name.into(), profile: Arc::new(p) });
+        self.snapshots.push(Snapshot {
+            id,
+            name: name.into(),
+            profile: Arc::new(p),
+        });
         id
     }
 
     fn profile(&self, id: u32) -> Option<&Arc<Profile>> {
-        self.snapshots.iter().find(|s| s.id == id).map(|s| &s.profile)
+        self.snapshots
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| &s.profile)
     }
 
     /// The prepared profile for `ask`, or the last good one on the same
     /// snapshot with the error that refused `ask`.
     fn prepare(&mut self, ask: &Ask) -> (Option<Arc<Prepared>>, Option<String>) {
-        let base_free = Ask { base: None, ..ask.clone() };
+        let base_free = Ask {
+            base: None,
+            ..ask.clone()
+        };
         if let Some((k, p)) = &self.prepared {
             if *k == base_free {
                 return (Some(p.clone()), None);
@@ -197,7 +308,11 @@ impl Session {
                 (Some(p), None)
             }
             Err(e) => {
-                let last = self.good.as_ref().filter(|(k, _)| k.current == ask.current).map(|(_, p)| p.clone());
+                let last = self
+                    .good
+                    .as_ref()
+                    .filter(|(k, _)| k.current == ask.current)
+                    .map(|(_, p)| p.clone());
                 (last, Some(e))
             }
         }
@@ -209,24 +324,47 @@ impl Session {
                 return i.clone();
             }
         }
-        let i = Arc::new(crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines));
+        let i = Arc::new(crate::graph::NodeIndex::new(
+            &p.profile,
+            p.granularity,
+            false,
+            p.noinlines,
+        ));
         self.index = Some((key.clone(), i.clone()));
         i
     }
 
     fn top_of(p: &Prepared) -> TopData {
-        Self::top_with(p, &crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines))
+        Self::top_with(
+            p,
+            &crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines),
+        )
     }
 
     fn top_with(p: &Prepared, idx: &crate::graph::NodeIndex) -> TopData {
         let view = p.view();
-        let t = top::top_indexed(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() }, idx);
+        let t = top::top_indexed(
+            &view,
+            &top::TopOptions {
+                node_fraction: 0.0,
+                ..Default::default()
+            },
+            idx,
+        );
         let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
-        TopData { rows: t.rows, total: t.total, unit: view.sample_unit.clone(), output_unit }
+        TopData {
+            rows: t.rows,
+            total: t.total,
+            unit: view.sample_unit.clone(),
+            output_unit,
+        }
     }
 
     fn series(&self, ids: &[u32]) -> Vec<(&str, &Profile)> {
-        ids.iter().filter_map(|id| self.snapshots.iter().find(|s| s.id == *id)).map(|s| (s.name.as_str(), &*s.profile)).collect()
+        ids.iter()
+            .filter_map(|id| self.snapshots.iter().find(|s| s.id == *id))
+            .map(|s| (s.name.as_str(), &*s.profile))
+            .collect()
     }
 
     pub fn handle(&mut self, req: Request) -> Option<Response> {
@@ -258,50 +396,129 @@ impl Session {
             }
             Request::Top { seq, ask } => {
                 let (p, error) = self.prepare(&ask);
-                let key = Ask { base: None, ..ask.clone() };
+                let key = Ask {
+                    base: None,
+                    ..ask.clone()
+                };
                 // The index is cached for the query answered, not for a fallback.
-                let top = p.as_deref().map(|p| if error.is_none() { Self::top_with(p, &self.index_of(&key, p)) } else { Self::top_of(p) });
+                let top = p.as_deref().map(|p| {
+                    if error.is_none() {
+                        Self::top_with(p, &self.index_of(&key, p))
+                    } else {
+                        Self::top_of(p)
+                    }
+                });
                 let base = self.base_top(&ask);
                 if error.is_none() && top.is_some() {
                     self.warm = Some(key);
                 }
-                Response::Top { seq, top, base, error }
+                Response::Top {
+                    seq,
+                    top,
+                    base,
+                    error,
+                }
             }
-            Request::Traces { seq, ask, filter, limit } => {
+            Request::Traces {
+                seq,
+                ask,
+                filter,
+                limit,
+            } => {
                 let (p, mut error) = self.prepare(&ask);
                 let mut out = Vec::new();
                 let mut matching = 0;
                 let mut unit = String::new();
                 if let Some(p) = p {
                     // The node index Top uses, when this is its query.
-                    let key = Ask { base: None, ..ask.clone() };
-                    let idx = if error.is_none() { self.index_of(&key, &p) } else { Arc::new(crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines)) };
+                    let key = Ask {
+                        base: None,
+                        ..ask.clone()
+                    };
+                    let idx = if error.is_none() {
+                        self.index_of(&key, &p)
+                    } else {
+                        Arc::new(crate::graph::NodeIndex::new(
+                            &p.profile,
+                            p.granularity,
+                            false,
+                            p.noinlines,
+                        ))
+                    };
                     let view = p.view();
                     unit = view.sample_unit.clone();
-                    let re = if filter.is_empty() { None } else { regex_lite::Regex::new(&filter).map_err(|e| error = Some(e.to_string())).ok() };
+                    let re = if filter.is_empty() {
+                        None
+                    } else {
+                        regex_lite::Regex::new(&filter)
+                            .map_err(|e| error = Some(e.to_string()))
+                            .ok()
+                    };
                     let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
-                    let (largest, n) = traces::largest(&view, &idx, keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool), limit as usize);
+                    let (largest, n) = traces::largest(
+                        &view,
+                        &idx,
+                        keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool),
+                        limit as usize,
+                    );
                     matching = n as u64;
                     out = largest;
                 }
-                Response::Traces { seq, traces: out, matching, unit, error }
+                Response::Traces {
+                    seq,
+                    traces: out,
+                    matching,
+                    unit,
+                    error,
+                }
             }
-            Request::Flame { seq, ask, bottom_up, focus, min_fraction, search } => {
+            Request::Flame {
+                seq,
+                ask,
+                bottom_up,
+                focus,
+                min_fraction,
+                search,
+            } => {
                 let (p, mut error) = self.prepare(&ask);
-                let Some(p) = p else { return Some(Response::Flame { seq, tree: None, hits: vec![], covered: 0, error }) };
-                let key = Ask { base: None, ..ask.clone() };
+                let Some(p) = p else {
+                    return Some(Response::Flame {
+                        seq,
+                        tree: None,
+                        hits: vec![],
+                        covered: 0,
+                        error,
+                    });
+                };
+                let key = Ask {
+                    base: None,
+                    ..ask.clone()
+                };
                 let stacks = match &self.stacks {
                     Some((k, b, s)) if *k == key && *b == bottom_up && error.is_none() => s.clone(),
                     _ if error.is_none() => self.stacks_for(&key, &p, bottom_up),
                     _ => {
                         let v = p.view();
-                        let idx = Arc::new(crate::graph::NodeIndex::new(&p.profile, v.granularity, false, v.noinlines));
+                        let idx = Arc::new(crate::graph::NodeIndex::new(
+                            &p.profile,
+                            v.granularity,
+                            false,
+                            v.noinlines,
+                        ));
                         Arc::new(FlameStacks::indexed(p.profile.clone(), &v, bottom_up, idx))
                     }
                 };
                 let min_fraction = min_fraction.clamp(0.0, 1.0);
                 let tree = match &self.fine {
-                    Some((k, fine)) if *k == key && !bottom_up && focus.is_empty() && min_fraction >= FINE && error.is_none() => fine.pruned(min_fraction),
+                    Some((k, fine))
+                        if *k == key
+                            && !bottom_up
+                            && focus.is_empty()
+                            && min_fraction >= FINE
+                            && error.is_none() =>
+                    {
+                        fine.pruned(min_fraction)
+                    }
                     _ => stacks.tree(&focus, min_fraction),
                 };
                 let (mut hits, mut covered) = (Vec::new(), 0);
@@ -309,24 +526,57 @@ impl Session {
                     match regex_lite::Regex::new(&search) {
                         Ok(re) => {
                             covered = stacks.covered(&re);
-                            hits = (1..tree.nodes.len() as u32).filter(|&n| re.is_match(&tree.names[tree.nodes[n as usize].name as usize])).collect();
+                            hits = (1..tree.nodes.len() as u32)
+                                .filter(|&n| {
+                                    re.is_match(&tree.names[tree.nodes[n as usize].name as usize])
+                                })
+                                .collect();
                         }
                         Err(e) => error = Some(format!("search: {e}")),
                     }
                 }
-                Response::Flame { seq, tree: Some(tree), hits, covered, error }
+                Response::Flame {
+                    seq,
+                    tree: Some(tree),
+                    hits,
+                    covered,
+                    error,
+                }
             }
             Request::List { seq, ask, function } => {
                 let (p, error) = self.prepare(&ask);
-                let Some(p) = p else { return Some(Response::List { seq, listings: vec![], unit: String::new(), total: 0, error }) };
+                let Some(p) = p else {
+                    return Some(Response::List {
+                        seq,
+                        listings: vec![],
+                        unit: String::new(),
+                        total: 0,
+                        error,
+                    });
+                };
                 let view = p.view();
-                let mut src = DroppedSources { files: self.sources.clone() };
+                let mut src = DroppedSources {
+                    files: self.sources.clone(),
+                };
                 let pattern = format!("^{}$", regex_lite::escape(&function));
                 let listings = list::list(&view, &pattern, &mut src).unwrap_or_default();
-                Response::List { seq, listings, unit: view.sample_unit.clone(), total: view.total, error }
+                Response::List {
+                    seq,
+                    listings,
+                    unit: view.sample_unit.clone(),
+                    total: view.total,
+                    error,
+                }
             }
-            Request::Leaks { seq, series } => Response::Leaks { seq, report: leak::analyze(&self.series(&series)) },
-            Request::Summary { seq, series, base_url } => {
+            Request::Leaks { seq, series } => Response::Leaks {
+                seq,
+                report: leak::analyze(&self.series(&series)),
+            },
+            Request::Summary {
+                seq,
+                series,
+                base_url,
+            } => {
                 let s = self.series(&series);
                 let report = leak::analyze(&s);
                 let link = permalink::summarize(&s, &report, 200, 0.01, 400).map(|sum| {
@@ -338,9 +588,19 @@ impl Session {
         })
     }
 
-    fn stacks_for(&mut self, key: &Ask, p: &Prepared, bottom_up: bool) -> Arc<FlameStacks<Arc<Profile>>> {
+    fn stacks_for(
+        &mut self,
+        key: &Ask,
+        p: &Prepared,
+        bottom_up: bool,
+    ) -> Arc<FlameStacks<Arc<Profile>>> {
         let idx = self.index_of(key, p);
-        let s = Arc::new(FlameStacks::indexed(p.profile.clone(), &p.view(), bottom_up, idx));
+        let s = Arc::new(FlameStacks::indexed(
+            p.profile.clone(),
+            &p.view(),
+            bottom_up,
+            idx,
+        ));
         self.stacks = Some((key.clone(), bottom_up, s.clone()));
         s
     }
@@ -370,7 +630,15 @@ impl Session {
         if ask.base == Some(ask.current) || b.sample_types != cur.sample_types {
             return None;
         }
-        prepare(b, &Ask { base: None, ..ask.clone() }).ok().map(|p| Self::top_of(&p))
+        prepare(
+            b,
+            &Ask {
+                base: None,
+                ..ask.clone()
+            },
+        )
+        .ok()
+        .map(|p| Self::top_of(&p))
     }
 }
 
@@ -381,7 +649,12 @@ impl Session {
 const FINE: f64 = 0.4 / 2560.0;
 
 fn prepare(p: &Arc<Profile>, ask: &Ask) -> Result<Prepared, String> {
-    let mut q = Query { sample_index: ask.sample_type.clone(), filters: ask.filters.clone(), granularity: ask.granularity, noinlines: false };
+    let mut q = Query {
+        sample_index: ask.sample_type.clone(),
+        filters: ask.filters.clone(),
+        granularity: ask.granularity,
+        noinlines: false,
+    };
     // A sample type the profile lacks falls back to its default.
     if p.sample_index(q.sample_index.as_deref()).is_err() {
         q.sample_index = None;
@@ -401,7 +674,10 @@ pub struct Queue<F = Vec<u8>> {
 
 impl<F> Default for Queue<F> {
     fn default() -> Self {
-        Queue { files: Default::default(), requests: Vec::new() }
+        Queue {
+            files: Default::default(),
+            requests: Vec::new(),
+        }
     }
 }
 
@@ -425,7 +701,10 @@ impl Response {
     /// [`Response::encoded_len`] bytes: the reply is never whole in wasm
     /// memory, beside the report it encodes).
     pub fn write_chunks(&self, sink: &mut dyn FnMut(&[u8])) {
-        let chunks = Chunks { buf: Vec::with_capacity(CHUNK), sink };
+        let chunks = Chunks {
+            buf: Vec::with_capacity(CHUNK),
+            sink,
+        };
         if let Ok(mut c) = postcard::serialize_with_flavor::<Self, Chunks, Chunks>(self, chunks) {
             c.flush();
         }
@@ -500,7 +779,8 @@ impl<F> Queue<F> {
     pub fn push(&mut self, r: Request) {
         // Forget and Source are state changes: never replaced, kept in order.
         if r.rank() != 0 {
-            self.requests.retain(|q| std::mem::discriminant(q) != std::mem::discriminant(&r));
+            self.requests
+                .retain(|q| std::mem::discriminant(q) != std::mem::discriminant(&r));
         }
         self.requests.push(r);
     }

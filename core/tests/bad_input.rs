@@ -1,12 +1,19 @@
 //! Bad input never panics, hangs or eats memory: each class of damage gets
 //! a typed error that says what is wrong.
 
-use leakscope_core::decode::proto::{encode_proto, PbLabel, PbLocation, PbProfile, PbSample, PbValueType};
+use leakscope_core::decode::proto::{
+    encode_proto, PbLabel, PbLocation, PbProfile, PbSample, PbValueType,
+};
 use leakscope_core::{decode, decode_with, DecodeError, Limits};
 use std::path::Path;
 
 fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
@@ -23,7 +30,11 @@ fn crc32fast_hash(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -72,7 +83,15 @@ fn corrupt_gzip() {
     let n = data.len();
     data[n / 2] ^= 0x55;
     let e = decode(&data).unwrap_err();
-    assert!(matches!(e, DecodeError::Gzip(_) | DecodeError::GzipChecksum { .. } | DecodeError::GzipTruncated { .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            DecodeError::Gzip(_)
+                | DecodeError::GzipChecksum { .. }
+                | DecodeError::GzipTruncated { .. }
+        ),
+        "{e}"
+    );
 }
 
 #[test]
@@ -98,7 +117,14 @@ fn every_truncation_and_bit_flip_is_handled() {
 fn gzip_bomb_is_capped() {
     let bomb = gzip(&vec![b'a'; 64 << 20]);
     assert!(bomb.len() < 1 << 20);
-    let e = decode_with(&bomb, Limits { max_decompressed: 8 << 20 }, &mut |_| {}).unwrap_err();
+    let e = decode_with(
+        &bomb,
+        Limits {
+            max_decompressed: 8 << 20,
+        },
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert_eq!(e, DecodeError::TooLarge { limit: 8 << 20 });
     assert!(e.to_string().contains("gzip bomb"));
 }
@@ -116,17 +142,39 @@ fn invalid_protobuf() {
 #[test]
 fn dangling_ids() {
     let mut p = minimal();
-    p.sample.push(PbSample { location_id: [42u64].into_iter().collect(), value: vec![1], label: vec![] });
+    p.sample.push(PbSample {
+        location_id: [42u64].into_iter().collect(),
+        value: vec![1],
+        label: vec![],
+    });
     let e = decode(&pb(&p)).unwrap_err();
-    assert!(e.to_string().contains("location id 42, which does not exist"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("location id 42, which does not exist"),
+        "{e}"
+    );
 
     let mut p = minimal();
-    p.location.push(PbLocation { id: 1, mapping_id: 0, address: 0, line: vec![leakscope_core::decode::proto::PbLine { function_id: 7, line: 1, column: 0 }], is_folded: false });
+    p.location.push(PbLocation {
+        id: 1,
+        mapping_id: 0,
+        address: 0,
+        line: vec![leakscope_core::decode::proto::PbLine {
+            function_id: 7,
+            line: 1,
+            column: 0,
+        }],
+        is_folded: false,
+    });
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("function id 7"), "{e}");
 
     let mut p = minimal();
-    p.location.push(PbLocation { id: 1, mapping_id: 3, ..Default::default() });
+    p.location.push(PbLocation {
+        id: 1,
+        mapping_id: 3,
+        ..Default::default()
+    });
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("mapping id 3"), "{e}");
 }
@@ -138,7 +186,16 @@ fn string_index_out_of_range() {
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("string index 99"), "{e}");
     let mut p = minimal();
-    p.sample.push(PbSample { location_id: Default::default(), value: vec![1], label: vec![PbLabel { key: -5, str: 1, num: 0, num_unit: 0 }] });
+    p.sample.push(PbSample {
+        location_id: Default::default(),
+        value: vec![1],
+        label: vec![PbLabel {
+            key: -5,
+            str: 1,
+            num: 0,
+            num_unit: 0,
+        }],
+    });
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("string index -5"), "{e}");
 }
@@ -146,17 +203,38 @@ fn string_index_out_of_range() {
 #[test]
 fn value_count_mismatch() {
     let mut p = minimal();
-    p.sample.push(PbSample { location_id: Default::default(), value: vec![1, 2, 3], label: vec![] });
+    p.sample.push(PbSample {
+        location_id: Default::default(),
+        value: vec![1, 2, 3],
+        label: vec![],
+    });
     let e = decode(&pb(&p)).unwrap_err();
-    assert!(e.to_string().contains("3 values but the profile has 1 sample types"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("3 values but the profile has 1 sample types"),
+        "{e}"
+    );
 }
 
 #[test]
 fn pprof_fuzz_crasher_and_other_files() {
-    let e = decode(&fixture("external/google-pprof/fuzz/testdata/7e3c92482f6f39fc502b822ded792c589849cca8")).unwrap_err();
-    assert!(matches!(e, DecodeError::LegacyText { .. } | DecodeError::Unrecognized(_)), "{e}");
+    let e = decode(&fixture(
+        "external/google-pprof/fuzz/testdata/7e3c92482f6f39fc502b822ded792c589849cca8",
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DecodeError::LegacyText { .. } | DecodeError::Unrecognized(_)
+        ),
+        "{e}"
+    );
     let e = decode(&fixture("external/maruel-panicparse/static_panic_race.txt")).unwrap_err();
-    assert!(e.to_string().starts_with("not a profile I can read: this is a race detector report"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("not a profile I can read: this is a race detector report"),
+        "{e}"
+    );
     let e = decode(b"<!DOCTYPE html><html><body>/debug/pprof/</body></html>").unwrap_err();
     assert!(e.to_string().contains("HTML page"), "{e}");
 }
@@ -175,17 +253,50 @@ fn sparse_ids_are_mapped() {
     use leakscope_core::decode::proto::{PbFunction, PbLine};
     let mut p = minimal();
     p.string_table.push(b"main.f".to_vec());
-    p.function.push(PbFunction { id: 70, name: 3, ..Default::default() });
-    p.location.push(PbLocation { id: 20, line: vec![PbLine { function_id: 70, line: 5, column: 0 }], ..Default::default() });
-    p.location.push(PbLocation { id: 10, line: vec![PbLine { function_id: 70, line: 6, column: 0 }], ..Default::default() });
-    p.sample.push(PbSample { location_id: [10u64, 20].into_iter().collect(), value: vec![4], label: vec![] });
+    p.function.push(PbFunction {
+        id: 70,
+        name: 3,
+        ..Default::default()
+    });
+    p.location.push(PbLocation {
+        id: 20,
+        line: vec![PbLine {
+            function_id: 70,
+            line: 5,
+            column: 0,
+        }],
+        ..Default::default()
+    });
+    p.location.push(PbLocation {
+        id: 10,
+        line: vec![PbLine {
+            function_id: 70,
+            line: 6,
+            column: 0,
+        }],
+        ..Default::default()
+    });
+    p.sample.push(PbSample {
+        location_id: [10u64, 20].into_iter().collect(),
+        value: vec![4],
+        label: vec![],
+    });
     let d = decode(&pb(&p)).unwrap();
     let s = &d.samples[0];
-    assert_eq!(s.locations.iter().map(|&l| d.locations[l as usize].lines[0].line).collect::<Vec<_>>(), vec![6, 5]);
+    assert_eq!(
+        s.locations
+            .iter()
+            .map(|&l| d.locations[l as usize].lines[0].line)
+            .collect::<Vec<_>>(),
+        vec![6, 5]
+    );
     // id 0 and duplicates are still refused.
     let mut bad = p.clone();
     bad.location[1].id = 20;
-    assert!(decode(&pb(&bad)).unwrap_err().to_string().contains("duplicate location id 20"));
+    assert!(decode(&pb(&bad))
+        .unwrap_err()
+        .to_string()
+        .contains("duplicate location id 20"));
 }
 
 /// Location ids beyond 32 bits are legal in profile.proto: they decode
@@ -195,16 +306,39 @@ fn location_ids_wider_than_32_bits_decode() {
     use leakscope_core::decode::proto::PbLine;
     let mut p = minimal();
     p.string_table.push(b"main.f".to_vec());
-    p.function.push(leakscope_core::decode::proto::PbFunction { id: 1, name: 3, system_name: 0, filename: 0, start_line: 0 });
+    p.function.push(leakscope_core::decode::proto::PbFunction {
+        id: 1,
+        name: 3,
+        system_name: 0,
+        filename: 0,
+        start_line: 0,
+    });
     let big = 1u64 << 40;
     for id in [big, 5] {
-        p.location.push(PbLocation { id, mapping_id: 0, address: 0, line: vec![PbLine { function_id: 1, line: 3, column: 0 }], is_folded: false });
+        p.location.push(PbLocation {
+            id,
+            mapping_id: 0,
+            address: 0,
+            line: vec![PbLine {
+                function_id: 1,
+                line: 3,
+                column: 0,
+            }],
+            is_folded: false,
+        });
     }
-    p.sample.push(PbSample { location_id: [big, 5].into_iter().collect(), value: vec![2], label: vec![] });
+    p.sample.push(PbSample {
+        location_id: [big, 5].into_iter().collect(),
+        value: vec![2],
+        label: vec![],
+    });
     let prof = decode(&pb(&p)).unwrap();
     assert_eq!(prof.samples.len(), 1);
     assert_eq!(prof.samples[0].locations.len(), 2);
-    assert_eq!(prof.locations[prof.samples[0].locations[0] as usize].id, big);
+    assert_eq!(
+        prof.locations[prof.samples[0].locations[0] as usize].id,
+        big
+    );
 }
 
 #[test]
@@ -232,20 +366,57 @@ fn samples_share_one_label_set_per_distinct_set() {
     for s in ["main.f", "k", "a", "x", "y"] {
         p.string_table.push(s.as_bytes().to_vec());
     }
-    p.function.push(leakscope_core::decode::proto::PbFunction { id: 1, name: 3, system_name: 0, filename: 0, start_line: 0 });
+    p.function.push(leakscope_core::decode::proto::PbFunction {
+        id: 1,
+        name: 3,
+        system_name: 0,
+        filename: 0,
+        start_line: 0,
+    });
     for id in [1, 2] {
-        p.location.push(PbLocation { id, mapping_id: 0, address: id, line: vec![PbLine { function_id: 1, line: id as i64, column: 0 }], is_folded: false });
+        p.location.push(PbLocation {
+            id,
+            mapping_id: 0,
+            address: id,
+            line: vec![PbLine {
+                function_id: 1,
+                line: id as i64,
+                column: 0,
+            }],
+            is_folded: false,
+        });
     }
-    let l = |key, str| PbLabel { key, str, num: 0, num_unit: 0 };
+    let l = |key, str| PbLabel {
+        key,
+        str,
+        num: 0,
+        num_unit: 0,
+    };
     // k=x, a=y written in two orders, and k with two values in two orders.
-    let sets = [vec![l(4, 6), l(5, 7)], vec![l(5, 7), l(4, 6)], vec![l(4, 6), l(4, 7)], vec![l(4, 7), l(4, 6)]];
+    let sets = [
+        vec![l(4, 6), l(5, 7)],
+        vec![l(5, 7), l(4, 6)],
+        vec![l(4, 6), l(4, 7)],
+        vec![l(4, 7), l(4, 6)],
+    ];
     for (i, labels) in sets.iter().enumerate() {
-        p.sample.push(PbSample { location_id: [1 + (i as u64 % 2)].into_iter().collect(), value: vec![1], label: labels.clone() });
+        p.sample.push(PbSample {
+            location_id: [1 + (i as u64 % 2)].into_iter().collect(),
+            value: vec![1],
+            label: labels.clone(),
+        });
     }
     let prof = decode(&pb(&p)).unwrap();
     let s = &prof.samples;
     assert_eq!(s.len(), 4, "different stacks: nothing merges");
-    let pairs = |i: usize| s[i].labels.strs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+    let pairs = |i: usize| {
+        s[i].labels
+            .strs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     // Keys sorted, one shared set for one set of labels.
     assert_eq!(pairs(0), "a=y,k=x");
     assert!(std::sync::Arc::ptr_eq(&s[0].labels, &s[1].labels));

@@ -12,15 +12,18 @@ fn root() -> &'static Path {
 }
 
 fn load(path: &str) -> Profile {
-    decode(&std::fs::read(root().join("..").join(path)).unwrap()).unwrap_or_else(|e| panic!("{path}: {e}"))
+    decode(&std::fs::read(root().join("..").join(path)).unwrap())
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// Splits a shell-ish argument list as written in manifest.tsv.
 fn args(line: &str) -> Vec<String> {
-    line.split(' ').map(|a| {
-        let a = a.replace("='", "=");
-        a.strip_suffix('\'').map(str::to_string).unwrap_or(a)
-    }).collect()
+    line.split(' ')
+        .map(|a| {
+            let a = a.replace("='", "=");
+            a.strip_suffix('\'').map(str::to_string).unwrap_or(a)
+        })
+        .collect()
 }
 
 #[test]
@@ -64,16 +67,26 @@ fn oracles_match_pprof() {
         }
         let cur = load(&file);
         let b = base.as_ref().map(|(f, d)| (load(f), *d));
-        let prep = Prepared::new(&cur, b.as_ref().map(|(p, d)| (p, *d)), &q).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let prep = Prepared::new(&cur, b.as_ref().map(|(p, d)| (p, *d)), &q)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let view = prep.view();
         let got = if let Some(re) = &list_re {
-            let mut src = leakscope_core::report::list::DirSources { search_path: vec![root().join("..").join(source_path.as_deref().unwrap())] };
+            let mut src = leakscope_core::report::list::DirSources {
+                search_path: vec![root().join("..").join(source_path.as_deref().unwrap())],
+            };
             let l = leakscope_core::report::list::list(&view, re, &mut src).unwrap();
             leakscope_core::report::list::format_list(&view, re, &l)
         } else if traces_mode {
             traces::format_traces(&view, &traces::traces(&view))
         } else {
-            let t = top::top(&view, &top::TopOptions { cum_sort: cum, node_count: Some(1_000_000), ..Default::default() });
+            let t = top::top(
+                &view,
+                &top::TopOptions {
+                    cum_sort: cum,
+                    node_count: Some(1_000_000),
+                    ..Default::default()
+                },
+            );
             top::format_top(&view, &t)
         };
         let want = std::fs::read_to_string(dir.join(format!("{name}.txt"))).unwrap();
@@ -88,25 +101,66 @@ fn oracles_match_pprof() {
         }
     }
     assert!(checked >= 20);
-    assert!(failures.is_empty(), "{} of {checked} differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn bad_queries_are_clear_errors() {
     let cur = load("core/tests/fixtures/go/j-cpu-profile/cpu.pb.gz");
-    let q = Query { filters: Filters { focus: "(".into(), ..Default::default() }, ..Default::default() };
+    let q = Query {
+        filters: Filters {
+            focus: "(".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let e = Prepared::new(&cur, None, &q).unwrap_err().to_string();
-    assert!(e.starts_with("focus: invalid regular expression \"(\""), "{e}");
-    let q = Query { filters: Filters { tagfocus: "phase=(".into(), ..Default::default() }, ..Default::default() };
-    assert!(Prepared::new(&cur, None, &q).unwrap_err().to_string().starts_with("tagfocus: parsing regexp"));
+    assert!(
+        e.starts_with("focus: invalid regular expression \"(\""),
+        "{e}"
+    );
+    let q = Query {
+        filters: Filters {
+            tagfocus: "phase=(".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert!(Prepared::new(&cur, None, &q)
+        .unwrap_err()
+        .to_string()
+        .starts_with("tagfocus: parsing regexp"));
     let heap = load("core/tests/fixtures/go/h1-substring-retention/heap-0.pb.gz");
-    let q = Query { filters: Filters { tagfocus: "bytes=1zb:".into(), ..Default::default() }, ..Default::default() };
+    let q = Query {
+        filters: Filters {
+            tagfocus: "bytes=1zb:".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let e = Prepared::new(&heap, None, &q).unwrap_err().to_string();
     assert!(e.starts_with("tagfocus: unknown unit \"zb\""), "{e}");
-    let q = Query { filters: Filters { tagfocus: "bytes=2mb:".into(), ..Default::default() }, ..Default::default() };
+    let q = Query {
+        filters: Filters {
+            tagfocus: "bytes=2mb:".into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let p = Prepared::new(&heap, None, &q).unwrap();
-    assert!(p.profile.samples.iter().all(|s| s.labels.nums.iter().any(|n| n.key == "bytes" && n.value >= 2 << 20)));
-    let e = Prepared::new(&cur, Some((&heap, true)), &Query::default()).unwrap_err().to_string();
+    assert!(p.profile.samples.iter().all(|s| s
+        .labels
+        .nums
+        .iter()
+        .any(|n| n.key == "bytes" && n.value >= 2 << 20)));
+    let e = Prepared::new(&cur, Some((&heap, true)), &Query::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("different kind of profile"), "{e}");
 }
 
@@ -115,13 +169,30 @@ fn bad_queries_are_clear_errors() {
 #[test]
 fn regex_semantics_follow_go() {
     let cur = load("core/tests/fixtures/go/j-cpu-profile/cpu.pb.gz");
-    let focus = |pat: &str| Prepared::new(&cur, None, &Query { filters: Filters { focus: pat.into(), ..Default::default() }, ..Default::default() });
+    let focus = |pat: &str| {
+        Prepared::new(
+            &cur,
+            None,
+            &Query {
+                filters: Filters {
+                    focus: pat.into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+    };
     let all = focus("").unwrap().profile.samples.len();
     let ascii = focus(r"^main\.\w+$").unwrap().profile.samples.len();
     assert!(ascii > 0 && ascii <= all);
     // Go's \w does not match 'é'; neither may ours.
     assert!(!regex_lite::Regex::new(r"^\w$").unwrap().is_match("é"));
-    assert!(regex_lite::Regex::new(r"(?i)^MAIN\.").unwrap().is_match("main.fib"));
+    assert!(regex_lite::Regex::new(r"(?i)^MAIN\.")
+        .unwrap()
+        .is_match("main.fib"));
     let e = focus(r"\p{Greek}").unwrap_err().to_string();
-    assert!(e.starts_with("focus: invalid regular expression") && e.contains("Unicode"), "{e}");
+    assert!(
+        e.starts_with("focus: invalid regular expression") && e.contains("Unicode"),
+        "{e}"
+    );
 }

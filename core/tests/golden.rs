@@ -26,7 +26,11 @@ fn profiles() -> Vec<PathBuf> {
         }
     }
     out.sort();
-    assert!(out.len() >= 60, "expected the fixture profiles, found {}", out.len());
+    assert!(
+        out.len() >= 60,
+        "expected the fixture profiles, found {}",
+        out.len()
+    );
     out
 }
 
@@ -41,7 +45,11 @@ fn first_diff(got: &str, want: &str) -> String {
             return format!("line {}:\n  got:  {g:?}\n  want: {w:?}", i + 1);
         }
     }
-    format!("line counts differ: got {}, want {}", got.lines().count(), want.lines().count())
+    format!(
+        "line counts differ: got {}, want {}",
+        got.lines().count(),
+        want.lines().count()
+    )
 }
 
 fn check(failures: &mut Vec<String>, file: &Path, got: &str) {
@@ -53,7 +61,12 @@ fn check(failures: &mut Vec<String>, file: &Path, got: &str) {
 
 fn finish(failures: Vec<String>, checked: usize) {
     assert!(checked > 0, "no oracle checked");
-    assert!(failures.is_empty(), "{} of {checked} oracles differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} oracles differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -63,15 +76,32 @@ fn top_matches_pprof() {
         let p = load(&pb);
         for (suffix, cum) in [("top.txt", false), ("topcum.txt", true)] {
             let view = View::new(&p, p.default_sample_index());
-            let t = top::top(&view, &top::TopOptions { cum_sort: cum, node_count: Some(1_000_000), ..Default::default() });
-            check(&mut failures, &oracle(&pb, suffix), &top::format_top(&view, &t));
+            let t = top::top(
+                &view,
+                &top::TopOptions {
+                    cum_sort: cum,
+                    node_count: Some(1_000_000),
+                    ..Default::default()
+                },
+            );
+            check(
+                &mut failures,
+                &oracle(&pb, suffix),
+                &top::format_top(&view, &t),
+            );
             checked += 1;
         }
         for st in &p.sample_types {
             let f = oracle(&pb, &format!("top.{}.txt", st.r#type));
             if f.exists() {
                 let view = View::new(&p, p.sample_index(Some(&st.r#type)).unwrap());
-                let t = top::top(&view, &top::TopOptions { node_count: Some(1_000_000), ..Default::default() });
+                let t = top::top(
+                    &view,
+                    &top::TopOptions {
+                        node_count: Some(1_000_000),
+                        ..Default::default()
+                    },
+                );
                 check(&mut failures, &f, &top::format_top(&view, &t));
                 checked += 1;
             }
@@ -86,7 +116,11 @@ fn traces_match_pprof() {
     for pb in profiles() {
         let p = load(&pb);
         let view = View::new(&p, p.default_sample_index());
-        check(&mut failures, &oracle(&pb, "traces.txt"), &traces::format_traces(&view, &traces::traces(&view)));
+        check(
+            &mut failures,
+            &oracle(&pb, "traces.txt"),
+            &traces::format_traces(&view, &traces::traces(&view)),
+        );
         checked += 1;
     }
     finish(failures, checked);
@@ -94,7 +128,10 @@ fn traces_match_pprof() {
 
 /// Lays out `SRC/leakdemo/<pkg>/main.go` as the oracles were made.
 fn source_dir(scenario: &Path, pkg: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("src-{}", scenario.file_name().unwrap().to_string_lossy()));
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "src-{}",
+        scenario.file_name().unwrap().to_string_lossy()
+    ));
     let dst = root.join("leakdemo").join(pkg);
     std::fs::create_dir_all(&dst).unwrap();
     std::fs::copy(scenario.join("main.go"), dst.join("main.go")).unwrap();
@@ -117,7 +154,9 @@ fn list_matches_pprof() {
             .unwrap_or_else(|| "none".into());
         let p = load(&pb);
         let view = View::new(&p, p.default_sample_index());
-        let mut src = list::DirSources { search_path: vec![source_dir(pb.parent().unwrap(), &pkg)] };
+        let mut src = list::DirSources {
+            search_path: vec![source_dir(pb.parent().unwrap(), &pkg)],
+        };
         let l = list::list(&view, r"main\.", &mut src).unwrap();
         check(&mut failures, &f, &list::format_list(&view, r"main\.", &l));
         checked += 1;
@@ -131,7 +170,13 @@ fn flame_tree_agrees_with_top() {
     for pb in profiles() {
         let p = load(&pb);
         let view = View::new(&p, p.default_sample_index());
-        let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+        let t = top::top(
+            &view,
+            &top::TopOptions {
+                node_fraction: 0.0,
+                ..Default::default()
+            },
+        );
         for bottom_up in [false, true] {
             let f = flame::flame(&view, bottom_up);
             let sum: i64 = p.samples.iter().map(|s| s.values[view.sample_index]).sum();
@@ -153,7 +198,13 @@ fn flame_tree_agrees_with_top() {
                     *flat.entry(&f.names[n.name as usize]).or_default() += n.self_value;
                 }
                 for r in &t.rows {
-                    assert_eq!(flat.get(r.name.as_str()).copied().unwrap_or(0), r.flat, "{} {}", pb.display(), r.name);
+                    assert_eq!(
+                        flat.get(r.name.as_str()).copied().unwrap_or(0),
+                        r.flat,
+                        "{} {}",
+                        pb.display(),
+                        r.name
+                    );
                 }
             } else {
                 // Bottom-up: the root's children are the leaves, sized by flat.
@@ -173,15 +224,33 @@ fn flame_keeps_inlined_frames_and_searches() {
     let p = load(&fixtures().join("j-cpu-profile/cpu.pb.gz"));
     let view = View::new(&p, p.default_sample_index());
     let f = flame::flame(&view, false);
-    assert!(f.nodes.iter().any(|n| n.inline && f.names[n.name as usize] == "main.score"), "inlined main.score is a frame");
+    assert!(
+        f.nodes
+            .iter()
+            .any(|n| n.inline && f.names[n.name as usize] == "main.score"),
+        "inlined main.score is a frame"
+    );
     let re = regex_lite::Regex::new("^main\\.fib$").unwrap();
     let (hits, covered) = f.search(&|n| re.is_match(n));
     assert!(hits.len() > 5, "recursive fib appears at many depths");
-    let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
+    let t = top::top(
+        &view,
+        &top::TopOptions {
+            node_fraction: 0.0,
+            ..Default::default()
+        },
+    );
     let fib = t.rows.iter().find(|r| r.name == "main.fib").unwrap();
-    assert_eq!(covered, fib.cum, "search share counts recursion once, like cum");
+    assert_eq!(
+        covered, fib.cum,
+        "search share counts recursion once, like cum"
+    );
     let stacks = flame::FlameStacks::new(&view, false);
-    assert_eq!(stacks.covered(&regex_lite::Regex::new("^main\\.fib$").unwrap()), fib.cum, "the pruned page's share is exact too");
+    assert_eq!(
+        stacks.covered(&regex_lite::Regex::new("^main\\.fib$").unwrap()),
+        fib.cum,
+        "the pruned page's share is exact too"
+    );
 }
 
 /// Every node's width equals the value of the samples whose stack starts
@@ -194,8 +263,19 @@ fn flame_paths_match_samples_and_pruning_keeps_layout() {
     fn paths(f: &FlameTree) -> HashMap<Vec<(String, bool)>, (i64, i64, i64)> {
         let mut out = HashMap::new();
         for (i, n) in f.nodes.iter().enumerate() {
-            let path: Vec<(String, bool)> = f.path(i as u32)[1..].iter().map(|&k| (f.names[f.nodes[k as usize].name as usize].clone(), f.nodes[k as usize].inline)).collect();
-            assert!(out.insert(path, (n.x, n.total, n.self_value)).is_none(), "one node per path");
+            let path: Vec<(String, bool)> = f.path(i as u32)[1..]
+                .iter()
+                .map(|&k| {
+                    (
+                        f.names[f.nodes[k as usize].name as usize].clone(),
+                        f.nodes[k as usize].inline,
+                    )
+                })
+                .collect();
+            assert!(
+                out.insert(path, (n.x, n.total, n.self_value)).is_none(),
+                "one node per path"
+            );
         }
         out
     }
@@ -217,7 +297,10 @@ fn flame_paths_match_samples_and_pruning_keeps_layout() {
             for &loc in s.locations.iter().rev() {
                 let ns = idx.location_nodes(loc as usize);
                 for i in (0..ns.len()).rev() {
-                    path.push((idx.infos[ns[i] as usize].printable_name(), i != ns.len() - 1));
+                    path.push((
+                        idx.infos[ns[i] as usize].printable_name(),
+                        i != ns.len() - 1,
+                    ));
                     *want.entry(path.clone()).or_default() += v;
                 }
             }
@@ -243,17 +326,31 @@ fn flame_paths_match_samples_and_pruning_keeps_layout() {
         }
         // A finer cut pruned again is the coarser cut, node for node.
         for (fine, coarse) in [(0.0, 0.01), (0.001, 0.01), (0.0001, 0.05)] {
-            assert_eq!(stacks.tree(&[], fine).pruned(coarse), stacks.tree(&[], coarse), "{}", pb.display());
+            assert_eq!(
+                stacks.tree(&[], fine).pruned(coarse),
+                stacks.tree(&[], coarse),
+                "{}",
+                pb.display()
+            );
         }
         if let Some(&c) = full.nodes[0].children.first() {
             let key = full.nodes[c as usize].key;
             let focused = stacks.tree(&[key], 0.01);
             let fp = paths(&focused);
-            let fname = (full.names[full.nodes[c as usize].name as usize].clone(), full.nodes[c as usize].inline);
+            let fname = (
+                full.names[full.nodes[c as usize].name as usize].clone(),
+                full.nodes[c as usize].inline,
+            );
             let fcut = full.nodes[c as usize].total.abs() as f64 * 0.01;
             for (path, v) in &got {
                 if path.first() == Some(&fname) && (v.1.abs() as f64) >= fcut && v.1 != 0 {
-                    assert_eq!(fp.get(path), Some(v), "{} focus lost {:?}", pb.display(), path);
+                    assert_eq!(
+                        fp.get(path),
+                        Some(v),
+                        "{} focus lost {:?}",
+                        pb.display(),
+                        path
+                    );
                 }
             }
         }
@@ -277,7 +374,11 @@ fn flame_tree_equals_a_trie_of_the_traces() {
         for bottom_up in [false, true] {
             let mut want: Paths = BTreeMap::new();
             for t in &tr {
-                let mut frames: Vec<(String, bool)> = t.frames.iter().map(|f| (f.name.clone(), f.inline)).collect();
+                let mut frames: Vec<(String, bool)> = t
+                    .frames
+                    .iter()
+                    .map(|f| (f.name.clone(), f.inline))
+                    .collect();
                 if !bottom_up {
                     frames.reverse();
                 }

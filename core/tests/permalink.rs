@@ -7,12 +7,24 @@ use leakscope_core::{decode as decode_profile, Profile};
 use std::path::Path;
 
 fn load(rel: &str) -> Profile {
-    decode_profile(&std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go").join(rel)).unwrap()).unwrap()
+    decode_profile(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/go")
+                .join(rel),
+        )
+        .unwrap(),
+    )
+    .unwrap()
 }
 
 fn summary_of(files: &[String]) -> Summary {
     let profiles: Vec<Profile> = files.iter().map(|f| load(f)).collect();
-    let series: Vec<(&str, &Profile)> = files.iter().map(String::as_str).zip(profiles.iter()).collect();
+    let series: Vec<(&str, &Profile)> = files
+        .iter()
+        .map(String::as_str)
+        .zip(profiles.iter())
+        .collect();
     let report = analyze(&series);
     permalink::summarize(&series, &report, 200, 0.01, 400).unwrap()
 }
@@ -28,7 +40,10 @@ fn every_fixture_round_trips_and_fits() {
         for f in std::fs::read_dir(&sc).unwrap() {
             let f = f.unwrap().path();
             let name = f.file_name().unwrap().to_string_lossy().to_string();
-            if !(name.ends_with(".pb.gz") || name.ends_with(".debug2.txt") || name.ends_with(".debug1.txt")) {
+            if !(name.ends_with(".pb.gz")
+                || name.ends_with(".debug2.txt")
+                || name.ends_with(".debug1.txt"))
+            {
                 continue;
             }
             let rel = format!("{}/{name}", sc.file_name().unwrap().to_string_lossy());
@@ -47,7 +62,9 @@ fn every_fixture_round_trips_and_fits() {
 
 #[test]
 fn goroutine_leak_series_fits_in_2000_chars() {
-    let files: Vec<String> = (0..4).map(|k| format!("a2-chanrecv-leak-n500/goroutine-{k}.pb.gz")).collect();
+    let files: Vec<String> = (0..4)
+        .map(|k| format!("a2-chanrecv-leak-n500/goroutine-{k}.pb.gz"))
+        .collect();
     let s = summary_of(&files);
     assert!(s.rows.len() >= 20, "at least 20 top rows: {}", s.rows.len());
     let (url, kept) = link(BASE, s);
@@ -56,7 +73,10 @@ fn goroutine_leak_series_fits_in_2000_chars() {
     let back = decode(&url).unwrap();
     assert_eq!(back.files.len(), 4);
     let f = &back.findings[0];
-    assert_eq!((f.function.as_str(), f.line, f.severity), ("main.searchHandler.func1", 28, Severity::High));
+    assert_eq!(
+        (f.function.as_str(), f.line, f.severity),
+        ("main.searchHandler.func1", 28, Severity::High)
+    );
     assert_eq!(f.counts, vec![0, 167, 334, 500]);
     assert!(back.flame.len() > 3);
 }
@@ -68,7 +88,11 @@ fn big_profiles_are_pruned_to_fit_and_say_so() {
     let (url, kept) = link(BASE, s);
     assert!(url.len() <= MAX_LINK);
     if kept.flame.len() < before.0 {
-        assert!(kept.omitted.iter().any(|o| o.starts_with("flame frames")), "{:?}", kept.omitted);
+        assert!(
+            kept.omitted.iter().any(|o| o.starts_with("flame frames")),
+            "{:?}",
+            kept.omitted
+        );
     }
     // The pruned tree is still a tree: parents first, sizes consistent.
     let t = kept.flame_tree();
@@ -79,13 +103,24 @@ fn big_profiles_are_pruned_to_fit_and_say_so() {
     // A summary far too big for a link is cut down to fit.
     let mut huge = summary_of(&["j-cpu-profile/cpu.pb.gz".to_string()]);
     for i in 0..3000 {
-        huge.names.push(format!("github.com/very/long/package/path/number{i}.(*Type{i}).Method{i}"));
-        huge.rows.push(permalink::Row { name: huge.names.len() as u32 - 1, flat: i, cum: i * 3, inline: String::new() });
+        huge.names.push(format!(
+            "github.com/very/long/package/path/number{i}.(*Type{i}).Method{i}"
+        ));
+        huge.rows.push(permalink::Row {
+            name: huge.names.len() as u32 - 1,
+            flat: i,
+            cum: i * 3,
+            inline: String::new(),
+        });
     }
     let (url, kept) = link(BASE, huge);
     assert!(url.len() <= MAX_LINK, "{}", url.len());
     assert!(kept.rows.len() >= 20);
-    assert!(kept.omitted.iter().any(|o| o.starts_with("top rows")), "{:?}", kept.omitted);
+    assert!(
+        kept.omitted.iter().any(|o| o.starts_with("top rows")),
+        "{:?}",
+        kept.omitted
+    );
 }
 
 /// xorshift for the property test.
@@ -98,8 +133,23 @@ impl Rng {
         self.0
     }
     fn string(&mut self) -> String {
-        let alphabet = ["a", "Z", "/", ".", "(*T)", "<img src=x>", "é", "日本", "\"", "\n", "🙂", " "];
-        (0..self.next() % 12).map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize]).collect()
+        let alphabet = [
+            "a",
+            "Z",
+            "/",
+            ".",
+            "(*T)",
+            "<img src=x>",
+            "é",
+            "日本",
+            "\"",
+            "\n",
+            "🙂",
+            " ",
+        ];
+        (0..self.next() % 12)
+            .map(|_| alphabet[(self.next() % alphabet.len() as u64) as usize])
+            .collect()
     }
     fn int(&mut self) -> i64 {
         match self.next() % 4 {
@@ -117,21 +167,44 @@ fn property_random_summaries_round_trip() {
     for _ in 0..300 {
         let names: Vec<String> = (0..1 + r.next() % 30).map(|_| r.string()).collect();
         let nn = names.len() as u64;
-        let mut flame = vec![permalink::Frame { parent: 0, name: 0, total: r.int(), self_value: r.int() }];
+        let mut flame = vec![permalink::Frame {
+            parent: 0,
+            name: 0,
+            total: r.int(),
+            self_value: r.int(),
+        }];
         for i in 1..(r.next() % 40) as usize {
-            flame.push(permalink::Frame { parent: (r.next() % i as u64) as u32, name: (r.next() % nn) as u32, total: r.int(), self_value: r.int() });
+            flame.push(permalink::Frame {
+                parent: (r.next() % i as u64) as u32,
+                name: (r.next() % nn) as u32,
+                total: r.int(),
+                self_value: r.int(),
+            });
         }
         let findings = (0..r.next() % 3)
             .map(|_| Finding {
                 rule: r.string(),
-                severity: [Severity::Info, Severity::Low, Severity::Medium, Severity::High][(r.next() % 4) as usize],
+                severity: [
+                    Severity::Info,
+                    Severity::Low,
+                    Severity::Medium,
+                    Severity::High,
+                ][(r.next() % 4) as usize],
                 kind: r.string(),
                 function: r.string(),
                 file: r.string(),
                 line: r.int(),
-                created_by: if r.next() % 2 == 0 { None } else { Some(r.string()) },
+                created_by: if r.next() % 2 == 0 {
+                    None
+                } else {
+                    Some(r.string())
+                },
                 wait: r.string(),
-                wait_minutes: if r.next() % 2 == 0 { None } else { Some(r.next()) },
+                wait_minutes: if r.next() % 2 == 0 {
+                    None
+                } else {
+                    Some(r.next())
+                },
                 counts: (0..r.next() % 6).map(|_| r.int()).collect(),
                 unit: r.string(),
                 evidence: r.string(),
@@ -148,7 +221,14 @@ fn property_random_summaries_round_trip() {
             time_nanos: r.int(),
             duration_nanos: r.int(),
             files: (0..r.next() % 5).map(|_| r.string()).collect(),
-            rows: (0..r.next() % 25).map(|_| permalink::Row { name: (r.next() % nn) as u32, flat: r.int(), cum: r.int(), inline: r.string() }).collect(),
+            rows: (0..r.next() % 25)
+                .map(|_| permalink::Row {
+                    name: (r.next() % nn) as u32,
+                    flat: r.int(),
+                    cum: r.int(),
+                    inline: r.string(),
+                })
+                .collect(),
             names,
             flame,
             findings,
@@ -182,11 +262,18 @@ fn broken_links_give_clear_errors() {
     }
     // A crafted link that inflates to something huge is refused.
     let bomb = miniz_oxide::deflate::compress_to_vec(&vec![0u8; 64 << 20], 10);
-    let evil = format!("#s=1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bomb));
+    let evil = format!(
+        "#s=1.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bomb)
+    );
     assert!(evil.len() < 200_000);
     assert_eq!(decode(&evil), Err(LinkError::TooLarge));
     // Valid compression of garbage.
     let junk = miniz_oxide::deflate::compress_to_vec(b"\xff\xff\xff\xff not postcard", 6);
-    let e = decode(&format!("#s=1.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&junk))).unwrap_err();
+    let e = decode(&format!(
+        "#s=1.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&junk)
+    ))
+    .unwrap_err();
     assert!(matches!(e, LinkError::Corrupt(_)), "{e}");
 }

@@ -6,7 +6,12 @@ use leakscope_core::session::{Ask, Request, Response, Session};
 use std::path::Path;
 
 fn bytes(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go").join(rel)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/go")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 /// Every request and answer goes through postcard, as on the page.
@@ -19,11 +24,16 @@ fn ask(s: &mut Session, req: Request) -> Option<Response> {
 
 fn open(s: &mut Session, rel: &str) -> u32 {
     let mut steps = Vec::new();
-    match s.open(rel, &bytes(rel), &mut |f, what| steps.push((f, what.to_string()))) {
+    match s.open(rel, &bytes(rel), &mut |f, what| {
+        steps.push((f, what.to_string()))
+    }) {
         Response::Opened { id, name, meta } => {
             assert_eq!(name, rel);
             assert!(!meta.sample_types.is_empty());
-            assert!(steps.windows(2).all(|w| w[0].0 <= w[1].0), "progress never goes back: {steps:?}");
+            assert!(
+                steps.windows(2).all(|w| w[0].0 <= w[1].0),
+                "progress never goes back: {steps:?}"
+            );
             assert_eq!(steps.last().unwrap().0, 1.0);
             id
         }
@@ -38,9 +48,32 @@ fn top_traces_flame_and_list_equal_the_reports() {
     let id = open(&mut s, rel);
     let p = leakscope_core::decode(&bytes(rel)).unwrap();
     let view = View::new(&p, p.default_sample_index());
-    let want = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
-    let a = Ask { current: id, ..Default::default() };
-    let Some(Response::Top { seq: 7, top: Some(t), base: None, error: None }) = ask(&mut s, Request::Top { seq: 7, ask: a.clone() }) else { panic!() };
+    let want = top::top(
+        &view,
+        &top::TopOptions {
+            node_fraction: 0.0,
+            ..Default::default()
+        },
+    );
+    let a = Ask {
+        current: id,
+        ..Default::default()
+    };
+    let Some(Response::Top {
+        seq: 7,
+        top: Some(t),
+        base: None,
+        error: None,
+    }) = ask(
+        &mut s,
+        Request::Top {
+            seq: 7,
+            ask: a.clone(),
+        },
+    )
+    else {
+        panic!()
+    };
     assert_eq!(t.rows, want.rows);
     assert_eq!(t.total, want.total);
     // The worker prepares the flame stacks between requests: same answers.
@@ -48,31 +81,115 @@ fn top_traces_flame_and_list_equal_the_reports() {
 
     let mut all = traces::traces(&view);
     all.sort_by_key(|t| std::cmp::Reverse(t.value.abs()));
-    let Some(Response::Traces { traces: got, matching, error: None, .. }) = ask(&mut s, Request::Traces { seq: 1, ask: a.clone(), filter: String::new(), limit: 3 }) else { panic!() };
+    let Some(Response::Traces {
+        traces: got,
+        matching,
+        error: None,
+        ..
+    }) = ask(
+        &mut s,
+        Request::Traces {
+            seq: 1,
+            ask: a.clone(),
+            filter: String::new(),
+            limit: 3,
+        },
+    )
+    else {
+        panic!()
+    };
     assert_eq!(matching as usize, all.len());
     assert_eq!(got, all[..3].to_vec());
-    let Some(Response::Traces { matching: fib, .. }) = ask(&mut s, Request::Traces { seq: 1, ask: a.clone(), filter: "^main\\.fib$".into(), limit: 0 }) else { panic!() };
-    assert_eq!(fib as usize, all.iter().filter(|t| t.frames.iter().any(|f| f.name == "main.fib")).count());
+    let Some(Response::Traces { matching: fib, .. }) = ask(
+        &mut s,
+        Request::Traces {
+            seq: 1,
+            ask: a.clone(),
+            filter: "^main\\.fib$".into(),
+            limit: 0,
+        },
+    ) else {
+        panic!()
+    };
+    assert_eq!(
+        fib as usize,
+        all.iter()
+            .filter(|t| t.frames.iter().any(|f| f.name == "main.fib"))
+            .count()
+    );
 
     let whole = flame::flame(&view, false);
-    let Some(Response::Flame { tree: Some(tree), hits, covered, error: None, .. }) =
-        ask(&mut s, Request::Flame { seq: 2, ask: a.clone(), bottom_up: false, focus: vec![], min_fraction: 0.0, search: "^main\\.fib$".into() })
+    let Some(Response::Flame {
+        tree: Some(tree),
+        hits,
+        covered,
+        error: None,
+        ..
+    }) = ask(
+        &mut s,
+        Request::Flame {
+            seq: 2,
+            ask: a.clone(),
+            bottom_up: false,
+            focus: vec![],
+            min_fraction: 0.0,
+            search: "^main\\.fib$".into(),
+        },
+    )
     else {
         panic!()
     };
     assert_eq!(tree, whole);
-    assert!(hits.iter().all(|&h| tree.names[tree.nodes[h as usize].name as usize] == "main.fib") && hits.len() > 5);
-    assert_eq!(covered, want.rows.iter().find(|r| r.name == "main.fib").unwrap().cum);
+    assert!(
+        hits.iter()
+            .all(|&h| tree.names[tree.nodes[h as usize].name as usize] == "main.fib")
+            && hits.len() > 5
+    );
+    assert_eq!(
+        covered,
+        want.rows.iter().find(|r| r.name == "main.fib").unwrap().cum
+    );
     // Pruned: fewer nodes, same root.
-    let Some(Response::Flame { tree: Some(small), .. }) = ask(&mut s, Request::Flame { seq: 3, ask: a.clone(), bottom_up: false, focus: vec![], min_fraction: 0.05, search: String::new() }) else { panic!() };
+    let Some(Response::Flame {
+        tree: Some(small), ..
+    }) = ask(
+        &mut s,
+        Request::Flame {
+            seq: 3,
+            ask: a.clone(),
+            bottom_up: false,
+            focus: vec![],
+            min_fraction: 0.05,
+            search: String::new(),
+        },
+    )
+    else {
+        panic!()
+    };
     assert!(small.nodes.len() < whole.nodes.len());
     // Served from the tree laid out between requests: the same tree.
     assert_eq!(small, flame::FlameStacks::new(&view, false).tree(&[], 0.05));
 
     // Source dropped to the worker is found by the listing.
     let src = String::from_utf8(bytes("j-cpu-profile/main.go")).unwrap();
-    assert!(ask(&mut s, Request::Source { name: "j-cpu-profile/main.go".into(), text: src }).is_none());
-    let Some(Response::List { listings, .. }) = ask(&mut s, Request::List { seq: 4, ask: a.clone(), function: "main.fib".into() }) else { panic!() };
+    assert!(ask(
+        &mut s,
+        Request::Source {
+            name: "j-cpu-profile/main.go".into(),
+            text: src
+        }
+    )
+    .is_none());
+    let Some(Response::List { listings, .. }) = ask(
+        &mut s,
+        Request::List {
+            seq: 4,
+            ask: a.clone(),
+            function: "main.fib".into(),
+        },
+    ) else {
+        panic!()
+    };
     assert!(listings.iter().any(|l| l.source.is_ok()), "{listings:?}");
 }
 
@@ -81,47 +198,148 @@ fn a_refused_query_keeps_the_last_good_report_and_says_why() {
     let rel = "j-cpu-profile/cpu.pb.gz";
     let mut s = Session::new();
     let id = open(&mut s, rel);
-    let good = Ask { current: id, ..Default::default() };
-    let Some(Response::Top { top: Some(t0), .. }) = ask(&mut s, Request::Top { seq: 1, ask: good.clone() }) else { panic!() };
+    let good = Ask {
+        current: id,
+        ..Default::default()
+    };
+    let Some(Response::Top { top: Some(t0), .. }) = ask(
+        &mut s,
+        Request::Top {
+            seq: 1,
+            ask: good.clone(),
+        },
+    ) else {
+        panic!()
+    };
     let mut bad = good.clone();
     bad.filters.focus = "(".into();
-    let Some(Response::Top { top: Some(t1), error: Some(e), .. }) = ask(&mut s, Request::Top { seq: 2, ask: bad }) else { panic!() };
+    let Some(Response::Top {
+        top: Some(t1),
+        error: Some(e),
+        ..
+    }) = ask(&mut s, Request::Top { seq: 2, ask: bad })
+    else {
+        panic!()
+    };
     assert_eq!(t0, t1);
     assert!(e.contains('('), "{e}");
     let mut narrowed = good.clone();
     narrowed.filters.focus = "main\\.fib".into();
-    let Some(Response::Top { top: Some(t2), error: None, .. }) = ask(&mut s, Request::Top { seq: 3, ask: narrowed }) else { panic!() };
+    let Some(Response::Top {
+        top: Some(t2),
+        error: None,
+        ..
+    }) = ask(
+        &mut s,
+        Request::Top {
+            seq: 3,
+            ask: narrowed,
+        },
+    )
+    else {
+        panic!()
+    };
     assert!(t2.rows.len() < t0.rows.len());
 }
 
 #[test]
 fn leaks_base_and_forget_work_over_a_series() {
     let mut s = Session::new();
-    let ids: Vec<u32> = (1..=3).map(|i| open(&mut s, &format!("a2-chanrecv-leak-n500/goroutine-{i}.pb.gz"))).collect();
-    let Some(Response::Leaks { report, .. }) = ask(&mut s, Request::Leaks { seq: 1, series: ids.clone() }) else { panic!() };
-    let profiles: Vec<_> = (1..=3).map(|i| leakscope_core::decode(&bytes(&format!("a2-chanrecv-leak-n500/goroutine-{i}.pb.gz"))).unwrap()).collect();
-    let names: Vec<String> = (1..=3).map(|i| format!("a2-chanrecv-leak-n500/goroutine-{i}.pb.gz")).collect();
-    let series: Vec<_> = names.iter().map(|n| n.as_str()).zip(profiles.iter()).collect();
+    let ids: Vec<u32> = (1..=3)
+        .map(|i| {
+            open(
+                &mut s,
+                &format!("a2-chanrecv-leak-n500/goroutine-{i}.pb.gz"),
+            )
+        })
+        .collect();
+    let Some(Response::Leaks { report, .. }) = ask(
+        &mut s,
+        Request::Leaks {
+            seq: 1,
+            series: ids.clone(),
+        },
+    ) else {
+        panic!()
+    };
+    let profiles: Vec<_> = (1..=3)
+        .map(|i| {
+            leakscope_core::decode(&bytes(&format!(
+                "a2-chanrecv-leak-n500/goroutine-{i}.pb.gz"
+            )))
+            .unwrap()
+        })
+        .collect();
+    let names: Vec<String> = (1..=3)
+        .map(|i| format!("a2-chanrecv-leak-n500/goroutine-{i}.pb.gz"))
+        .collect();
+    let series: Vec<_> = names
+        .iter()
+        .map(|n| n.as_str())
+        .zip(profiles.iter())
+        .collect();
     assert_eq!(report, leakscope_core::leak::analyze(&series));
     assert!(!report.findings.is_empty());
     // The base's Top rides along with the current one.
-    let a = Ask { current: ids[2], base: Some(ids[0]), ..Default::default() };
-    let Some(Response::Top { top: Some(cur), base: Some(base), .. }) = ask(&mut s, Request::Top { seq: 2, ask: a.clone() }) else { panic!() };
+    let a = Ask {
+        current: ids[2],
+        base: Some(ids[0]),
+        ..Default::default()
+    };
+    let Some(Response::Top {
+        top: Some(cur),
+        base: Some(base),
+        ..
+    }) = ask(
+        &mut s,
+        Request::Top {
+            seq: 2,
+            ask: a.clone(),
+        },
+    )
+    else {
+        panic!()
+    };
     assert!(cur.total > base.total, "the leak grows");
-    let Some(Response::Summary { link: Some((url, _)), .. }) = ask(&mut s, Request::Summary { seq: 3, series: ids.clone(), base_url: "https://x.test/".into() }) else { panic!() };
-    let sum = leakscope_core::permalink::decode(url.strip_prefix("https://x.test/").unwrap()).unwrap();
+    let Some(Response::Summary {
+        link: Some((url, _)),
+        ..
+    }) = ask(
+        &mut s,
+        Request::Summary {
+            seq: 3,
+            series: ids.clone(),
+            base_url: "https://x.test/".into(),
+        },
+    )
+    else {
+        panic!()
+    };
+    let sum =
+        leakscope_core::permalink::decode(url.strip_prefix("https://x.test/").unwrap()).unwrap();
     assert_eq!(sum.total, cur.total);
     assert!(!sum.findings.is_empty());
     // A forgotten snapshot answers with an error, not a panic.
     assert!(ask(&mut s, Request::Forget { id: ids[2] }).is_none());
-    let Some(Response::Top { top: None, error: Some(e), .. }) = ask(&mut s, Request::Top { seq: 4, ask: a }) else { panic!() };
+    let Some(Response::Top {
+        top: None,
+        error: Some(e),
+        ..
+    }) = ask(&mut s, Request::Top { seq: 4, ask: a })
+    else {
+        panic!()
+    };
     assert!(e.contains("not open"), "{e}");
 }
 
 #[test]
 fn bad_files_fail_with_the_reason_and_same_names_replace() {
     let mut s = Session::new();
-    match s.open("junk.pb.gz", &b"\x1f\x8b\x08\x00garbage".to_vec(), &mut |_, _| {}) {
+    match s.open(
+        "junk.pb.gz",
+        &b"\x1f\x8b\x08\x00garbage".to_vec(),
+        &mut |_, _| {},
+    ) {
         Response::Failed { name, error } => {
             assert_eq!(name, "junk.pb.gz");
             assert!(!error.is_empty());
@@ -132,19 +350,39 @@ fn bad_files_fail_with_the_reason_and_same_names_replace() {
     let a = open(&mut s, rel);
     let b = open(&mut s, rel);
     assert_ne!(a, b);
-    let Some(Response::Top { top: None, .. }) = ask(&mut s, Request::Top { seq: 1, ask: Ask { current: a, ..Default::default() } }) else { panic!("the first is replaced") };
+    let Some(Response::Top { top: None, .. }) = ask(
+        &mut s,
+        Request::Top {
+            seq: 1,
+            ask: Ask {
+                current: a,
+                ..Default::default()
+            },
+        },
+    ) else {
+        panic!("the first is replaced")
+    };
 }
 
 #[test]
 fn progress_advances_through_a_large_text_dump() {
-    let one = |id: usize| format!("goroutine {id} [chan receive, 5 minutes]:\nmain.worker(0x1)\n\tapp/worker.go:42 +0x1d\ncreated by main.pool in goroutine 1\n\tapp/pool.go:15 +0x6b\n\n");
+    let one = |id: usize| {
+        format!("goroutine {id} [chan receive, 5 minutes]:\nmain.worker(0x1)\n\tapp/worker.go:42 +0x1d\ncreated by main.pool in goroutine 1\n\tapp/pool.go:15 +0x6b\n\n")
+    };
     let text: String = (2..60_000).map(one).collect();
     let mut s = Session::new();
     let mut seen = Vec::new();
     let r = s.open("big.txt", &text.into_bytes(), &mut |f, _| seen.push(f));
     assert!(matches!(r, Response::Opened { .. }), "{r:?}");
-    let parsing: Vec<f32> = seen.iter().copied().filter(|&f| f > 0.0 && f < 0.8).collect();
-    assert!(parsing.len() >= 5, "the bar moves while the text is parsed: {seen:?}");
+    let parsing: Vec<f32> = seen
+        .iter()
+        .copied()
+        .filter(|&f| f > 0.0 && f < 0.8)
+        .collect();
+    assert!(
+        parsing.len() >= 5,
+        "the bar moves while the text is parsed: {seen:?}"
+    );
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
 }
 
@@ -153,17 +391,42 @@ fn the_queue_opens_files_first_then_what_is_looked_at_and_keeps_only_the_latest_
     use leakscope_core::session::Queue;
     let a = Ask::default();
     let mut q = Queue::default();
-    q.push(Request::Leaks { seq: 1, series: vec![1] });
-    q.push(Request::Top { seq: 2, ask: a.clone() });
-    q.push(Request::Flame { seq: 3, ask: a.clone(), bottom_up: false, focus: vec![], min_fraction: 0.0, search: "a".into() });
-    q.push(Request::Flame { seq: 4, ask: a.clone(), bottom_up: false, focus: vec![], min_fraction: 0.0, search: "ab".into() });
+    q.push(Request::Leaks {
+        seq: 1,
+        series: vec![1],
+    });
+    q.push(Request::Top {
+        seq: 2,
+        ask: a.clone(),
+    });
+    q.push(Request::Flame {
+        seq: 3,
+        ask: a.clone(),
+        bottom_up: false,
+        focus: vec![],
+        min_fraction: 0.0,
+        search: "a".into(),
+    });
+    q.push(Request::Flame {
+        seq: 4,
+        ask: a.clone(),
+        bottom_up: false,
+        focus: vec![],
+        min_fraction: 0.0,
+        search: "ab".into(),
+    });
     q.open("x.pb.gz".into(), vec![1]);
-    q.push(Request::Source { name: "m.go".into(), text: String::new() });
+    q.push(Request::Source {
+        name: "m.go".into(),
+        text: String::new(),
+    });
     let mut order = Vec::new();
     while let Some(j) = q.pop() {
         order.push(match j {
             Ok((name, _)) => name,
-            Err(Request::Top { seq, .. }) | Err(Request::Flame { seq, .. }) | Err(Request::Leaks { seq, .. }) => format!("#{seq}"),
+            Err(Request::Top { seq, .. })
+            | Err(Request::Flame { seq, .. })
+            | Err(Request::Leaks { seq, .. }) => format!("#{seq}"),
             Err(Request::Source { name, .. }) => name,
             Err(r) => format!("{r:?}"),
         });
@@ -177,10 +440,19 @@ fn replies_encode_in_chunks_to_exactly_their_size() {
     let mut s = Session::new();
     let id = open(&mut s, "j-cpu-profile/cpu.pb.gz");
     // Top, a reply of several chunks, and a small one.
-    let ask = Ask { current: id, ..Default::default() };
+    let ask = Ask {
+        current: id,
+        ..Default::default()
+    };
     let mut replies = vec![s.handle(Request::Top { seq: 1, ask }).unwrap()];
-    replies.push(Response::Failed { name: "x".repeat(100_000), error: "y".repeat(150_001) });
-    replies.push(Response::Failed { name: "x".into(), error: "y".into() });
+    replies.push(Response::Failed {
+        name: "x".repeat(100_000),
+        error: "y".repeat(150_001),
+    });
+    replies.push(Response::Failed {
+        name: "x".into(),
+        error: "y".into(),
+    });
     for (i, r) in replies.into_iter().enumerate() {
         let mut chunks = Vec::new();
         r.write_chunks(&mut |c| chunks.push(c.to_vec()));

@@ -10,7 +10,12 @@ use std::cell::Cell;
 use std::path::Path;
 
 fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 fn member(data: &[u8]) -> Vec<u8> {
@@ -24,7 +29,12 @@ fn member(data: &[u8]) -> Vec<u8> {
 /// A profile of several MB: a real one's samples repeated with other
 /// values, so fields straddle every buffer boundary.
 fn big_profile() -> (Profile, Vec<u8>) {
-    let mut p = decode_raw(&fixture("go/h1-substring-retention/heap-3.pb.gz"), Limits::default(), &mut |_| {}).unwrap();
+    let mut p = decode_raw(
+        &fixture("go/h1-substring-retention/heap-3.pb.gz"),
+        Limits::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     let base = p.samples.clone();
     for k in 1..200 {
         p.samples.extend(base.iter().map(|s| {
@@ -68,7 +78,18 @@ impl Input for Watched<'_> {
 fn members_cut_anywhere_decode_the_same() {
     let (p, raw) = big_profile();
     // Members end inside varints, inside samples and on the window's size.
-    let cuts = [1, 2, 7, 4093, 65_536, 65_537, 262_144, 262_151, 1_000_003, raw.len() - 1];
+    let cuts = [
+        1,
+        2,
+        7,
+        4093,
+        65_536,
+        65_537,
+        262_144,
+        262_151,
+        1_000_003,
+        raw.len() - 1,
+    ];
     let mut gz = Vec::new();
     let mut at = 0;
     for &c in &cuts {
@@ -87,15 +108,31 @@ fn members_cut_anywhere_decode_the_same() {
 fn the_file_is_read_in_chunks_never_whole() {
     let (p, raw) = big_profile();
     for bytes in [member(&raw), raw.clone()] {
-        let w = Watched { bytes: &bytes, largest: Cell::new(0), total: Cell::new(0) };
+        let w = Watched {
+            bytes: &bytes,
+            largest: Cell::new(0),
+            total: Cell::new(0),
+        };
         let mut seen = Vec::new();
         let got = decode_input(&w, Limits::default(), &mut |f| seen.push(f)).unwrap();
         assert_eq!(got, p);
         // The window grows to the largest field (the comment), no further.
-        assert!(w.largest.get() <= 1 << 20, "a read of {} bytes", w.largest.get());
+        assert!(
+            w.largest.get() <= 1 << 20,
+            "a read of {} bytes",
+            w.largest.get()
+        );
         // Two passes (count, then store) and the format sniffing.
-        assert!(w.total.get() <= 3 * bytes.len(), "read {} of {}", w.total.get(), bytes.len());
-        assert!(seen.windows(2).all(|x| x[0] <= x[1]), "progress went back: {seen:?}");
+        assert!(
+            w.total.get() <= 3 * bytes.len(),
+            "read {} of {}",
+            w.total.get(),
+            bytes.len()
+        );
+        assert!(
+            seen.windows(2).all(|x| x[0] <= x[1]),
+            "progress went back: {seen:?}"
+        );
         assert!(seen.len() > 2 && *seen.last().unwrap() > 0.9, "{seen:?}");
     }
 }
@@ -106,17 +143,34 @@ fn cuts_and_damage_in_a_stream_are_errors() {
     let gz = member(&raw);
     for cut in [20, gz.len() / 3, gz.len() - 9, gz.len() - 1] {
         let e = decode_raw(&gz[..cut], Limits::default(), &mut |_| {}).unwrap_err();
-        assert!(matches!(e, DecodeError::GzipTruncated { .. } | DecodeError::Gzip(_)), "{cut}: {e}");
+        assert!(
+            matches!(e, DecodeError::GzipTruncated { .. } | DecodeError::Gzip(_)),
+            "{cut}: {e}"
+        );
     }
     // Uncompressed and cut inside a field: the field is named.
     let e = decode_raw(&raw[..raw.len() / 2], Limits::default(), &mut |_| {}).unwrap_err();
     assert!(e.to_string().contains("cut short"), "{e}");
     // A limit below the inflated size stops the stream.
-    let e = decode_raw(&gz, Limits { max_decompressed: 1 << 20 }, &mut |_| {}).unwrap_err();
+    let e = decode_raw(
+        &gz,
+        Limits {
+            max_decompressed: 1 << 20,
+        },
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert_eq!(e, DecodeError::TooLarge { limit: 1 << 20 });
     // A field announcing more than the limit.
     let mut huge = vec![0x32]; // field 6 (a string), length-delimited
     huge.extend([0xff, 0xff, 0xff, 0xff, 0x0f]);
-    let e = decode_raw(&huge, Limits { max_decompressed: 1 << 20 }, &mut |_| {}).unwrap_err();
+    let e = decode_raw(
+        &huge,
+        Limits {
+            max_decompressed: 1 << 20,
+        },
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("more than the limit"), "{e}");
 }

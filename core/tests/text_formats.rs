@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn fx(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 fn load(rel: &str) -> Profile {
@@ -17,11 +19,27 @@ fn load(rel: &str) -> Profile {
 /// cum per `main.` function: the user's own frames, which every form shows.
 fn main_cums(p: &Profile) -> BTreeMap<String, i64> {
     let view = View::new(p, p.default_sample_index());
-    let t = top::top(&view, &top::TopOptions { node_fraction: 0.0, ..Default::default() });
-    t.rows.into_iter().filter(|r| r.name.starts_with("main.")).map(|r| (r.name, r.cum)).collect()
+    let t = top::top(
+        &view,
+        &top::TopOptions {
+            node_fraction: 0.0,
+            ..Default::default()
+        },
+    );
+    t.rows
+        .into_iter()
+        .filter(|r| r.name.starts_with("main."))
+        .map(|r| (r.name, r.cum))
+        .collect()
 }
 
-const LEAK_SCENARIOS: [&str; 5] = ["a1-chanrecv-leak-n3", "a2-chanrecv-leak-n500", "b-chansend-unbuffered", "c-nilchan-recv", "d-select-forever"];
+const LEAK_SCENARIOS: [&str; 5] = [
+    "a1-chanrecv-leak-n3",
+    "a2-chanrecv-leak-n500",
+    "b-chansend-unbuffered",
+    "c-nilchan-recv",
+    "d-select-forever",
+];
 
 #[test]
 fn goroutine_forms_agree() {
@@ -34,7 +52,11 @@ fn goroutine_forms_agree() {
             assert_eq!(d1.format, Some(SourceFormat::GoroutineDebug1));
             assert_eq!(d2.format, Some(SourceFormat::GoroutineDebug2));
             assert_eq!(d1.total(0), pb.total(0), "{sc}/{k}: debug=1 total");
-            assert_eq!(d2.goroutines.len() as i64, d2.total(0), "{sc}/{k}: one goroutine per unit");
+            assert_eq!(
+                d2.goroutines.len() as i64,
+                d2.total(0),
+                "{sc}/{k}: one goroutine per unit"
+            );
             // The leaking site's count must be the same in all three forms.
             let (a, b, c) = (main_cums(&pb), main_cums(&d1), main_cums(&d2));
             for (name, cum) in &a {
@@ -52,8 +74,17 @@ fn goroutine_forms_agree() {
 #[test]
 fn debug1_keeps_labels_and_inlined_frames() {
     let p = load("go/j-cpu-profile/goroutine-0.debug1.txt");
-    let phases: Vec<_> = p.samples.iter().flat_map(|s| s.labels.strs.iter()).filter(|(k, _)| k == "phase").map(|(_, v)| v.clone()).collect();
-    assert!(phases.contains(&"fib".to_string()) && phases.contains(&"json".to_string()), "{phases:?}");
+    let phases: Vec<_> = p
+        .samples
+        .iter()
+        .flat_map(|s| s.labels.strs.iter())
+        .filter(|(k, _)| k == "phase")
+        .map(|(_, v)| v.clone())
+        .collect();
+    assert!(
+        phases.contains(&"fib".to_string()) && phases.contains(&"json".to_string()),
+        "{phases:?}"
+    );
 }
 
 #[test]
@@ -61,13 +92,23 @@ fn debug2_details() {
     let p = load("go/a3-chanrecv-leak-longwait/goroutine-3.debug2.txt");
     let waits: Vec<_> = p.goroutines.iter().filter_map(|g| g.wait_minutes).collect();
     assert!(!waits.is_empty());
-    let g = p.goroutines.iter().find(|g| g.state == "chan receive" && g.wait_minutes.is_some()).unwrap();
-    assert_eq!(g.created_by.as_ref().unwrap().function, "main.searchHandler");
+    let g = p
+        .goroutines
+        .iter()
+        .find(|g| g.state == "chan receive" && g.wait_minutes.is_some())
+        .unwrap();
+    assert_eq!(
+        g.created_by.as_ref().unwrap().function,
+        "main.searchHandler"
+    );
     let leak = load("go/l-goroutineleak-profile/goroutineleak.debug2.txt");
     assert_eq!(leak.goroutines.iter().filter(|g| g.leaked).count(), 500);
     assert_eq!(leak.kind(), "goroutineleak");
     let nil = load("go/c-nilchan-recv/goroutine-3.debug2.txt");
-    assert!(nil.goroutines.iter().any(|g| g.state == "chan receive (nil chan)"));
+    assert!(nil
+        .goroutines
+        .iter()
+        .any(|g| g.state == "chan receive (nil chan)"));
     // An older Go's dump (no ? marks, absolute paths) from panicparse.
     let old = load("external/maruel-panicparse/static_panicweb.debug2.txt");
     assert_eq!(old.goroutines.len(), 71);
@@ -75,7 +116,11 @@ fn debug2_details() {
 
 #[test]
 fn legacy_text_agrees_with_proto() {
-    for sc in ["h1-substring-retention", "a3-chanrecv-leak-longwait", "i1-healthy-service"] {
+    for sc in [
+        "h1-substring-retention",
+        "a3-chanrecv-leak-longwait",
+        "i1-healthy-service",
+    ] {
         for k in 0..4 {
             let text = load(&format!("go/{sc}/heap-{k}.debug1.txt"));
             let pb = load(&format!("go/{sc}/heap-{k}.pb.gz"));
@@ -85,7 +130,10 @@ fn legacy_text_agrees_with_proto() {
                 // The two were written moments apart; the runtime's own
                 // profile allocations may differ a little.
                 let (a, b) = (text.total(i) as f64, pb.total(i) as f64);
-                assert!((a - b).abs() <= 0.02 * b.max(1.0) + 65536.0, "{sc}/{k} type {i}: text {a} vs proto {b}");
+                assert!(
+                    (a - b).abs() <= 0.02 * b.max(1.0) + 65536.0,
+                    "{sc}/{k} type {i}: text {a} vs proto {b}"
+                );
             }
         }
     }

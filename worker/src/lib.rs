@@ -49,7 +49,11 @@ fn reply(scope: &DedicatedWorkerGlobalScope, r: &Response) {
         data.subarray(at, end).copy_from(&c[..(end - at) as usize]);
         at = end;
     });
-    let msg = obj(&[("t", "reply".into()), ("data", data.clone().into()), ("mem", memory_bytes().into())]);
+    let msg = obj(&[
+        ("t", "reply".into()),
+        ("data", data.clone().into()),
+        ("mem", memory_bytes().into()),
+    ]);
     let _ = scope.post_message_with_transfer(&msg, &js_sys::Array::of1(&data.buffer()));
 }
 
@@ -67,7 +71,9 @@ impl Input for JsFile {
         let len = self.len();
         let n = buf.len().min(len.saturating_sub(pos));
         if n > 0 {
-            self.0.subarray(pos as u32, (pos + n) as u32).copy_to(&mut buf[..n]);
+            self.0
+                .subarray(pos as u32, (pos + n) as u32)
+                .copy_to(&mut buf[..n]);
         }
         n
     }
@@ -91,7 +97,14 @@ fn tick(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<Worker>>, again: 
             let r = w.session.open(&name, &file, &mut |f, stage| {
                 if f - last >= 0.01 || f >= 1.0 {
                     last = f;
-                    scope.post_message(&obj(&[("t", "progress".into()), ("name", name.as_str().into()), ("f", f.into()), ("stage", stage.into())])).ok();
+                    scope
+                        .post_message(&obj(&[
+                            ("t", "progress".into()),
+                            ("name", name.as_str().into()),
+                            ("f", f.into()),
+                            ("stage", stage.into()),
+                        ]))
+                        .ok();
                 }
             });
             reply(scope, &r);
@@ -114,7 +127,11 @@ fn tick(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<Worker>>, again: 
 pub fn run() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let state = Rc::new(RefCell::new(Worker { session: Session::new(), queue: Queue::default(), scheduled: false }));
+    let state = Rc::new(RefCell::new(Worker {
+        session: Session::new(),
+        queue: Queue::default(),
+        scheduled: false,
+    }));
     // The tick closure needs a handle to itself to reschedule.
     let tick_fn: Rc<RefCell<Option<js_sys::Function>>> = Rc::new(RefCell::new(None));
     let (s, st, tf) = (scope.clone(), state.clone(), tick_fn.clone());
@@ -130,7 +147,10 @@ pub fn run() {
     let on_msg = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
         let mut w = state.borrow_mut();
-        if let Some(name) = Reflect::get(&data, &"open".into()).ok().and_then(|v| v.as_string()) {
+        if let Some(name) = Reflect::get(&data, &"open".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        {
             let buf = Reflect::get(&data, &"buf".into()).unwrap_or(JsValue::UNDEFINED);
             w.queue.open(name, JsFile(Uint8Array::new(&buf)));
         } else {
@@ -138,7 +158,10 @@ pub fn run() {
                 Ok(req) => w.queue.push(req),
                 // Both sides are built together: this is a bug, say so loudly.
                 Err(e) => {
-                    let _ = s.post_message(&obj(&[("t", "error".into()), ("message", format!("bad request: {e}").into())]));
+                    let _ = s.post_message(&obj(&[
+                        ("t", "error".into()),
+                        ("message", format!("bad request: {e}").into()),
+                    ]));
                     return;
                 }
             }

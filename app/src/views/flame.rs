@@ -32,7 +32,12 @@ pub fn color(name: &str, inline: bool, dim: bool) -> String {
         h ^= b as u32;
         h = h.wrapping_mul(0x0100_0193);
     }
-    let hue = (h % 60) as f64 + if package(name) == "runtime" { 180.0 } else { 0.0 };
+    let hue = (h % 60) as f64
+        + if package(name) == "runtime" {
+            180.0
+        } else {
+            0.0
+        };
     let light = if inline { 72.0 } else { 62.0 } + (h >> 8) as f64 % 8.0;
     let sat = if dim { 8.0 } else { 70.0 };
     format!("hsl({hue:.0}, {sat:.0}%, {light:.0}%)")
@@ -73,7 +78,10 @@ pub fn FlameView() -> impl IntoView {
     let zoom_to = move |n: u32| {
         zoom.set(n);
         if let Some(t) = tree.get_untracked() {
-            let keys: Vec<u32> = t.path(n)[1..].iter().map(|&k| t.nodes[k as usize].key).collect();
+            let keys: Vec<u32> = t.path(n)[1..]
+                .iter()
+                .map(|&k| t.nodes[k as usize].key)
+                .collect();
             if !store.summary_mode() && derived.flame_ask.with_untracked(|a| a.focus != keys) {
                 derived.flame_ask.update(|a| a.focus = keys);
             }
@@ -87,14 +95,24 @@ pub fn FlameView() -> impl IntoView {
         let path = derived.flame_ask.with_untracked(|a| a.focus.clone());
         let mut z = 0u32;
         for key in path {
-            match t.nodes[z as usize].children.iter().find(|&&c| t.nodes[c as usize].key == key) {
+            match t.nodes[z as usize]
+                .children
+                .iter()
+                .find(|&&c| t.nodes[c as usize].key == key)
+            {
                 Some(&c) => z = c,
                 None => break,
             }
         }
         // Untracked: clearing the request below must not re-run this.
         if let Some(f) = store.flame_fn.get_untracked() {
-            if let Some((i, _)) = t.nodes.iter().enumerate().filter(|(_, n)| t.names[n.name as usize] == f).max_by_key(|(_, n)| n.total.abs()) {
+            if let Some((i, _)) = t
+                .nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| t.names[n.name as usize] == f)
+                .max_by_key(|(_, n)| n.total.abs())
+            {
                 store.flame_fn.set(None);
                 zoom_to(i as u32);
                 focus.set(None);
@@ -118,7 +136,10 @@ pub fn FlameView() -> impl IntoView {
         if store.summary_mode() {
             let re = crate::pattern::Pattern::parse(&q).ok()??;
             let (hits, covered) = d.tree.search(&|n| re.is_match(n));
-            return Some(Shared(std::sync::Arc::new((crate::derived::hit_mask(d.tree.nodes.len(), &hits), covered))));
+            return Some(Shared(std::sync::Arc::new((
+                crate::derived::hit_mask(d.tree.nodes.len(), &hits),
+                covered,
+            ))));
         }
         let hits = d.hits.clone()?;
         Some(Shared(std::sync::Arc::new((hits, d.covered))))
@@ -133,8 +154,18 @@ pub fn FlameView() -> impl IntoView {
     // With a base: each function's change in cum, for coloring.
     let diff = Memo::new(move |_| {
         let (cur, base) = (derived.top.get()?, derived.base_top.get()?);
-        let b: std::collections::HashMap<&str, i64> = base.rows.iter().map(|r| (r.name.as_str(), r.cum)).collect();
-        let m: std::collections::HashMap<String, i64> = cur.rows.iter().map(|r| (r.name.clone(), r.cum - b.get(r.name.as_str()).copied().unwrap_or(0))).collect();
+        let b: std::collections::HashMap<&str, i64> =
+            base.rows.iter().map(|r| (r.name.as_str(), r.cum)).collect();
+        let m: std::collections::HashMap<String, i64> = cur
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    r.cum - b.get(r.name.as_str()).copied().unwrap_or(0),
+                )
+            })
+            .collect();
         Some(Shared(std::sync::Arc::new(m)))
     });
 
@@ -142,16 +173,28 @@ pub fn FlameView() -> impl IntoView {
     // focused frame is outlined on an overlay canvas, so moving the mouse
     // never repaints the whole graph.
     Effect::new(move |_| {
-        let (Some(t), Some(c)) = (tree.get(), canvas.get()) else { return };
+        let (Some(t), Some(c)) = (tree.get(), canvas.get()) else {
+            return;
+        };
         let z = zoom.get();
         let m = matches.get();
         let w = width.get();
         theme.track();
         let d = diff.get();
-        draw(&t, &c, z, m.as_ref().map(|m| &m.0 .0[..]), w, crate::theme::is_dark(), d.as_ref().map(|d| &*d.0));
+        draw(
+            &t,
+            &c,
+            z,
+            m.as_ref().map(|m| &m.0 .0[..]),
+            w,
+            crate::theme::is_dark(),
+            d.as_ref().map(|d| &*d.0),
+        );
     });
     Effect::new(move |_| {
-        let (Some(t), Some(c), Some(o)) = (tree.get(), canvas.get(), overlay.get()) else { return };
+        let (Some(t), Some(c), Some(o)) = (tree.get(), canvas.get(), overlay.get()) else {
+            return;
+        };
         let z = zoom.get();
         width.track();
         let hov = hover.get().map(|h| h.0).or(focus.get());
@@ -191,7 +234,10 @@ pub fn FlameView() -> impl IntoView {
         let t = tree.get_untracked()?;
         let c = canvas.get_untracked()?;
         let rect = c.get_bounding_client_rect();
-        let (px, py) = (ev.client_x() as f64 - rect.left(), ev.client_y() as f64 - rect.top());
+        let (px, py) = (
+            ev.client_x() as f64 - rect.left(),
+            ev.client_y() as f64 - rect.top(),
+        );
         let z = zoom.get_untracked();
         let zn = &t.nodes[z as usize];
         let vx = zn.x as f64 + px / width.get_untracked() * zn.total.abs().max(1) as f64;
@@ -201,7 +247,9 @@ pub fn FlameView() -> impl IntoView {
     // Arrow keys walk the tree: up to the caller, down to the widest
     // callee, left/right along the row; Enter opens the source, Space zooms.
     let on_key = move |ev: web_sys::KeyboardEvent| {
-        let Some(t) = tree.get_untracked() else { return };
+        let Some(t) = tree.get_untracked() else {
+            return;
+        };
         let z = zoom.get_untracked();
         let cur = focus.get_untracked().unwrap_or(z);
         let node = &t.nodes[cur as usize];
@@ -220,7 +268,9 @@ pub fn FlameView() -> impl IntoView {
             "ArrowRight" => siblings(1),
             "Enter" => {
                 if !store.summary_mode() && cur != 0 {
-                    store.source_fn.set(Some(t.names[node.name as usize].clone()));
+                    store
+                        .source_fn
+                        .set(Some(t.names[node.name as usize].clone()));
                     store.tab.set(crate::state::Tab::Source);
                 }
                 return;
@@ -253,8 +303,16 @@ pub fn FlameView() -> impl IntoView {
         ))
     };
     let export_svg = move |_| {
-        let (Some(t), Some(top)) = (tree.get_untracked(), derived.top.get_untracked()) else { return };
-        let svg = leakscope_core::export::flame_svg(&t, zoom.get_untracked(), width.get_untracked(), &top.unit, &|n, inline| color(n, inline, false));
+        let (Some(t), Some(top)) = (tree.get_untracked(), derived.top.get_untracked()) else {
+            return;
+        };
+        let svg = leakscope_core::export::flame_svg(
+            &t,
+            zoom.get_untracked(),
+            width.get_untracked(),
+            &top.unit,
+            &|n, inline| color(n, inline, false),
+        );
         crate::download::save("flame.svg", "image/svg+xml", svg.as_bytes());
     };
     let export_png = move |_| {
@@ -281,70 +339,71 @@ pub fn FlameView() -> impl IntoView {
         })
     };
 
-    let crumbs = move || {
-        let t = tree.get()?;
-        let path = t.path(zoom.get());
-        Some(path.into_iter().map(|n| {
+    let crumbs =
+        move || {
+            let t = tree.get()?;
+            let path = t.path(zoom.get());
+            Some(path.into_iter().map(|n| {
             let label = t.names[t.nodes[n as usize].name as usize].clone();
             view! { <button class="crumb" on:click=move |_| zoom_to(n)>{label}</button> }
         }).collect_view())
-    };
+        };
 
     view! {
-        <section class="view flame-view" aria-label="Flame graph">
-            <div class="toolbar">
-                <label class="field">"Search (regex) "
- <input type="search" data-testid="flame-search" data-search="" spellcheck="false" prop:value=move || search.get() on:input=move |ev| { let q = event_target_value(&ev); derived.flame_ask.update(|a| a.search = q); }/>
-                </label>
-                <span class="muted" data-testid="flame-share">{move || {
-                    let m = matches.get()?;
-                    let t = tree.get()?;
-                    let hits = m.0 .0.iter().filter(|b| **b).count();
-                    Some(format!("{hits} frames match, {} of the total", percentage(m.0 .1, t.nodes[0].total).trim()))
-                }}</span>
-                <label class="field"><input type="checkbox" data-testid="bottom-up" prop:checked=move || store.bottom_up.get()
-                    on:change=move |ev| { let el: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into(); store.bottom_up.set(el.checked()); }/>" Bottom-up (callers of each leaf)"</label>
-                <button data-testid="export-svg" on:click=export_svg>"Export SVG"</button>
-                <button data-testid="export-png" on:click=export_png>"Export PNG"</button>
-            </div>
-            <p class="visually-hidden" aria-live="polite" data-testid="flame-focus">{announce}</p>
-            {move || diff.with(|d| d.is_some()).then(|| view! {
-                <p class="legend" data-testid="flame-legend">"Compared with the base: "
-                    <span class="swatch grew-bg"></span>" grew · "<span class="swatch shrank-bg"></span>" shrank · "<span class="swatch same-bg"></span>" unchanged (widths: the current profile)"</p>
-            })}
-            <nav class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb">{crumbs}
-                {move || {
-                    let t = tree.get()?;
-                    let z = zoom.get();
-                    if z == 0 { return None; }
-                    let name = t.names[t.nodes[z as usize].name as usize].clone();
-                    let (n1, n2, n3, n4) = (name.clone(), name.clone(), name.clone(), name);
-                    Some(view! {
-                        <span class="zoom-links">
-                            <Show when=move || !store.summary_mode()>
-                                <button class="link" data-testid="flame-to-source" on:click={let n1 = n1.clone(); move |_| { store.source_fn.set(Some(n1.clone())); store.tab.set(crate::state::Tab::Source); }}>"source"</button>
-                            </Show>
-                            <button class="link" data-testid="flame-to-top" on:click={let n2 = n2.clone(); move |_| { store.filter.set(format!("^{}$", crate::pattern::escape(&n2))); store.tab.set(crate::state::Tab::Top); }}>"in Top"</button>
-                            <Show when=move || !store.summary_mode()>
-                                <button class="link" data-testid="flame-focus-this" on:click={let n = n3.clone(); move |_| { store.filters.update(|f| f.focus = format!("^{}$", crate::pattern::escape(&n))); }}>"focus on this"</button>
-                                <button class="link" data-testid="flame-hide-this" on:click={let n = n4.clone(); move |_| { store.filters.update(|f| f.hide = format!("^{}$", crate::pattern::escape(&n))); }}>"hide this"</button>
-                            </Show>
-                        </span>
-                    })
-                }}
-            </nav>
-            <div class="canvas-wrap">
-                <canvas node_ref=canvas data-testid="flame-canvas" data-zoom=move || zoom.get().to_string() tabindex="0" role="img"
-                    on:keydown=on_key
-                    aria-label="Flame graph: click a frame or press Space to zoom, Escape to zoom out, arrow keys to move between frames, Enter for the source"
-                    on:mousemove=move |ev| hover.set(locate(&ev).map(|n| (n, ev.offset_x() as f64, ev.offset_y() as f64)))
-                    on:mouseleave=move |_| hover.set(None)
-                    on:click=move |ev| { if let Some(n) = locate(&ev) { zoom_to(n); } }/>
-                <canvas node_ref=overlay class="overlay" aria-hidden="true"></canvas>
-                {tooltip}
-            </div>
-        </section>
-    }
+           <section class="view flame-view" aria-label="Flame graph">
+               <div class="toolbar">
+                   <label class="field">"Search (regex) "
+    <input type="search" data-testid="flame-search" data-search="" spellcheck="false" prop:value=move || search.get() on:input=move |ev| { let q = event_target_value(&ev); derived.flame_ask.update(|a| a.search = q); }/>
+                   </label>
+                   <span class="muted" data-testid="flame-share">{move || {
+                       let m = matches.get()?;
+                       let t = tree.get()?;
+                       let hits = m.0 .0.iter().filter(|b| **b).count();
+                       Some(format!("{hits} frames match, {} of the total", percentage(m.0 .1, t.nodes[0].total).trim()))
+                   }}</span>
+                   <label class="field"><input type="checkbox" data-testid="bottom-up" prop:checked=move || store.bottom_up.get()
+                       on:change=move |ev| { let el: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into(); store.bottom_up.set(el.checked()); }/>" Bottom-up (callers of each leaf)"</label>
+                   <button data-testid="export-svg" on:click=export_svg>"Export SVG"</button>
+                   <button data-testid="export-png" on:click=export_png>"Export PNG"</button>
+               </div>
+               <p class="visually-hidden" aria-live="polite" data-testid="flame-focus">{announce}</p>
+               {move || diff.with(|d| d.is_some()).then(|| view! {
+                   <p class="legend" data-testid="flame-legend">"Compared with the base: "
+                       <span class="swatch grew-bg"></span>" grew · "<span class="swatch shrank-bg"></span>" shrank · "<span class="swatch same-bg"></span>" unchanged (widths: the current profile)"</p>
+               })}
+               <nav class="breadcrumb" aria-label="Zoom path" data-testid="breadcrumb">{crumbs}
+                   {move || {
+                       let t = tree.get()?;
+                       let z = zoom.get();
+                       if z == 0 { return None; }
+                       let name = t.names[t.nodes[z as usize].name as usize].clone();
+                       let (n1, n2, n3, n4) = (name.clone(), name.clone(), name.clone(), name);
+                       Some(view! {
+                           <span class="zoom-links">
+                               <Show when=move || !store.summary_mode()>
+                                   <button class="link" data-testid="flame-to-source" on:click={let n1 = n1.clone(); move |_| { store.source_fn.set(Some(n1.clone())); store.tab.set(crate::state::Tab::Source); }}>"source"</button>
+                               </Show>
+                               <button class="link" data-testid="flame-to-top" on:click={let n2 = n2.clone(); move |_| { store.filter.set(format!("^{}$", crate::pattern::escape(&n2))); store.tab.set(crate::state::Tab::Top); }}>"in Top"</button>
+                               <Show when=move || !store.summary_mode()>
+                                   <button class="link" data-testid="flame-focus-this" on:click={let n = n3.clone(); move |_| { store.filters.update(|f| f.focus = format!("^{}$", crate::pattern::escape(&n))); }}>"focus on this"</button>
+                                   <button class="link" data-testid="flame-hide-this" on:click={let n = n4.clone(); move |_| { store.filters.update(|f| f.hide = format!("^{}$", crate::pattern::escape(&n))); }}>"hide this"</button>
+                               </Show>
+                           </span>
+                       })
+                   }}
+               </nav>
+               <div class="canvas-wrap">
+                   <canvas node_ref=canvas data-testid="flame-canvas" data-zoom=move || zoom.get().to_string() tabindex="0" role="img"
+                       on:keydown=on_key
+                       aria-label="Flame graph: click a frame or press Space to zoom, Escape to zoom out, arrow keys to move between frames, Enter for the source"
+                       on:mousemove=move |ev| hover.set(locate(&ev).map(|n| (n, ev.offset_x() as f64, ev.offset_y() as f64)))
+                       on:mouseleave=move |_| hover.set(None)
+                       on:click=move |ev| { if let Some(n) = locate(&ev) { zoom_to(n); } }/>
+                   <canvas node_ref=overlay class="overlay" aria-hidden="true"></canvas>
+                   {tooltip}
+               </div>
+           </section>
+       }
 }
 
 /// Red for frames whose function grew since the base, blue for shrank,
@@ -355,19 +414,38 @@ pub fn diff_color(delta: i64, max_abs: i64) -> String {
     }
     let r = (delta.abs() as f64 / max_abs as f64).min(1.0);
     let hue = if delta > 0 { 0.0 } else { 215.0 };
-    format!("hsl({hue:.0}, {:.0}%, {:.0}%)", 25.0 + 65.0 * r, 78.0 - 22.0 * r)
+    format!(
+        "hsl({hue:.0}, {:.0}%, {:.0}%)",
+        25.0 + 65.0 * r,
+        78.0 - 22.0 * r
+    )
 }
 
 /// Outlines one frame on the overlay, sized like the main canvas.
-fn outline(t: &FlameTree, c: &web_sys::HtmlCanvasElement, o: &web_sys::HtmlCanvasElement, zoom: u32, node: Option<u32>, dark: bool) {
+fn outline(
+    t: &FlameTree,
+    c: &web_sys::HtmlCanvasElement,
+    o: &web_sys::HtmlCanvasElement,
+    zoom: u32,
+    node: Option<u32>,
+    dark: bool,
+) {
     if o.width() != c.width() || o.height() != c.height() {
         o.set_width(c.width());
         o.set_height(c.height());
-        let (cs, os) = (web_sys::HtmlElement::style(c), web_sys::HtmlElement::style(o));
+        let (cs, os) = (
+            web_sys::HtmlElement::style(c),
+            web_sys::HtmlElement::style(o),
+        );
         let _ = os.set_property("width", &cs.get_property_value("width").unwrap_or_default());
-        let _ = os.set_property("height", &cs.get_property_value("height").unwrap_or_default());
+        let _ = os.set_property(
+            "height",
+            &cs.get_property_value("height").unwrap_or_default(),
+        );
     }
-    let Ok(Some(ctx)) = o.get_context("2d") else { return };
+    let Ok(Some(ctx)) = o.get_context("2d") else {
+        return;
+    };
     let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
     ctx.clear_rect(0.0, 0.0, o.width() as f64, o.height() as f64);
     let Some(n) = node else { return };
@@ -375,19 +453,37 @@ fn outline(t: &FlameTree, c: &web_sys::HtmlCanvasElement, o: &web_sys::HtmlCanva
     if n.depth < z.depth || n.x < z.x || n.x + n.total.abs() > z.x + z.total.abs() {
         return;
     }
-    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
+    let dpr = web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .unwrap_or(1.0);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     let css_w = c.width() as f64 / dpr;
     let scale = css_w / z.total.abs().max(1) as f64;
-    let (x, w, y) = ((n.x - z.x) as f64 * scale, n.total.abs() as f64 * scale, (n.depth - z.depth) as f64 * ROW);
+    let (x, w, y) = (
+        (n.x - z.x) as f64 * scale,
+        n.total.abs() as f64 * scale,
+        (n.depth - z.depth) as f64 * ROW,
+    );
     ctx.set_stroke_style_str(if dark { "#fff" } else { "#222" });
     ctx.set_line_width(1.5);
     ctx.stroke_rect(x + 0.75, y + 0.75, (w - 2.0).max(0.5), ROW - 2.5);
 }
 
-fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&[bool]>, css_w: f64, dark: bool, diff: Option<&std::collections::HashMap<String, i64>>) {
-    let max_abs = diff.map(|d| d.values().map(|v| v.abs()).max().unwrap_or(0)).unwrap_or(0);
-    let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
+fn draw(
+    t: &FlameTree,
+    c: &web_sys::HtmlCanvasElement,
+    zoom: u32,
+    hits: Option<&[bool]>,
+    css_w: f64,
+    dark: bool,
+    diff: Option<&std::collections::HashMap<String, i64>>,
+) {
+    let max_abs = diff
+        .map(|d| d.values().map(|v| v.abs()).max().unwrap_or(0))
+        .unwrap_or(0);
+    let dpr = web_sys::window()
+        .map(|w| w.device_pixel_ratio())
+        .unwrap_or(1.0);
     let z = &t.nodes[zoom as usize];
     let rows = (t.max_depth - z.depth + 1) as f64;
     let css_h = (rows * ROW).min(20000.0);
@@ -400,7 +496,9 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
         let _ = style.set_property("width", &format!("{css_w}px"));
         let _ = style.set_property("height", &format!("{css_h}px"));
     }
-    let Ok(Some(ctx)) = c.get_context("2d") else { return };
+    let Ok(Some(ctx)) = c.get_context("2d") else {
+        return;
+    };
     let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     ctx.clear_rect(0.0, 0.0, css_w, css_h);
@@ -430,7 +528,11 @@ fn draw(t: &FlameTree, c: &web_sys::HtmlCanvasElement, zoom: u32, hits: Option<&
         }
         let name = &t.names[n.name as usize];
         let dim = hits.is_some_and(|h| !h[i]);
-        let root = if dark { "hsl(0, 0%, 35%)" } else { "hsl(0, 0%, 80%)" };
+        let root = if dark {
+            "hsl(0, 0%, 35%)"
+        } else {
+            "hsl(0, 0%, 80%)"
+        };
         let fill = match diff {
             _ if i == 0 => root.to_string(),
             Some(d) if !dim => diff_color(d.get(name).copied().unwrap_or(0), max_abs),

@@ -10,8 +10,27 @@ fn chart(f: &Finding) -> impl IntoView {
     let (w, h) = (160.0, 40.0);
     let max = f.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
     let n = f.counts.len().max(2) as f64 - 1.0;
-    let pts: Vec<String> = f.counts.iter().enumerate().map(|(i, c)| format!("{:.1},{:.1}", 4.0 + i as f64 * (w - 8.0) / n, h - 4.0 - (*c as f64 / max) * (h - 8.0))).collect();
-    let label = format!("{} per snapshot: {}", f.unit, f.counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", "));
+    let pts: Vec<String> = f
+        .counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "{:.1},{:.1}",
+                4.0 + i as f64 * (w - 8.0) / n,
+                h - 4.0 - (*c as f64 / max) * (h - 8.0)
+            )
+        })
+        .collect();
+    let label = format!(
+        "{} per snapshot: {}",
+        f.unit,
+        f.counts
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     view! {
         <svg class="chart" width=w height=h viewBox=format!("0 0 {w} {h}") role="img" aria-label=label.clone()>
             <title>{label.clone()}</title>
@@ -24,7 +43,17 @@ fn chart(f: &Finding) -> impl IntoView {
 fn finding_card(store: Store, f: Finding) -> impl IntoView {
     let sev = f.severity.as_str();
     let (func, func2) = (f.function.clone(), f.function.clone());
-    let wait = if f.wait.is_empty() { String::new() } else { format!("[{}{}]", f.wait, f.wait_minutes.map(|m| format!(", {m} minutes")).unwrap_or_default()) };
+    let wait = if f.wait.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "[{}{}]",
+            f.wait,
+            f.wait_minutes
+                .map(|m| format!(", {m} minutes"))
+                .unwrap_or_default()
+        )
+    };
     view! {
         <article class=format!("finding sev-{sev}") data-testid="finding" data-rule=f.rule.clone() data-severity=sev>
             <header>
@@ -58,9 +87,15 @@ pub fn LeaksView() -> impl IntoView {
     let markdown = move || {
         let r = derived.leaks.get_untracked();
         let files: Vec<String> = if store.summary_mode() {
-            store.summary.get_untracked().map(|s| s.files.clone()).unwrap_or_default()
+            store
+                .summary
+                .get_untracked()
+                .map(|s| s.files.clone())
+                .unwrap_or_default()
         } else {
-            store.snapshots.with_untracked(|v| v.iter().map(|s| s.name.clone()).collect())
+            store
+                .snapshots
+                .with_untracked(|v| v.iter().map(|s| s.name.clone()).collect())
         };
         leakscope_core::export::leaks_markdown(&r, &files)
     };

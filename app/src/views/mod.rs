@@ -39,7 +39,11 @@ pub fn App() -> impl IntoView {
         let n = store.snapshots.with_untracked(|v| v.len());
         if first_batch.get_value() && store.pending_opens.get() == 0 && report.snapshots == n {
             first_batch.set_value(false);
-            if report.findings.iter().any(|f| f.severity > leakscope_core::leak::Severity::Info) {
+            if report
+                .findings
+                .iter()
+                .any(|f| f.severity > leakscope_core::leak::Severity::Info)
+            {
                 store.tab.set(Tab::Leaks);
             }
         }
@@ -48,7 +52,11 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         let busy = derived.waiting.get() || store.pending_opens.get() > 0;
         if let Some(b) = document().body() {
-            let _ = if busy { b.set_attribute("data-pending", "") } else { b.remove_attribute("data-pending") };
+            let _ = if busy {
+                b.set_attribute("data-pending", "")
+            } else {
+                b.remove_attribute("data-pending")
+            };
         }
     });
     share::open_from_hash(store);
@@ -57,7 +65,9 @@ pub fn App() -> impl IntoView {
     load::install_paste(store, derived);
     let theme = RwSignal::new(String::from("auto"));
     provide_context(theme);
-    let _ = window_event_listener(leptos::ev::hashchange, move |_| share::open_from_hash(store));
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| {
+        share::open_from_hash(store)
+    });
 
     // Drop anywhere on the page.
     let dragging = RwSignal::new(false);
@@ -83,7 +93,8 @@ pub fn App() -> impl IntoView {
 
     // Only the switch between the start page and the views re-renders the
     // main area (not every file added: views keep their local state).
-    let has_content = Memo::new(move |_| !store.snapshots.with(|v| v.is_empty()) || store.summary_mode());
+    let has_content =
+        Memo::new(move |_| !store.snapshots.with(|v| v.is_empty()) || store.summary_mode());
     view! {
         <div class="app" class:dragging=move || dragging.get()>
             <Header help=help/>
@@ -105,7 +116,10 @@ pub fn App() -> impl IntoView {
 }
 
 pub fn open_file_list(store: Store, derived: Derived, files: web_sys::FileList) {
-    let inputs: Vec<Input> = (0..files.length()).filter_map(|i| files.get(i)).map(Input::File).collect();
+    let inputs: Vec<Input> = (0..files.length())
+        .filter_map(|i| files.get(i))
+        .map(Input::File)
+        .collect();
     spawn_local(load::open(store, derived, inputs));
 }
 
@@ -146,7 +160,11 @@ fn Header(help: RwSignal<bool>) -> impl IntoView {
         let p = &s.meta;
         let si = derived.sample_index.get();
         let st = p.sample_types.get(si)?;
-        let total = derived.top.get().map(|t| crate::derived::fmt(&t, t.total)).unwrap_or_default();
+        let total = derived
+            .top
+            .get()
+            .map(|t| crate::derived::fmt(&t, t.total))
+            .unwrap_or_default();
         let mut parts = vec![
             format!("{} — {}", p.kind, p.format),
             format!("{}/{}", st.0, st.1),
@@ -156,7 +174,10 @@ fn Header(help: RwSignal<bool>) -> impl IntoView {
             parts.push(leakscope_core::measurement::format_time_utc(p.time_nanos));
         }
         if p.duration_nanos != 0 {
-            parts.push(format!("duration {}", leakscope_core::measurement::label(p.duration_nanos, "nanoseconds")));
+            parts.push(format!(
+                "duration {}",
+                leakscope_core::measurement::label(p.duration_nanos, "nanoseconds")
+            ));
         }
         Some(parts.join(" · "))
     };
@@ -201,7 +222,18 @@ fn SnapshotSelector() -> impl IntoView {
 fn SampleTypeSelector() -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
-    let types = move || store.current_snapshot().map(|s| s.meta.sample_types.iter().map(|t| t.0.clone()).collect::<Vec<_>>()).unwrap_or_default();
+    let types = move || {
+        store
+            .current_snapshot()
+            .map(|s| {
+                s.meta
+                    .sample_types
+                    .iter()
+                    .map(|t| t.0.clone())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
     view! {
         <Show when=move || { types().len() > 1 }>
             <label class="field">"Sample type "
@@ -256,7 +288,12 @@ fn Busy() -> impl IntoView {
 fn Tabs() -> impl IntoView {
     let store = Store::use_context();
     // A summary from a link has no traces or sources.
-    let tabs = move || Tab::ALL.into_iter().filter(|t| !store.summary_mode() || matches!(t, Tab::Leaks | Tab::Top | Tab::Flame)).collect::<Vec<_>>();
+    let tabs = move || {
+        Tab::ALL
+            .into_iter()
+            .filter(|t| !store.summary_mode() || matches!(t, Tab::Leaks | Tab::Top | Tab::Flame))
+            .collect::<Vec<_>>()
+    };
     view! {
         <nav class="tabs" role="tablist" aria-label="Views">
             {move || tabs().into_iter().map(|t| view! {

@@ -9,7 +9,12 @@ use leakscope_core::graph::Granularity;
 use leptos::prelude::*;
 
 #[component]
-fn FilterField(label: &'static str, key: &'static str, get: fn(&Filters) -> &String, set: fn(&mut Filters, String)) -> impl IntoView {
+fn FilterField(
+    label: &'static str,
+    key: &'static str,
+    get: fn(&Filters) -> &String,
+    set: fn(&mut Filters, String),
+) -> impl IntoView {
     let store = Store::use_context();
     view! {
         <label class="field">{label}" "

@@ -9,13 +9,19 @@ use std::sync::Arc;
 /// The page's own address without query or fragment: the link's base.
 fn base_url() -> String {
     let loc = web_sys::window().unwrap().location();
-    format!("{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default())
+    format!(
+        "{}{}",
+        loc.origin().unwrap_or_default(),
+        loc.pathname().unwrap_or_default()
+    )
 }
 
 /// Opens the summary in the URL fragment, if any; a bad link leaves the
 /// start page with a message.
 pub fn open_from_hash(store: Store) {
-    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
     if !hash.starts_with("#s=") {
         return;
     }

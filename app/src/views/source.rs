@@ -11,12 +11,29 @@ pub fn SourceView() -> impl IntoView {
     let derived = Derived::use_context();
     // Functions with samples, biggest cum first; the program's own first.
     let functions = Memo::new(move |_| {
-        let Some(t) = derived.top.get() else { return Vec::new() };
-        let mut f: Vec<(String, i64)> = t.rows.iter().filter(|r| !r.function.is_empty()).map(|r| (r.function.clone(), r.cum)).collect();
-        f.sort_by_key(|(n, c)| (!leakscope_core::leak::frames::is_user_function(n), std::cmp::Reverse(c.abs())));
+        let Some(t) = derived.top.get() else {
+            return Vec::new();
+        };
+        let mut f: Vec<(String, i64)> = t
+            .rows
+            .iter()
+            .filter(|r| !r.function.is_empty())
+            .map(|r| (r.function.clone(), r.cum))
+            .collect();
+        f.sort_by_key(|(n, c)| {
+            (
+                !leakscope_core::leak::frames::is_user_function(n),
+                std::cmp::Reverse(c.abs()),
+            )
+        });
         f.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
     });
-    let chosen = Memo::new(move |_| store.source_fn.get().or_else(|| functions.with(|f| f.first().cloned())));
+    let chosen = Memo::new(move |_| {
+        store
+            .source_fn
+            .get()
+            .or_else(|| functions.with(|f| f.first().cloned()))
+    });
     // The worker lists the chosen function (it has the profile and sources).
     Effect::new(move |_| {
         let c = chosen.get();

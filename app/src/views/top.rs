@@ -48,21 +48,44 @@ pub fn TopView() -> impl IntoView {
     // With a base: each row carries the base's (flat, cum); functions only
     // in the base are appended with zero current values.
     let base_of = Memo::new(move |_| {
-        derived.base_top.get().map(|b| b.rows.iter().map(|r| (r.name.clone(), (r.flat, r.cum))).collect::<std::collections::HashMap<_, _>>())
+        derived.base_top.get().map(|b| {
+            b.rows
+                .iter()
+                .map(|r| (r.name.clone(), (r.flat, r.cum)))
+                .collect::<std::collections::HashMap<_, _>>()
+        })
     });
     let rows = Memo::new(move |_| {
-        let Some(t) = derived.top.get() else { return Vec::new() };
+        let Some(t) = derived.top.get() else {
+            return Vec::new();
+        };
         let re = filter_regex(&store.filter.get()).ok().flatten();
         let mut all = t.rows.clone();
         if let Some(b) = derived.base_top.get() {
-            let cur: std::collections::HashSet<&str> = t.rows.iter().map(|r| r.name.as_str()).collect();
-            all.extend(b.rows.iter().filter(|r| !cur.contains(r.name.as_str())).map(|r| top::TopRow { flat: 0, cum: 0, ..r.clone() }));
+            let cur: std::collections::HashSet<&str> =
+                t.rows.iter().map(|r| r.name.as_str()).collect();
+            all.extend(
+                b.rows
+                    .iter()
+                    .filter(|r| !cur.contains(r.name.as_str()))
+                    .map(|r| top::TopRow {
+                        flat: 0,
+                        cum: 0,
+                        ..r.clone()
+                    }),
+            );
         }
-        let mut rows: Vec<_> = all.into_iter().filter(|r| re.as_ref().is_none_or(|re| re.is_match(&r.name))).collect();
+        let mut rows: Vec<_> = all
+            .into_iter()
+            .filter(|r| re.as_ref().is_none_or(|re| re.is_match(&r.name)))
+            .collect();
         let (col, desc) = sort.get();
         let base = base_of.get();
         let delta = |r: &top::TopRow| {
-            let (bf, bc) = base.as_ref().and_then(|b| b.get(&r.name).copied()).unwrap_or((0, 0));
+            let (bf, bc) = base
+                .as_ref()
+                .and_then(|b| b.get(&r.name).copied())
+                .unwrap_or((0, 0));
             (r.flat - bf, r.cum - bc)
         };
         // The core's order is pprof's: keep it for the default sort.
@@ -76,7 +99,11 @@ pub fn TopView() -> impl IntoView {
                     Col::DeltaCum => delta(a).1.cmp(&delta(b).1),
                 };
                 let o = o.then_with(|| a.name.cmp(&b.name));
-                if desc { o.reverse() } else { o }
+                if desc {
+                    o.reverse()
+                } else {
+                    o
+                }
             });
         }
         rows
@@ -86,7 +113,13 @@ pub fn TopView() -> impl IntoView {
         if store.tab.get_untracked() != Tab::Top || crate::keys::typing(&ev) {
             return;
         }
-        let n = rows.with_untracked(|r| r.len().min(if show_all.get_untracked() { usize::MAX } else { PAGE }));
+        let n = rows.with_untracked(|r| {
+            r.len().min(if show_all.get_untracked() {
+                usize::MAX
+            } else {
+                PAGE
+            })
+        });
         if n == 0 {
             return;
         }
@@ -94,7 +127,10 @@ pub fn TopView() -> impl IntoView {
             "ArrowDown" => selected.update(|s| *s = Some(s.map_or(0, |i| (i + 1).min(n - 1)))),
             "ArrowUp" => selected.update(|s| *s = Some(s.map_or(0, |i| i.saturating_sub(1)))),
             "Enter" => {
-                if let Some(r) = selected.get_untracked().and_then(|i| rows.with_untracked(|r| r.get(i).cloned())) {
+                if let Some(r) = selected
+                    .get_untracked()
+                    .and_then(|i| rows.with_untracked(|r| r.get(i).cloned()))
+                {
                     store.source_fn.set(Some(r.function));
                     store.tab.set(Tab::Source);
                 }
@@ -105,7 +141,10 @@ pub fn TopView() -> impl IntoView {
         ev.prevent_default();
         if let Some(i) = selected.get_untracked() {
             let doc = web_sys::window().unwrap().document().unwrap();
-            if let Ok(Some(el)) = doc.query_selector(&format!("[data-testid=top-table] tbody tr:nth-child({})", i + 1)) {
+            if let Ok(Some(el)) = doc.query_selector(&format!(
+                "[data-testid=top-table] tbody tr:nth-child({})",
+                i + 1
+            )) {
                 el.scroll_into_view_with_bool(false);
             }
         }
@@ -114,15 +153,30 @@ pub fn TopView() -> impl IntoView {
     on_cleanup(move || on_keydown.remove());
     let export = move |_| {
         if let Some(t) = derived.top.get_untracked() {
-            let name = store.current_snapshot().map(|s| crate::download::stem(&s.name)).unwrap_or_default();
+            let name = store
+                .current_snapshot()
+                .map(|s| crate::download::stem(&s.name))
+                .unwrap_or_default();
             let rows = rows.get_untracked();
-            crate::download::save(&format!("{name}-top.csv"), "text/csv", leakscope_core::export::top_csv(&rows, t.total, &t.unit).as_bytes());
+            crate::download::save(
+                &format!("{name}-top.csv"),
+                "text/csv",
+                leakscope_core::export::top_csv(&rows, t.total, &t.unit).as_bytes(),
+            );
         }
     };
     let header = move |label: &'static str, col: Col| {
         let cls = move || {
             let (c, d) = sort.get();
-            if c == col { if d { "sorted desc" } else { "sorted asc" } } else { "" }
+            if c == col {
+                if d {
+                    "sorted desc"
+                } else {
+                    "sorted asc"
+                }
+            } else {
+                ""
+            }
         };
         view! {
             <th scope="col" class=cls aria-sort=move || { let (c, d) = sort.get(); if c == col { if d { "descending" } else { "ascending" } } else { "none" } }>

@@ -23,12 +23,22 @@ pub fn TracesView() -> impl IntoView {
     let export_pending = RwSignal::new(false);
     let save = move || {
         if let Some(t) = derived.traces.get_untracked() {
-            let name = store.current_snapshot().map(|s| crate::download::stem(&s.name)).unwrap_or_default();
-            crate::download::save(&format!("{name}-traces.csv"), "text/csv", leakscope_core::export::traces_csv(&t.traces, &t.unit).as_bytes());
+            let name = store
+                .current_snapshot()
+                .map(|s| crate::download::stem(&s.name))
+                .unwrap_or_default();
+            crate::download::save(
+                &format!("{name}-traces.csv"),
+                "text/csv",
+                leakscope_core::export::traces_csv(&t.traces, &t.unit).as_bytes(),
+            );
         }
     };
     Effect::new(move |_| {
-        let complete = derived.traces.with(|t| t.as_ref().is_some_and(|t| t.traces.len() as u64 == t.matching));
+        let complete = derived.traces.with(|t| {
+            t.as_ref()
+                .is_some_and(|t| t.traces.len() as u64 == t.matching)
+        });
         if export_pending.get_untracked() && complete {
             export_pending.set(false);
             save();

@@ -17,8 +17,13 @@ pub struct Builder {
 impl Builder {
     pub fn new(sample_types: &[(&str, &str)], format: SourceFormat) -> Self {
         let mut b = Builder::default();
-        b.profile.sample_types =
-            sample_types.iter().map(|(t, u)| ValueType { r#type: t.to_string(), unit: u.to_string() }).collect();
+        b.profile.sample_types = sample_types
+            .iter()
+            .map(|(t, u)| ValueType {
+                r#type: t.to_string(),
+                unit: u.to_string(),
+            })
+            .collect();
         b.profile.format = Some(format);
         b
     }
@@ -42,40 +47,74 @@ impl Builder {
 
     /// `frames` is innermost first, as in a Location's lines.
     pub fn location(&mut self, address: u64, frames: &[(String, String, i64)]) -> u32 {
-        let lines: Vec<Line> =
-            frames.iter().map(|(f, file, line)| Line { function: self.function(f, file), line: *line, column: 0 }).collect();
+        let lines: Vec<Line> = frames
+            .iter()
+            .map(|(f, file, line)| Line {
+                function: self.function(f, file),
+                line: *line,
+                column: 0,
+            })
+            .collect();
         let key = (address, lines);
         if let Some(&i) = self.locations.get(&key) {
             return i;
         }
         let i = self.profile.locations.len() as u32;
-        self.profile.locations.push(Location { id: i as u64 + 1, mapping: None, address, lines: key.1.as_slice().into(), is_folded: false });
+        self.profile.locations.push(Location {
+            id: i as u64 + 1,
+            mapping: None,
+            address,
+            lines: key.1.as_slice().into(),
+            is_folded: false,
+        });
         self.locations.insert(key, i);
         i
     }
 
     /// Adds `values` to the sample with this stack and these labels,
     /// creating it if new; returns the sample index.
-    pub fn add_sample(&mut self, locations: Vec<u32>, labels: Vec<(String, String)>, values: &[i64]) -> u32 {
+    pub fn add_sample(
+        &mut self,
+        locations: Vec<u32>,
+        labels: Vec<(String, String)>,
+        values: &[i64],
+    ) -> u32 {
         let key = (locations, labels);
         if let Some(&i) = self.samples.get(&key) {
-            for (a, b) in self.profile.samples[i as usize].values.iter_mut().zip(values) {
+            for (a, b) in self.profile.samples[i as usize]
+                .values
+                .iter_mut()
+                .zip(values)
+            {
                 *a += b;
             }
             return i;
         }
         let i = self.profile.samples.len() as u32;
         let labels = self.label_sets.intern(LabelSet::new(key.1.clone(), vec![]));
-        self.profile.samples.push(Sample { locations: key.0.as_slice().into(), values: values.into(), labels });
+        self.profile.samples.push(Sample {
+            locations: key.0.as_slice().into(),
+            values: values.into(),
+            labels,
+        });
         self.samples.insert(key, i);
         i
     }
 
     /// Adds a sample that is never merged with another (legacy formats list
     /// each record once, and pprof keeps them apart).
-    pub fn push_sample(&mut self, locations: Vec<u32>, values: Vec<i64>, num_labels: Vec<NumLabel>) {
+    pub fn push_sample(
+        &mut self,
+        locations: Vec<u32>,
+        values: Vec<i64>,
+        num_labels: Vec<NumLabel>,
+    ) {
         let labels = self.label_sets.intern(LabelSet::new(vec![], num_labels));
-        self.profile.samples.push(Sample { locations: locations.into(), values: values.into(), labels });
+        self.profile.samples.push(Sample {
+            locations: locations.into(),
+            values: values.into(),
+            labels,
+        });
     }
 
     pub fn finish(self) -> Profile {
@@ -90,7 +129,9 @@ pub fn parse_pc_comment(line: &str) -> Option<(u64, String, String, i64)> {
     let rest = line.strip_prefix('#')?;
     let mut parts = rest.split('\t').filter(|s| !s.is_empty());
     let addr = parse_hex(parts.next()?.trim())?;
-    let Some(func) = parts.next() else { return Some((addr, String::new(), String::new(), 0)) };
+    let Some(func) = parts.next() else {
+        return Some((addr, String::new(), String::new(), 0));
+    };
     let func = match func.rfind("+0x") {
         Some(i) => &func[..i],
         None => func,
@@ -121,11 +162,18 @@ pub fn split_file_line(s: &str) -> (String, i64) {
 /// Frames share a PC when the runtime expanded inlined calls; PCs with no
 /// frame line (runtime frames Go hides at the top of the stack, and
 /// runtime.goexit at the bottom) are left out, as they carry no name.
-pub fn locations_from_pcs(b: &mut Builder, pcs: &[u64], frames: &[(u64, String, String, i64)]) -> Vec<u32> {
+pub fn locations_from_pcs(
+    b: &mut Builder,
+    pcs: &[u64],
+    frames: &[(u64, String, String, i64)],
+) -> Vec<u32> {
     if frames.is_empty() {
         // An unsymbolized record (older Go, C++): keep every PC as an
         // address-only location, like pprof, at pc-1 (the call itself).
-        return pcs.iter().map(|&pc| b.location(pc.wrapping_sub(1), &[])).collect();
+        return pcs
+            .iter()
+            .map(|&pc| b.location(pc.wrapping_sub(1), &[]))
+            .collect();
     }
     let mut locs = Vec::new();
     let mut fi = 0;

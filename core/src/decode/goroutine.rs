@@ -8,7 +8,9 @@ use crate::profile::*;
 /// `goroutine profile: total N` (or `goroutineleak profile: ...`).
 pub fn is_debug1(text: &str) -> bool {
     let first = text.lines().next().unwrap_or("");
-    ["goroutine", "goroutineleak", "threadcreate"].iter().any(|k| first.starts_with(&format!("{k} profile: total ")))
+    ["goroutine", "goroutineleak", "threadcreate"]
+        .iter()
+        .any(|k| first.starts_with(&format!("{k} profile: total ")))
 }
 
 /// A traceback-style dump: some line reads `goroutine N [...]:`.
@@ -17,7 +19,10 @@ pub fn is_debug2(text: &str) -> bool {
 }
 
 fn err(line: usize, msg: impl Into<String>) -> DecodeError {
-    DecodeError::GoroutineText { line, msg: msg.into() }
+    DecodeError::GoroutineText {
+        line,
+        msg: msg.into(),
+    }
 }
 
 pub fn decode_debug1(text: &str) -> Result<Profile, DecodeError> {
@@ -25,7 +30,10 @@ pub fn decode_debug1(text: &str) -> Result<Profile, DecodeError> {
 }
 
 /// [`decode_debug1`] with the fraction of the text read so far.
-pub fn decode_debug1_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+pub fn decode_debug1_with(
+    text: &str,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Profile, DecodeError> {
     let n_lines = text.len().max(1) as f32 / 40.0; // an estimate: only for the bar
     let mut lines = text.lines().enumerate().peekable();
     let (_, first) = lines.next().ok_or(DecodeError::Empty)?;
@@ -36,7 +44,10 @@ pub fn decode_debug1_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<P
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| err(1, "header should read `goroutine profile: total N`"))?;
     let mut b = Builder::new(&[(kind, "count")], SourceFormat::GoroutineDebug1);
-    b.profile.period_type = Some(ValueType { r#type: kind.into(), unit: "count".into() });
+    b.profile.period_type = Some(ValueType {
+        r#type: kind.into(),
+        unit: "count".into(),
+    });
     b.profile.period = 1;
     if kind != "goroutine" {
         b.profile.kind_hint = kind.to_string();
@@ -51,9 +62,15 @@ pub fn decode_debug1_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<P
             continue;
         }
         let Some((count, pcs)) = line.split_once(" @ ") else {
-            return Err(err(ln + 1, format!("expected `COUNT @ PC ...`, found {:?}", clip(line))));
+            return Err(err(
+                ln + 1,
+                format!("expected `COUNT @ PC ...`, found {:?}", clip(line)),
+            ));
         };
-        let count: i64 = count.trim().parse().map_err(|_| err(ln + 1, format!("bad count {:?}", clip(count))))?;
+        let count: i64 = count
+            .trim()
+            .parse()
+            .map_err(|_| err(ln + 1, format!("bad count {:?}", clip(count))))?;
         if count < 0 {
             return Err(err(ln + 1, "negative goroutine count"));
         }
@@ -84,7 +101,10 @@ pub fn decode_debug1_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<P
     if sum != total {
         // Go writes the header from the same records; a mismatch means the
         // file was cut or edited.
-        return Err(err(1, format!("header says total {total} but the records add up to {sum} (truncated file?)")));
+        return Err(err(
+            1,
+            format!("header says total {total} but the records add up to {sum} (truncated file?)"),
+        ));
     }
     Ok(b.finish())
 }
@@ -94,10 +114,15 @@ fn parse_label_map(s: &str) -> Vec<(String, String)> {
     let inner = s.trim().trim_start_matches('{').trim_end_matches('}');
     let mut out = Vec::new();
     for pair in split_top(inner) {
-        let Some((k, v)) = pair.split_once(':') else { continue };
+        let Some((k, v)) = pair.split_once(':') else {
+            continue;
+        };
         let unq = |x: &str| {
             let x = x.trim();
-            x.strip_prefix('"').and_then(|y| y.strip_suffix('"')).unwrap_or(x).replace("\\\"", "\"")
+            x.strip_prefix('"')
+                .and_then(|y| y.strip_suffix('"'))
+                .unwrap_or(x)
+                .replace("\\\"", "\"")
         };
         out.push((unq(k), unq(v)));
     }
@@ -145,12 +170,24 @@ fn parse_header(line: &str) -> Option<Header> {
     if close < open {
         return None;
     }
-    let tail = rest[close + 1..].trim().trim_start_matches(':').trim_end_matches(':').trim();
-    let labels = if tail.starts_with('{') { parse_label_map(tail) } else { Vec::new() };
+    let tail = rest[close + 1..]
+        .trim()
+        .trim_start_matches(':')
+        .trim_end_matches(':')
+        .trim();
+    let labels = if tail.starts_with('{') {
+        parse_label_map(tail)
+    } else {
+        Vec::new()
+    };
     if !rest.trim_end().ends_with(':') && labels.is_empty() {
         return None;
     }
-    Some(Header { id, bracket: rest[open + 1..close].to_string(), labels })
+    Some(Header {
+        id,
+        bracket: rest[open + 1..close].to_string(),
+        labels,
+    })
 }
 
 struct State {
@@ -162,12 +199,21 @@ struct State {
 }
 
 fn parse_state(bracket: &str) -> State {
-    let mut st = State { state: String::new(), minutes: None, locked: false, leaked: false, durable: false };
+    let mut st = State {
+        state: String::new(),
+        minutes: None,
+        locked: false,
+        leaked: false,
+        durable: false,
+    };
     let mut parts: Vec<&str> = Vec::new();
     for p in bracket.split(", ") {
         if p == "locked to thread" {
             st.locked = true;
-        } else if let Some(m) = p.strip_suffix(" minutes").or_else(|| p.strip_suffix(" minute")) {
+        } else if let Some(m) = p
+            .strip_suffix(" minutes")
+            .or_else(|| p.strip_suffix(" minute"))
+        {
             match m.trim().parse() {
                 Ok(n) => st.minutes = Some(n),
                 Err(_) => parts.push(p),
@@ -177,7 +223,10 @@ fn parse_state(bracket: &str) -> State {
         }
     }
     let mut state = parts.join(", ");
-    for (mark, flag) in [(" (leaked)", &mut st.leaked), (" (durable)", &mut st.durable)] {
+    for (mark, flag) in [
+        (" (leaked)", &mut st.leaked),
+        (" (durable)", &mut st.durable),
+    ] {
         if state.contains(mark) {
             *flag = true;
             state = state.replace(mark, "");
@@ -203,9 +252,15 @@ pub fn decode_debug2(text: &str) -> Result<Profile, DecodeError> {
 }
 
 /// [`decode_debug2`] with the fraction of the text read so far.
-pub fn decode_debug2_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+pub fn decode_debug2_with(
+    text: &str,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Profile, DecodeError> {
     let mut b = Builder::new(&[("goroutine", "count")], SourceFormat::GoroutineDebug2);
-    b.profile.period_type = Some(ValueType { r#type: "goroutine".into(), unit: "count".into() });
+    b.profile.period_type = Some(ValueType {
+        r#type: "goroutine".into(),
+        unit: "count".into(),
+    });
     b.profile.period = 1;
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0;
@@ -230,7 +285,16 @@ pub fn decode_debug2_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<P
         // of the next frame, as in a protobuf profile.
         let mut locs = Vec::new();
         let mut pending_inline: Vec<(String, String, i64)> = Vec::new();
-        let mut g = Goroutine { id: h.id, state: st.state, wait_minutes: st.minutes, locked_to_thread: st.locked, leaked: st.leaked, durable: st.durable, labels: h.labels.clone(), ..Default::default() };
+        let mut g = Goroutine {
+            id: h.id,
+            state: st.state,
+            wait_minutes: st.minutes,
+            locked_to_thread: st.locked,
+            leaked: st.leaked,
+            durable: st.durable,
+            labels: h.labels.clone(),
+            ..Default::default()
+        };
         let mut in_ancestor = false;
         while i < lines.len() {
             let l = lines[i].trim_end();
@@ -238,12 +302,20 @@ pub fn decode_debug2_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<P
                 break;
             }
             if let Some(rest) = l.strip_prefix("[originating from goroutine ") {
-                g.originating_goroutine = rest.trim_end_matches("]:").trim_end_matches(']').parse().ok();
+                g.originating_goroutine = rest
+                    .trim_end_matches("]:")
+                    .trim_end_matches(']')
+                    .parse()
+                    .ok();
                 in_ancestor = true; // ancestor stacks are not this goroutine's stack
                 i += 1;
                 continue;
             }
-            if let Some(n) = l.trim().strip_prefix("...").and_then(|r| r.strip_suffix("frames elided...")) {
+            if let Some(n) = l
+                .trim()
+                .strip_prefix("...")
+                .and_then(|r| r.strip_suffix("frames elided..."))
+            {
                 g.frames_elided += n.trim().parse::<u64>().unwrap_or(0);
                 i += 1;
                 continue;
@@ -253,18 +325,39 @@ pub fn decode_debug2_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<P
                     Some((f, p)) => (f, p.trim().parse().ok()),
                     None => (rest, None),
                 };
-                let (file, line) = lines.get(i + 1).filter(|n| n.starts_with('\t')).map(|n| file_line(n)).unwrap_or_default();
-                g.created_by = Some(Frame { function: func.trim().to_string(), file, line });
+                let (file, line) = lines
+                    .get(i + 1)
+                    .filter(|n| n.starts_with('\t'))
+                    .map(|n| file_line(n))
+                    .unwrap_or_default();
+                g.created_by = Some(Frame {
+                    function: func.trim().to_string(),
+                    file,
+                    line,
+                });
                 g.creator_goroutine = parent;
-                i += if lines.get(i + 1).is_some_and(|n| n.starts_with('\t')) { 2 } else { 1 };
+                i += if lines.get(i + 1).is_some_and(|n| n.starts_with('\t')) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
             if l.starts_with('\t') || l.starts_with(' ') {
-                return Err(err(i + 1, format!("expected a function line, found {:?}", clip(l.trim()))));
+                return Err(err(
+                    i + 1,
+                    format!("expected a function line, found {:?}", clip(l.trim())),
+                ));
             }
             let func = function_name(l).to_string();
             let Some(loc_line) = lines.get(i + 1).filter(|n| n.starts_with('\t')) else {
-                return Err(err(i + 1, format!("function {:?} has no file:line after it (truncated dump?)", clip(&func))));
+                return Err(err(
+                    i + 1,
+                    format!(
+                        "function {:?} has no file:line after it (truncated dump?)",
+                        clip(&func)
+                    ),
+                ));
             };
             let (file, line) = file_line(loc_line);
             let inlined = !loc_line.contains(" +0x");
@@ -282,7 +375,10 @@ pub fn decode_debug2_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<P
             locs.push(b.location(0, &pending_inline));
         }
         if locs.is_empty() && g.created_by.is_none() {
-            return Err(err(header_line, format!("goroutine {} has no stack (truncated dump?)", g.id)));
+            return Err(err(
+                header_line,
+                format!("goroutine {} has no stack (truncated dump?)", g.id),
+            ));
         }
         let mut labels = h.labels;
         labels.sort();
@@ -290,7 +386,9 @@ pub fn decode_debug2_with(text: &str, progress: &mut dyn FnMut(f32)) -> Result<P
         goroutines.push(g);
     }
     if goroutines.is_empty() {
-        return Err(DecodeError::Unrecognized("no `goroutine N [state]:` block found".into()));
+        return Err(DecodeError::Unrecognized(
+            "no `goroutine N [state]:` block found".into(),
+        ));
     }
     let mut p = b.finish();
     p.goroutines = goroutines;
@@ -326,13 +424,25 @@ mod tests {
 
     #[test]
     fn header_variants() {
-        let h = parse_header("goroutine 25 [chan receive (leaked), 5 minutes, locked to thread]:").unwrap();
+        let h = parse_header("goroutine 25 [chan receive (leaked), 5 minutes, locked to thread]:")
+            .unwrap();
         let s = parse_state(&h.bracket);
-        assert_eq!((h.id, s.state.as_str(), s.minutes, s.locked, s.leaked), (25, "chan receive", Some(5), true, true));
+        assert_eq!(
+            (h.id, s.state.as_str(), s.minutes, s.locked, s.leaked),
+            (25, "chan receive", Some(5), true, true)
+        );
         let h = parse_header("goroutine 7 gp=0xc000007a40 m=nil [select (no cases)]:").unwrap();
         assert_eq!(parse_state(&h.bracket).state, "select (no cases)");
-        let h = parse_header("goroutine 9 [sync.WaitGroup.Wait, 1 minutes]: {request: abc, user: x}").unwrap();
-        assert_eq!(h.labels, vec![("request".into(), "abc".into()), ("user".into(), "x".into())]);
+        let h =
+            parse_header("goroutine 9 [sync.WaitGroup.Wait, 1 minutes]: {request: abc, user: x}")
+                .unwrap();
+        assert_eq!(
+            h.labels,
+            vec![
+                ("request".into(), "abc".into()),
+                ("user".into(), "x".into())
+            ]
+        );
         assert!(parse_header("Goroutine 8 (running) created at:").is_none());
     }
 
@@ -353,9 +463,16 @@ internal/poll.(*FD).Accept(0xc0000bac80)\n\tinternal/poll/fd_unix.go:614 +0x234\
         assert_eq!(&p.samples[0].values[..], [2]);
         assert_eq!(p.samples[0].locations.len(), 2);
         let loc = &p.locations[p.samples[0].locations[1] as usize];
-        assert_eq!(loc.lines.len(), 2, "inlined waitRead joins Accept's location");
+        assert_eq!(
+            loc.lines.len(),
+            2,
+            "inlined waitRead joins Accept's location"
+        );
         let g = &p.goroutines[0];
-        assert_eq!((g.wait_minutes, g.frames_elided, g.creator_goroutine), (Some(3), 5, Some(3)));
+        assert_eq!(
+            (g.wait_minutes, g.frames_elided, g.creator_goroutine),
+            (Some(3), 5, Some(3))
+        );
         assert_eq!(g.created_by.as_ref().unwrap().function, "main.start");
         assert_eq!(g.created_by.as_ref().unwrap().line, 10);
     }
@@ -368,7 +485,10 @@ internal/poll.(*FD).Accept(0xc0000bac80)\n\tinternal/poll/fd_unix.go:614 +0x234\
 
     #[test]
     fn debug1_total_mismatch() {
-        let e = decode_debug1("goroutine profile: total 5\n3 @ 0x1 0x2\n#\t0x0\tmain.f+0x1\tmain.go:3\n").unwrap_err();
+        let e = decode_debug1(
+            "goroutine profile: total 5\n3 @ 0x1 0x2\n#\t0x0\tmain.f+0x1\tmain.go:3\n",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("add up to 3"), "{e}");
     }
 }

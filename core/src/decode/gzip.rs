@@ -2,10 +2,10 @@
 //! the decompressed size so that a gzip bomb fails fast instead of eating
 //! memory, and a progress callback for the page's progress bar.
 
+use super::input::{Input, Stream};
 use crate::error::DecodeError;
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
-use super::input::{Input, Stream};
 
 /// True when the bytes start with the gzip magic number.
 pub fn is_gzip(data: &[u8]) -> bool {
@@ -51,7 +51,11 @@ pub fn size_hint(data: &dyn Input) -> usize {
     let mut tail = [0u8; 4];
     data.read_at(data.len() - 4, &mut tail);
     let isize = u32::from_le_bytes(tail) as usize;
-    if isize > 0 && isize <= data.len().saturating_mul(64) { isize } else { guess }
+    if isize > 0 && isize <= data.len().saturating_mul(64) {
+        isize
+    } else {
+        guess
+    }
 }
 
 /// A gzip file inflated as it is read: every member in turn, each one's
@@ -120,7 +124,9 @@ impl<'a> GzReader<'a> {
             if self.members == 0 {
                 return Err(DecodeError::Gzip("missing gzip magic number".into()));
             }
-            return Err(DecodeError::Gzip(format!("garbage after gzip member at byte {pos}")));
+            return Err(DecodeError::Gzip(format!(
+                "garbage after gzip member at byte {pos}"
+            )));
         }
         let hlen = header_len(&hdr, len)?;
         self.seek(pos + hlen);
@@ -150,16 +156,24 @@ impl<'a> GzReader<'a> {
         let pos = self.pos();
         let mut trailer = [0u8; 8];
         if self.input.read_at(pos, &mut trailer) < 8 {
-            return Err(DecodeError::GzipTruncated { offset: self.input.len() });
+            return Err(DecodeError::GzipTruncated {
+                offset: self.input.len(),
+            });
         }
         let want_crc = u32::from_le_bytes(trailer[..4].try_into().unwrap_or_default());
         let want_len = u32::from_le_bytes(trailer[4..].try_into().unwrap_or_default());
         let crc = std::mem::replace(&mut self.crc, crc32fast::Hasher::new()).finalize();
         if crc != want_crc {
-            return Err(DecodeError::GzipChecksum { found: crc, expected: want_crc });
+            return Err(DecodeError::GzipChecksum {
+                found: crc,
+                expected: want_crc,
+            });
         }
         if self.member_len as u32 != want_len {
-            return Err(DecodeError::Gzip(format!("length mismatch: trailer says {want_len} bytes, got {}", self.member_len)));
+            return Err(DecodeError::Gzip(format!(
+                "length mismatch: trailer says {want_len} bytes, got {}",
+                self.member_len
+            )));
         }
         self.seek(pos + 8);
         self.in_member = false;
@@ -189,7 +203,12 @@ impl Stream for GzReader<'_> {
                 self.at = 0;
                 self.filled = self.input.read_at(self.base, &mut self.inbuf);
             }
-            let res = inflate(&mut self.state, &self.inbuf[self.at..self.filled], out, MZFlush::None);
+            let res = inflate(
+                &mut self.state,
+                &self.inbuf[self.at..self.filled],
+                out,
+                MZFlush::None,
+            );
             self.at += res.bytes_consumed;
             let written = res.bytes_written;
             self.total += written;
@@ -202,13 +221,21 @@ impl Stream for GzReader<'_> {
             match res.status {
                 Ok(MZStatus::StreamEnd) => self.end_member()?,
                 Ok(_) | Err(MZError::Buf) => {
-                    if written == 0 && res.bytes_consumed == 0 && (input_gone || self.at < self.filled) {
+                    if written == 0
+                        && res.bytes_consumed == 0
+                        && (input_gone || self.at < self.filled)
+                    {
                         // No input left, or inflate refused what there is.
-                        return Err(DecodeError::GzipTruncated { offset: self.input.len() });
+                        return Err(DecodeError::GzipTruncated {
+                            offset: self.input.len(),
+                        });
                     }
                 }
                 Err(e) => {
-                    return Err(DecodeError::Gzip(format!("invalid deflate data near byte {} ({e:?})", self.pos())));
+                    return Err(DecodeError::Gzip(format!(
+                        "invalid deflate data near byte {} ({e:?})",
+                        self.pos()
+                    )));
                 }
             }
             if written > 0 {
@@ -230,11 +257,16 @@ fn header_len(hdr: &[u8], file_len: usize) -> Result<usize, DecodeError> {
         return Err(trunc());
     }
     if hdr[2] != 8 {
-        return Err(DecodeError::Gzip(format!("unsupported compression method {}", hdr[2])));
+        return Err(DecodeError::Gzip(format!(
+            "unsupported compression method {}",
+            hdr[2]
+        )));
     }
     let flags = hdr[3];
     if flags & 0xe0 != 0 {
-        return Err(DecodeError::Gzip(format!("reserved header flags set ({flags:#04x})")));
+        return Err(DecodeError::Gzip(format!(
+            "reserved header flags set ({flags:#04x})"
+        )));
     }
     let mut p = 10;
     if flags & 0x04 != 0 {
@@ -284,7 +316,10 @@ mod tests {
         let big = vec![0u8; 10 << 20];
         let z = gz(&big);
         assert!(z.len() < 100_000);
-        assert_eq!(gunzip(&z, 1 << 20, &mut |_| {}), Err(DecodeError::TooLarge { limit: 1 << 20 }));
+        assert_eq!(
+            gunzip(&z, 1 << 20, &mut |_| {}),
+            Err(DecodeError::TooLarge { limit: 1 << 20 })
+        );
     }
 
     #[test]
@@ -292,11 +327,17 @@ mod tests {
         let z = gz(b"some profile bytes, some profile bytes, some profile bytes");
         for cut in [3, 10, z.len() / 2, z.len() - 4] {
             let e = gunzip(&z[..cut], 1 << 20, &mut |_| {}).unwrap_err();
-            assert!(matches!(e, DecodeError::GzipTruncated { .. } | DecodeError::Gzip(_)), "{cut}: {e}");
+            assert!(
+                matches!(e, DecodeError::GzipTruncated { .. } | DecodeError::Gzip(_)),
+                "{cut}: {e}"
+            );
         }
         let mut bad = z.clone();
         let n = bad.len();
         bad[n - 6] ^= 0xff; // crc
-        assert!(matches!(gunzip(&bad, 1 << 20, &mut |_| {}), Err(DecodeError::GzipChecksum { .. })));
+        assert!(matches!(
+            gunzip(&bad, 1 << 20, &mut |_| {}),
+            Err(DecodeError::GzipChecksum { .. })
+        ));
     }
 }

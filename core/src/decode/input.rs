@@ -97,7 +97,8 @@ pub fn read_head(s: &mut dyn Stream, n: usize) -> Result<Vec<u8>, DecodeError> {
 pub fn read_to_end(s: &mut dyn Stream, out: &mut Vec<u8>, limit: usize) -> Result<(), DecodeError> {
     loop {
         if out.len() == out.capacity() {
-            out.try_reserve(out.capacity().max(64 * 1024)).map_err(|_| DecodeError::TooLarge { limit: out.len() })?;
+            out.try_reserve(out.capacity().max(64 * 1024))
+                .map_err(|_| DecodeError::TooLarge { limit: out.len() })?;
         }
         let len = out.len();
         let spare = out.capacity() - len;
@@ -131,6 +132,9 @@ mod tests {
         assert_eq!(rest, b"3456789");
         assert_eq!(s.position(), 10);
         let mut s = Plain::new(&data);
-        assert_eq!(read_to_end(&mut s, &mut Vec::new(), 5), Err(DecodeError::TooLarge { limit: 5 }));
+        assert_eq!(
+            read_to_end(&mut s, &mut Vec::new(), 5),
+            Err(DecodeError::TooLarge { limit: 5 })
+        );
     }
 }

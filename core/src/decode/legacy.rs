@@ -18,7 +18,10 @@ pub fn is_contention(text: &str) -> bool {
 }
 
 fn err(line: usize, msg: impl Into<String>) -> DecodeError {
-    DecodeError::LegacyText { line, msg: msg.into() }
+    DecodeError::LegacyText {
+        line,
+        msg: msg.into(),
+    }
 }
 
 /// `N: M [N2: M2] @ pcs...` -> (N, M, N2, M2, pcs)
@@ -48,7 +51,9 @@ fn scale_heap(count: i64, size: i64, rate: i64) -> (i64, i64) {
     ((count as f64 * scale) as i64, (size as f64 * scale) as i64)
 }
 
-fn collect_frames<'a>(lines: &mut std::iter::Peekable<impl Iterator<Item = (usize, &'a str)>>) -> Vec<(u64, String, String, i64)> {
+fn collect_frames<'a>(
+    lines: &mut std::iter::Peekable<impl Iterator<Item = (usize, &'a str)>>,
+) -> Vec<(u64, String, String, i64)> {
     let mut frames = Vec::new();
     while let Some((_, l)) = lines.peek() {
         let l = l.trim_end();
@@ -64,19 +69,31 @@ fn collect_frames<'a>(lines: &mut std::iter::Peekable<impl Iterator<Item = (usiz
 }
 
 fn parse_pcs(s: &str, line: usize) -> Result<Vec<u64>, DecodeError> {
-    s.split_whitespace().map(|p| parse_hex(p).ok_or_else(|| err(line, format!("bad PC {p:?}")))).collect()
+    s.split_whitespace()
+        .map(|p| parse_hex(p).ok_or_else(|| err(line, format!("bad PC {p:?}"))))
+        .collect()
 }
 
 pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
     let mut lines = text.lines().enumerate().peekable();
     let (_, header) = lines.next().ok_or(DecodeError::Empty)?;
-    let (n, m, n2, m2, tail) = parse_heap_record(header.trim_start().trim_start_matches("heap profile:"))
-        .ok_or_else(|| err(1, "header should read `heap profile: N: M [N: M] @ heap/RATE`"))?;
+    let (n, m, n2, m2, tail) = parse_heap_record(
+        header.trim_start().trim_start_matches("heap profile:"),
+    )
+    .ok_or_else(|| {
+        err(
+            1,
+            "header should read `heap profile: N: M [N: M] @ heap/RATE`",
+        )
+    })?;
     // pprof keeps alloc_* only when the header's totals differ from in-use.
     let has_alloc = (n2 != n && n2 != 0) || (m2 != m && m2 != 0);
     let tail = tail.trim();
     let (kind, rate) = tail.split_once('/').unwrap_or((tail, "0"));
-    let rate: i64 = rate.trim().parse().map_err(|_| err(1, format!("bad sampling rate {rate:?}")))?;
+    let rate: i64 = rate
+        .trim()
+        .parse()
+        .map_err(|_| err(1, format!("bad sampling rate {rate:?}")))?;
     let rate = match kind {
         "heap" => rate / 2, // Go writes 2*MemProfileRate here
         "heap_v2" | "heapz_v2" => rate,
@@ -84,7 +101,12 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
         other => return Err(err(1, format!("unknown heap profile kind {other:?}"))),
     };
     let types: &[(&str, &str)] = if has_alloc {
-        &[("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"), ("inuse_space", "bytes")]
+        &[
+            ("alloc_objects", "count"),
+            ("alloc_space", "bytes"),
+            ("inuse_objects", "count"),
+            ("inuse_space", "bytes"),
+        ]
     } else {
         &[("objects", "count"), ("space", "bytes")]
     };
@@ -92,18 +114,31 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
     if has_alloc {
         b.profile.default_sample_type = "inuse_space".into();
     }
-    b.profile.period_type = Some(ValueType { r#type: "space".into(), unit: "bytes".into() });
+    b.profile.period_type = Some(ValueType {
+        r#type: "space".into(),
+        unit: "bytes".into(),
+    });
     b.profile.period = rate;
     while let Some((ln, line)) = lines.next() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        if line.starts_with('#') || line.starts_with("MAPPED_LIBRARIES") || line.starts_with("--- Memory map") {
+        if line.starts_with('#')
+            || line.starts_with("MAPPED_LIBRARIES")
+            || line.starts_with("--- Memory map")
+        {
             break; // runtime.MemStats trailer or C++ mappings: end of records
         }
-        let (n, m, n2, m2, pcs) =
-            parse_heap_record(line).ok_or_else(|| err(ln + 1, format!("expected `N: M [N: M] @ PCs`, found {:?}", line.chars().take(80).collect::<String>())))?;
+        let (n, m, n2, m2, pcs) = parse_heap_record(line).ok_or_else(|| {
+            err(
+                ln + 1,
+                format!(
+                    "expected `N: M [N: M] @ PCs`, found {:?}",
+                    line.chars().take(80).collect::<String>()
+                ),
+            )
+        })?;
         if [n, m, n2, m2].iter().any(|v| *v < 0) {
             return Err(err(ln + 1, "negative heap record values"));
         }
@@ -116,9 +151,23 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
             return Err(err(ln + 1, "a count of 0 objects with a non-zero size"));
         }
         // pprof's legacy parser: the block size of the last non-empty pair.
-        let block = if n > 0 { m / n } else if has_alloc && n2 > 0 { m2 / n2 } else { 0 };
-        let labels = vec![NumLabel { key: "bytes".into(), value: block, unit: String::new() }];
-        let values = if has_alloc { vec![ao, as_, io, is] } else { vec![io, is] };
+        let block = if n > 0 {
+            m / n
+        } else if has_alloc && n2 > 0 {
+            m2 / n2
+        } else {
+            0
+        };
+        let labels = vec![NumLabel {
+            key: "bytes".into(),
+            value: block,
+            unit: String::new(),
+        }];
+        let values = if has_alloc {
+            vec![ao, as_, io, is]
+        } else {
+            vec![io, is]
+        };
         b.push_sample(locs, values, labels);
     }
     Ok(b.finish())
@@ -128,14 +177,29 @@ pub fn decode_contention(text: &str) -> Result<Profile, DecodeError> {
     let mut lines = text.lines().enumerate().peekable();
     let (_, header) = lines.next().ok_or(DecodeError::Empty)?;
     let mutex = header.trim().starts_with("--- mutex");
-    let mut b = Builder::new(&[("contentions", "count"), ("delay", "nanoseconds")], SourceFormat::LegacyContention);
-    b.profile.period_type = Some(ValueType { r#type: "contentions".into(), unit: "count".into() });
+    let mut b = Builder::new(
+        &[("contentions", "count"), ("delay", "nanoseconds")],
+        SourceFormat::LegacyContention,
+    );
+    b.profile.period_type = Some(ValueType {
+        r#type: "contentions".into(),
+        unit: "count".into(),
+    });
     b.profile.period = 1;
-    b.profile.kind_hint = if mutex { "mutex".into() } else { "block".into() };
+    b.profile.kind_hint = if mutex {
+        "mutex".into()
+    } else {
+        "block".into()
+    };
     let (mut cpu_hz, mut period) = (0i64, 1i64);
     while let Some((ln, line)) = lines.peek().copied() {
-        let Some((k, v)) = line.split_once('=') else { break };
-        let v: i64 = v.trim().parse().map_err(|_| err(ln + 1, format!("bad value in {line:?}")))?;
+        let Some((k, v)) = line.split_once('=') else {
+            break;
+        };
+        let v: i64 = v
+            .trim()
+            .parse()
+            .map_err(|_| err(ln + 1, format!("bad value in {line:?}")))?;
         match k.trim() {
             "cycles/second" => cpu_hz = v,
             "sampling period" => period = v,
@@ -155,7 +219,15 @@ pub fn decode_contention(text: &str) -> Result<Profile, DecodeError> {
         if line.starts_with("--- Memory map") || line.starts_with("MAPPED_LIBRARIES") {
             break;
         }
-        let (vals, pcs) = line.split_once('@').ok_or_else(|| err(ln + 1, format!("expected `CYCLES COUNT @ PCs`, found {:?}", line.chars().take(80).collect::<String>())))?;
+        let (vals, pcs) = line.split_once('@').ok_or_else(|| {
+            err(
+                ln + 1,
+                format!(
+                    "expected `CYCLES COUNT @ PCs`, found {:?}",
+                    line.chars().take(80).collect::<String>()
+                ),
+            )
+        })?;
         let mut it = vals.split_whitespace().map(|x| x.parse::<i64>());
         let (Some(Ok(mut cycles)), Some(Ok(mut count))) = (it.next(), it.next()) else {
             return Err(err(ln + 1, "expected two integers before `@`"));

@@ -22,7 +22,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_decompressed: 1 << 30 }
+        Limits {
+            max_decompressed: 1 << 30,
+        }
     }
 }
 
@@ -35,7 +37,11 @@ pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
 /// fraction of the work done (0 to 1, never going back). The result is normalized the way
 /// `go tool pprof` normalizes every profile it loads (drop_frames applied,
 /// duplicate samples merged), so reports agree with it.
-pub fn decode_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+pub fn decode_with(
+    data: &[u8],
+    limits: Limits,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Profile, DecodeError> {
     let mut p = decode_input(&data, limits, progress)?;
     p.remove_uninteresting()?;
     p.merge_duplicates();
@@ -44,12 +50,20 @@ pub fn decode_with(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -
 
 /// [`decode_with`] taking the bytes (kept for callers that own them; the
 /// inflated bytes are never whole in memory whichever entry is used).
-pub fn decode_owned(data: Vec<u8>, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+pub fn decode_owned(
+    data: Vec<u8>,
+    limits: Limits,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Profile, DecodeError> {
     decode_with(&data, limits, progress)
 }
 
 /// Decodes without pprof's normalization: the file's samples as written.
-pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+pub fn decode_raw(
+    data: &[u8],
+    limits: Limits,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Profile, DecodeError> {
     decode_input(&data, limits, progress)
 }
 
@@ -59,7 +73,11 @@ pub fn decode_raw(data: &[u8], limits: Limits, progress: &mut dyn FnMut(f32)) ->
 /// neither the file nor its inflated bytes need be in memory whole.
 /// Text formats are read into memory whole (their parsers borrow names
 /// from the text).
-pub fn decode_input(input: &dyn Input, limits: Limits, progress: &mut dyn FnMut(f32)) -> Result<Profile, DecodeError> {
+pub fn decode_input(
+    input: &dyn Input,
+    limits: Limits,
+    progress: &mut dyn FnMut(f32),
+) -> Result<Profile, DecodeError> {
     if input.is_empty() {
         return Err(DecodeError::Empty);
     }
@@ -67,7 +85,9 @@ pub fn decode_input(input: &dyn Input, limits: Limits, progress: &mut dyn FnMut(
     input.read_at(0, &mut magic);
     let gz = gzip::is_gzip(&magic);
     if !gz && input.len() > limits.max_decompressed {
-        return Err(DecodeError::TooLarge { limit: limits.max_decompressed });
+        return Err(DecodeError::TooLarge {
+            limit: limits.max_decompressed,
+        });
     }
     let open = || -> Box<dyn Stream + '_> {
         if gz {
@@ -81,18 +101,27 @@ pub fn decode_input(input: &dyn Input, limits: Limits, progress: &mut dyn FnMut(
     if head.is_empty() {
         return Err(DecodeError::Empty);
     }
-    let printable = head.iter().all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t');
+    let printable = head
+        .iter()
+        .all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t');
     if !printable && proto::looks_like_proto(&head) {
         drop(s);
         let len = input.len().max(1) as f32;
-        return proto::decode_stream(&mut || Ok(open()), limits.max_decompressed, &mut |pass, pos| {
-            progress(0.5 * pass as f32 + 0.5 * pos as f32 / len)
-        });
+        return proto::decode_stream(
+            &mut || Ok(open()),
+            limits.max_decompressed,
+            &mut |pass, pos| progress(0.5 * pass as f32 + 0.5 * pos as f32 / len),
+        );
     }
     // Whole in memory: inflating is the first 40% of the bar, parsing the rest.
     let mut data = Vec::new();
-    let hint = if gz { gzip::size_hint(input) } else { input.len() };
-    data.try_reserve_exact(hint.min(limits.max_decompressed)).map_err(|_| DecodeError::TooLarge { limit: hint })?;
+    let hint = if gz {
+        gzip::size_hint(input)
+    } else {
+        input.len()
+    };
+    data.try_reserve_exact(hint.min(limits.max_decompressed))
+        .map_err(|_| DecodeError::TooLarge { limit: hint })?;
     data.extend_from_slice(&head);
     input::read_to_end(&mut *s, &mut data, limits.max_decompressed)?;
     drop(s);
@@ -125,32 +154,49 @@ pub fn decode_input(input: &dyn Input, limits: Limits, progress: &mut dyn FnMut(
     }
     Err(DecodeError::Unrecognized(format!(
         "the first bytes ({}) are neither gzip, profile.proto nor text",
-        data.iter().take(8).map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+        data.iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     )))
 }
 
 /// Text when the sample at the start is valid UTF-8 without control bytes.
 fn as_text(data: &[u8]) -> Option<&str> {
     let head = &data[..data.len().min(4096)];
-    let printable = head.iter().all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t');
+    let printable = head
+        .iter()
+        .all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t');
     if !printable {
         return None;
     }
     std::str::from_utf8(data).ok().or_else(|| {
         // A cut in the middle of a multi-byte character at the end.
         let e = std::str::from_utf8(data).unwrap_err();
-        if e.error_len().is_none() { std::str::from_utf8(&data[..e.valid_up_to()]).ok() } else { None }
+        if e.error_len().is_none() {
+            std::str::from_utf8(&data[..e.valid_up_to()]).ok()
+        } else {
+            None
+        }
     })
 }
 
 fn describe_text(t: &str) -> String {
-    let first = t.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let first = t
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     let first: String = first.chars().take(60).collect();
     if t.contains("WARNING: DATA RACE") {
         return "this is a race detector report, not a profile".into();
     }
-    if first.to_ascii_lowercase().starts_with("<!doctype") || first.to_ascii_lowercase().starts_with("<html") {
-        return "this is an HTML page (did the URL point at the pprof index instead of a profile?)".into();
+    if first.to_ascii_lowercase().starts_with("<!doctype")
+        || first.to_ascii_lowercase().starts_with("<html")
+    {
+        return "this is an HTML page (did the URL point at the pprof index instead of a profile?)"
+            .into();
     }
     format!("text starting with {first:?} is not a Go profile or goroutine dump")
 }

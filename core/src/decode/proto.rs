@@ -1,8 +1,8 @@
 //! profile.proto (github.com/google/pprof/proto/profile.proto), decoded by
 //! prost from hand-written message structs, then validated into the model.
 
-use crate::error::DecodeError;
 use super::input::{Plain, Stream};
+use crate::error::DecodeError;
 use crate::profile::*;
 use prost::encoding::WireType;
 use std::collections::HashMap;
@@ -116,7 +116,13 @@ impl prost::Message for PbSample {
         prost::encoding::message::encode_repeated(3, &self.label, buf);
     }
 
-    fn merge_field(&mut self, tag: u32, wire_type: prost::encoding::WireType, buf: &mut impl prost::bytes::Buf, ctx: prost::encoding::DecodeContext) -> Result<(), prost::DecodeError> {
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: prost::encoding::WireType,
+        buf: &mut impl prost::bytes::Buf,
+        ctx: prost::encoding::DecodeContext,
+    ) -> Result<(), prost::DecodeError> {
         match tag {
             1 if wire_type == prost::encoding::WireType::LengthDelimited => {
                 // The packed run (one per sample in practice), read in place.
@@ -128,7 +134,9 @@ impl prost::Message for PbSample {
                 let end = buf.remaining() - len;
                 // Exactly as many ids as bytes ending a varint: no slack
                 // capacity in millions of frames.
-                if let (LocationIds::Narrow(v), Some(field)) = (&mut self.location_id, buf.chunk().get(..len)) {
+                if let (LocationIds::Narrow(v), Some(field)) =
+                    (&mut self.location_id, buf.chunk().get(..len))
+                {
                     v.reserve_exact(field.iter().filter(|b| **b & 0x80 == 0).count());
                 }
                 while buf.remaining() > end {
@@ -153,7 +161,9 @@ impl prost::Message for PbSample {
     }
 
     fn encoded_len(&self) -> usize {
-        prost::encoding::uint64::encoded_len_packed(1, &self.location_id.to_u64()) + prost::encoding::int64::encoded_len_packed(2, &self.value) + prost::encoding::message::encoded_len_repeated(3, &self.label)
+        prost::encoding::uint64::encoded_len_packed(1, &self.location_id.to_u64())
+            + prost::encoding::int64::encoded_len_packed(2, &self.value)
+            + prost::encoding::message::encoded_len_repeated(3, &self.label)
     }
 
     fn clear(&mut self) {
@@ -248,7 +258,11 @@ pub fn looks_like_proto(data: &[u8]) -> bool {
 
 /// Decodes raw (already decompressed) profile.proto bytes.
 pub fn decode_proto(data: &[u8]) -> Result<Profile, DecodeError> {
-    decode_stream(&mut || Ok(Box::new(Plain::new(&data))), usize::MAX, &mut |_, _| {})
+    decode_stream(
+        &mut || Ok(Box::new(Plain::new(&data))),
+        usize::MAX,
+        &mut |_, _| {},
+    )
 }
 
 /// A stream's top-level fields, one at a time, through a window that holds
@@ -266,7 +280,15 @@ struct Fields<'s> {
 
 impl<'s> Fields<'s> {
     fn new(stream: Box<dyn Stream + 's>, limit: usize) -> Fields<'s> {
-        Fields { stream, buf: vec![0; 256 * 1024], start: 0, end: 0, eof: false, limit, n: 0 }
+        Fields {
+            stream,
+            buf: vec![0; 256 * 1024],
+            start: 0,
+            end: 0,
+            eof: false,
+            limit,
+            n: 0,
+        }
     }
 
     /// Makes `n` bytes visible from `start`, unless the stream ends first.
@@ -278,7 +300,9 @@ impl<'s> Fields<'s> {
                 self.start = 0;
                 if self.buf.len() < n {
                     let more = n.next_power_of_two() - self.buf.len();
-                    self.buf.try_reserve_exact(more).map_err(|_| DecodeError::TooLarge { limit: n })?;
+                    self.buf
+                        .try_reserve_exact(more)
+                        .map_err(|_| DecodeError::TooLarge { limit: n })?;
                     self.buf.resize(n.next_power_of_two(), 0);
                 }
             }
@@ -304,9 +328,16 @@ impl<'s> Fields<'s> {
         let (tag, wt) = prost::encoding::decode_key(&mut s).map_err(bad)?;
         let key_len = avail - s.len();
         let value_len = match wt {
-            WireType::Varint => s.iter().position(|b| b & 0x80 == 0).map(|i| i + 1).ok_or_else(|| {
-                DecodeError::Protobuf(format!("field #{} (number {tag}) is cut short in a varint", self.n))
-            })?,
+            WireType::Varint => s
+                .iter()
+                .position(|b| b & 0x80 == 0)
+                .map(|i| i + 1)
+                .ok_or_else(|| {
+                    DecodeError::Protobuf(format!(
+                        "field #{} (number {tag}) is cut short in a varint",
+                        self.n
+                    ))
+                })?,
             WireType::SixtyFourBit => 8,
             WireType::ThirtyTwoBit => 4,
             WireType::LengthDelimited => {
@@ -315,11 +346,19 @@ impl<'s> Fields<'s> {
                 let prefix = before - s.len();
                 match usize::try_from(len).ok().filter(|&l| l <= self.limit) {
                     Some(l) => prefix + l,
-                    None => return Err(DecodeError::Protobuf(format!("field #{} (number {tag}) announces {len} bytes, more than the limit", self.n))),
+                    None => {
+                        return Err(DecodeError::Protobuf(format!(
+                            "field #{} (number {tag}) announces {len} bytes, more than the limit",
+                            self.n
+                        )))
+                    }
                 }
             }
             WireType::StartGroup | WireType::EndGroup => {
-                return Err(DecodeError::Protobuf(format!("field #{} (number {tag}) is a group, which profile.proto never uses", self.n)));
+                return Err(DecodeError::Protobuf(format!(
+                    "field #{} (number {tag}) is a group, which profile.proto never uses",
+                    self.n
+                )));
             }
         };
         self.start += key_len;
@@ -384,7 +423,8 @@ pub fn decode_stream<'a>(
     // A hostile file of empty messages asks for far more than it weighs:
     // an error then, not an aborted process.
     fn reserve<T>(v: &mut Vec<T>, n: usize, what: &str) -> Result<(), DecodeError> {
-        v.try_reserve_exact(n).map_err(|_| DecodeError::Invalid(format!("{n} {what} do not fit in memory")))
+        v.try_reserve_exact(n)
+            .map_err(|_| DecodeError::Invalid(format!("{n} {what} do not fit in memory")))
     }
     let nsamples = count[2];
     let mut pb = PbProfile::default();
@@ -395,7 +435,13 @@ pub fn decode_stream<'a>(
     let mut locs = RawLocations::default();
     reserve(&mut locs.locations, count[4], "locations")?;
     reserve(&mut locs.mapping_ids, count[4], "locations")?;
-    let mut raw = RawSamples { samples: Vec::new(), label_sets: Vec::new(), sets: Vec::new(), wide: Vec::new(), interned: LabelSets::default() };
+    let mut raw = RawSamples {
+        samples: Vec::new(),
+        label_sets: Vec::new(),
+        sets: Vec::new(),
+        wide: Vec::new(),
+        interned: LabelSets::default(),
+    };
     reserve(&mut raw.samples, nsamples, "samples")?;
     reserve(&mut raw.label_sets, nsamples, "samples")?;
     let none = raw.interned.none();
@@ -428,7 +474,11 @@ pub fn decode_stream<'a>(
                         Vec::new()
                     }
                 };
-                raw.samples.push(Sample { locations: locations.into(), values: scratch.value.as_slice().into(), labels: none.clone() });
+                raw.samples.push(Sample {
+                    locations: locations.into(),
+                    values: scratch.value.as_slice().into(),
+                    labels: none.clone(),
+                });
             }
             (4, WireType::LengthDelimited) => {
                 loc.line.clear();
@@ -441,7 +491,11 @@ pub fn decode_stream<'a>(
             }
             (6, WireType::LengthDelimited) => {
                 let b = payload(v)?;
-                strings.push(std::str::from_utf8(b).map(str::to_owned).unwrap_or_else(|_| String::from_utf8_lossy(b).into_owned()));
+                strings.push(
+                    std::str::from_utf8(b)
+                        .map(str::to_owned)
+                        .unwrap_or_else(|_| String::from_utf8_lossy(b).into_owned()),
+                );
             }
             _ => prost::Message::merge_field(&mut pb, tag, wt, &mut v, ctx()).map_err(bad)?,
         }
@@ -475,9 +529,19 @@ impl RawLocations {
                 self.wide_functions.push((li, i as u32, ln.function_id));
                 0
             });
-            lines.push(Line { function, line: ln.line, column: ln.column.clamp(i32::MIN.into(), i32::MAX.into()) as i32 });
+            lines.push(Line {
+                function,
+                line: ln.line,
+                column: ln.column.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+            });
         }
-        self.locations.push(Location { id: l.id, mapping: None, address: l.address, lines: lines.into(), is_folded: l.is_folded });
+        self.locations.push(Location {
+            id: l.id,
+            mapping: None,
+            address: l.address,
+            lines: lines.into(),
+            is_folded: l.is_folded,
+        });
         self.mapping_ids.push(l.mapping_id);
     }
 }
@@ -504,16 +568,23 @@ impl Strings {
         let s = self.get_ref(idx, what)?;
         let i = idx as usize;
         uses[i] = uses[i].saturating_sub(1);
-        Ok(if uses[i] == 0 { std::mem::take(&mut self.0[i]) } else { s.clone() })
+        Ok(if uses[i] == 0 {
+            std::mem::take(&mut self.0[i])
+        } else {
+            s.clone()
+        })
     }
 
     fn get_ref(&self, idx: i64, what: &str) -> Result<&String, DecodeError> {
-        usize::try_from(idx).ok().and_then(|i| self.0.get(i)).ok_or_else(|| {
-            DecodeError::Invalid(format!(
-                "{what} refers to string index {idx}, but the string table has {} entries",
-                self.0.len()
-            ))
-        })
+        usize::try_from(idx)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .ok_or_else(|| {
+                DecodeError::Invalid(format!(
+                    "{what} refers to string index {idx}, but the string table has {} entries",
+                    self.0.len()
+                ))
+            })
     }
 
     fn get(&self, idx: i64, what: &str) -> Result<String, DecodeError> {
@@ -556,18 +627,32 @@ fn index_ids(ids: impl Iterator<Item = u64>, what: &str) -> Result<Ids, DecodeEr
     Ok(Ids::Map(m))
 }
 
-fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples) -> Result<Profile, DecodeError> {
+fn convert(
+    pb: PbProfile,
+    strings: Strings,
+    locs: RawLocations,
+    raw: RawSamples,
+) -> Result<Profile, DecodeError> {
     if let Some(first) = strings.0.first() {
         if !first.is_empty() {
-            return Err(DecodeError::Invalid("string table must start with the empty string".into()));
+            return Err(DecodeError::Invalid(
+                "string table must start with the empty string".into(),
+            ));
         }
     } else if !(raw.samples.is_empty() && pb.sample_type.is_empty()) {
         return Err(DecodeError::Invalid("the string table is empty".into()));
     }
     let vt = |v: &PbValueType, what: &str| -> Result<ValueType, DecodeError> {
-        Ok(ValueType { r#type: strings.get(v.r#type, what)?, unit: strings.get(v.unit, what)? })
+        Ok(ValueType {
+            r#type: strings.get(v.r#type, what)?,
+            unit: strings.get(v.unit, what)?,
+        })
     };
-    let sample_types = pb.sample_type.iter().map(|v| vt(v, "a sample type")).collect::<Result<Vec<_>, _>>()?;
+    let sample_types = pb
+        .sample_type
+        .iter()
+        .map(|v| vt(v, "a sample type"))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let mapping_ix = index_ids(pb.mapping.iter().map(|m| m.id), "mapping")?;
     let mappings = pb
@@ -599,7 +684,10 @@ fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples)
         l.mapping = match mapping_id {
             0 => None,
             id => Some(mapping_ix.get(id).ok_or_else(|| {
-                DecodeError::Invalid(format!("location {} refers to mapping id {id}, which does not exist", l.id))
+                DecodeError::Invalid(format!(
+                    "location {} refers to mapping id {id}, which does not exist",
+                    l.id
+                ))
             })?),
         };
         for (i, ln) in l.lines.iter_mut().enumerate() {
@@ -611,7 +699,10 @@ fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples)
                 _ => ln.function as u64,
             };
             ln.function = function_ix.get(id).ok_or_else(|| {
-                DecodeError::Invalid(format!("location {} refers to function id {id}, which does not exist", l.id))
+                DecodeError::Invalid(format!(
+                    "location {} refers to function id {id}, which does not exist",
+                    l.id
+                ))
             })?;
         }
     }
@@ -628,7 +719,11 @@ fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples)
             if l.str != 0 {
                 labels.push((key, strings.get(l.str, "a label value")?));
             } else if l.num != 0 || l.num_unit != 0 {
-                num_labels.push(NumLabel { key, value: l.num, unit: strings.get(l.num_unit, "a label unit")? });
+                num_labels.push(NumLabel {
+                    key,
+                    value: l.num,
+                    unit: strings.get(l.num_unit, "a label unit")?,
+                });
             }
         }
         sets.push(interned.intern(LabelSet::new(labels, num_labels)));
@@ -643,13 +738,22 @@ fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples)
                 s.values.len()
             )));
         }
-        let missing = |id: u64| DecodeError::Invalid(format!("sample #{si} refers to location id {id}, which does not exist"));
+        let missing = |id: u64| {
+            DecodeError::Invalid(format!(
+                "sample #{si} refers to location id {id}, which does not exist"
+            ))
+        };
         if wide.peek().is_some_and(|(i, _)| *i == si) {
             let (_, w) = wide.next().unwrap_or_default();
-            s.locations = w.iter().map(|&id| location_ix.get(id).ok_or_else(|| missing(id))).collect::<Result<_, _>>()?;
+            s.locations = w
+                .iter()
+                .map(|&id| location_ix.get(id).ok_or_else(|| missing(id)))
+                .collect::<Result<_, _>>()?;
         } else {
             for id in s.locations.iter_mut() {
-                *id = location_ix.get(*id as u64).ok_or_else(|| missing(*id as u64))?;
+                *id = location_ix
+                    .get(*id as u64)
+                    .ok_or_else(|| missing(*id as u64))?;
             }
         }
         if let Some(l) = sets.get(set as usize) {
@@ -657,11 +761,19 @@ fn convert(pb: PbProfile, strings: Strings, locs: RawLocations, raw: RawSamples)
         }
     }
 
-    let comments = pb.comment.iter().map(|&c| strings.get(c, "a comment")).collect::<Result<Vec<_>, _>>()?;
+    let comments = pb
+        .comment
+        .iter()
+        .map(|&c| strings.get(c, "a comment"))
+        .collect::<Result<Vec<_>, _>>()?;
     let default_sample_type = strings.get(pb.default_sample_type, "the default sample type")?;
     let drop_frames = strings.get(pb.drop_frames, "drop_frames")?;
     let keep_frames = strings.get(pb.keep_frames, "keep_frames")?;
-    let period_type = pb.period_type.as_ref().map(|v| vt(v, "the period type")).transpose()?;
+    let period_type = pb
+        .period_type
+        .as_ref()
+        .map(|v| vt(v, "the period type"))
+        .transpose()?;
     // Functions last, the table's last readers: a string is moved into
     // its last function rather than copied (names were copied whole
     // while the table still held them).
@@ -721,7 +833,14 @@ pub fn encode_proto(p: &Profile) -> Vec<u8> {
         i
     };
     let mut pb = PbProfile {
-        sample_type: p.sample_types.iter().map(|v| PbValueType { r#type: s(&v.r#type), unit: s(&v.unit) }).collect(),
+        sample_type: p
+            .sample_types
+            .iter()
+            .map(|v| PbValueType {
+                r#type: s(&v.r#type),
+                unit: s(&v.unit),
+            })
+            .collect(),
         ..Default::default()
     };
     for m in &p.mappings {
@@ -752,20 +871,50 @@ pub fn encode_proto(p: &Profile) -> Vec<u8> {
             id: i as u64 + 1,
             mapping_id: l.mapping.map(|m| p.mappings[m as usize].id).unwrap_or(0),
             address: l.address,
-            line: l.lines.iter().map(|ln| PbLine { function_id: ln.function as u64 + 1, line: ln.line, column: ln.column.into() }).collect(),
+            line: l
+                .lines
+                .iter()
+                .map(|ln| PbLine {
+                    function_id: ln.function as u64 + 1,
+                    line: ln.line,
+                    column: ln.column.into(),
+                })
+                .collect(),
             is_folded: l.is_folded,
         });
     }
     for smp in &p.samples {
-        let mut label: Vec<PbLabel> = smp.labels.strs.iter().map(|(k, v)| PbLabel { key: s(k), str: s(v), num: 0, num_unit: 0 }).collect();
-        label.extend(smp.labels.nums.iter().map(|n| PbLabel { key: s(&n.key), str: 0, num: n.value, num_unit: s(&n.unit) }));
-        pb.sample.push(PbSample { location_id: smp.locations.iter().map(|&l| l as u64 + 1).collect(), value: smp.values.to_vec(), label });
+        let mut label: Vec<PbLabel> = smp
+            .labels
+            .strs
+            .iter()
+            .map(|(k, v)| PbLabel {
+                key: s(k),
+                str: s(v),
+                num: 0,
+                num_unit: 0,
+            })
+            .collect();
+        label.extend(smp.labels.nums.iter().map(|n| PbLabel {
+            key: s(&n.key),
+            str: 0,
+            num: n.value,
+            num_unit: s(&n.unit),
+        }));
+        pb.sample.push(PbSample {
+            location_id: smp.locations.iter().map(|&l| l as u64 + 1).collect(),
+            value: smp.values.to_vec(),
+            label,
+        });
     }
     pb.drop_frames = s(&p.drop_frames);
     pb.keep_frames = s(&p.keep_frames);
     pb.time_nanos = p.time_nanos;
     pb.duration_nanos = p.duration_nanos;
-    pb.period_type = p.period_type.as_ref().map(|v| PbValueType { r#type: s(&v.r#type), unit: s(&v.unit) });
+    pb.period_type = p.period_type.as_ref().map(|v| PbValueType {
+        r#type: s(&v.r#type),
+        unit: s(&v.unit),
+    });
     pb.period = p.period;
     pb.comment = p.comments.iter().map(|c| s(c)).collect();
     pb.default_sample_type = s(&p.default_sample_type);

@@ -13,7 +13,11 @@ use crate::report::traces::Trace;
 /// A leading `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets do
 /// not run a hostile function name as a formula.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -46,8 +50,23 @@ pub fn traces_csv(traces: &[Trace], unit: &str) -> String {
     let mut out = format!("value_{unit},labels,stack\n");
     for t in traces {
         let labels: Vec<String> = t.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let stack: Vec<String> = t.frames.iter().map(|f| if f.inline { format!("{} (inline)", f.name) } else { f.name.clone() }).collect();
-        out.push_str(&format!("{},{},{}\n", t.value, csv_field(&labels.join(" ")), csv_field(&stack.join(" <- "))));
+        let stack: Vec<String> = t
+            .frames
+            .iter()
+            .map(|f| {
+                if f.inline {
+                    format!("{} (inline)", f.name)
+                } else {
+                    f.name.clone()
+                }
+            })
+            .collect();
+        out.push_str(&format!(
+            "{},{},{}\n",
+            t.value,
+            csv_field(&labels.join(" ")),
+            csv_field(&stack.join(" <- "))
+        ));
     }
     out
 }
@@ -73,9 +92,17 @@ fn md(s: &str) -> String {
 
 /// The leak report as Markdown, for pasting into an issue.
 pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
-    let serious: Vec<_> = r.findings.iter().filter(|f| f.severity > Severity::Info).collect();
+    let serious: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .collect();
     let mut out = String::from("## leakscope leak report\n\n");
-    out.push_str(&format!("{} snapshot(s): {}\n\n", r.snapshots, files.iter().map(|f| md(f)).collect::<Vec<_>>().join(", ")));
+    out.push_str(&format!(
+        "{} snapshot(s): {}\n\n",
+        r.snapshots,
+        files.iter().map(|f| md(f)).collect::<Vec<_>>().join(", ")
+    ));
     if serious.is_empty() {
         out.push_str("**No leak found.**\n\n");
     } else {
@@ -88,7 +115,11 @@ pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
                 md(&f.function),
                 md(&f.file),
                 f.line,
-                f.counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" → "),
+                f.counts
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" → "),
                 md(&f.wait)
             ));
         }
@@ -99,7 +130,11 @@ pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
             if let Some(c) = &f.created_by {
                 out.push_str(&format!("- **created by**: {}\n", md(c)));
             }
-            out.push_str(&format!("- **evidence**: {}\n- **fix**: {}\n\n", md(&f.evidence), md(&f.fix)));
+            out.push_str(&format!(
+                "- **evidence**: {}\n- **fix**: {}\n\n",
+                md(&f.evidence),
+                md(&f.fix)
+            ));
         }
     }
     out.push_str(&format!("Checked: {}\n", md(&r.checked.join("; "))));
@@ -107,12 +142,22 @@ pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// The flame graph below `zoom` as a standalone SVG, frames narrower than
 /// half a pixel left out. `color` gives each frame's fill.
-pub fn flame_svg(t: &FlameTree, zoom: u32, width: f64, unit: &str, color: &dyn Fn(&str, bool) -> String) -> String {
+pub fn flame_svg(
+    t: &FlameTree,
+    zoom: u32,
+    width: f64,
+    unit: &str,
+    color: &dyn Fn(&str, bool) -> String,
+) -> String {
     const ROW: f64 = 18.0;
     let z = &t.nodes[zoom as usize];
     let rows = (t.max_depth - z.depth + 1) as f64;
@@ -133,7 +178,12 @@ pub fn flame_svg(t: &FlameTree, zoom: u32, width: f64, unit: &str, color: &dyn F
         }
         let y = (n.depth - z.depth) as f64 * ROW;
         let name = &t.names[n.name as usize];
-        let title = format!("{} — cum {}, self {}", name, scaled_label(n.total, unit, "minimum"), scaled_label(n.self_value, unit, "minimum"));
+        let title = format!(
+            "{} — cum {}, self {}",
+            name,
+            scaled_label(n.total, unit, "minimum"),
+            scaled_label(n.self_value, unit, "minimum")
+        );
         out.push_str(&format!(
             "<g><title>{}</title><rect x=\"{x:.2}\" y=\"{y:.0}\" width=\"{:.2}\" height=\"{}\" fill=\"{}\"/>",
             xml(&title),
@@ -142,7 +192,12 @@ pub fn flame_svg(t: &FlameTree, zoom: u32, width: f64, unit: &str, color: &dyn F
             xml(&color(name, n.inline))
         ));
         if let Some(label) = crate::report::flame::fit_label(name, w) {
-            out.push_str(&format!("<text x=\"{:.2}\" y=\"{:.1}\">{}</text>", x + 3.0, y + 13.0, xml(&label)));
+            out.push_str(&format!(
+                "<text x=\"{:.2}\" y=\"{:.1}\">{}</text>",
+                x + 3.0,
+                y + 13.0,
+                xml(&label)
+            ));
         }
         out.push_str("</g>\n");
     }

@@ -6,18 +6,67 @@ use crate::profile::{Frame, Profile, Sample};
 /// Top-level packages of the Go standard library. A function whose import
 /// path starts with one of these is not "the program's own code".
 const STD: &[&str] = &[
-    "archive", "bufio", "bytes", "cmp", "compress", "container", "context", "crypto", "database", "debug", "embed",
-    "encoding", "errors", "expvar", "flag", "fmt", "go", "hash", "html", "image", "index", "internal", "io", "iter",
-    "log", "maps", "math", "mime", "net", "os", "path", "plugin", "reflect", "regexp", "runtime", "slices", "sort",
-    "strconv", "strings", "structs", "sync", "syscall", "testing", "text", "time", "unicode", "unique", "unsafe",
-    "vendor", "weak", "golang.org/x",
+    "archive",
+    "bufio",
+    "bytes",
+    "cmp",
+    "compress",
+    "container",
+    "context",
+    "crypto",
+    "database",
+    "debug",
+    "embed",
+    "encoding",
+    "errors",
+    "expvar",
+    "flag",
+    "fmt",
+    "go",
+    "hash",
+    "html",
+    "image",
+    "index",
+    "internal",
+    "io",
+    "iter",
+    "log",
+    "maps",
+    "math",
+    "mime",
+    "net",
+    "os",
+    "path",
+    "plugin",
+    "reflect",
+    "regexp",
+    "runtime",
+    "slices",
+    "sort",
+    "strconv",
+    "strings",
+    "structs",
+    "sync",
+    "syscall",
+    "testing",
+    "text",
+    "time",
+    "unicode",
+    "unique",
+    "unsafe",
+    "vendor",
+    "weak",
+    "golang.org/x",
 ];
 
 /// The import path's first element of a Go function name:
 /// `net/http.(*conn).serve` -> `net`, `main.main` -> `main`.
 fn top_package(func: &str) -> &str {
     let last_slash = func.rfind('/').map(|i| i + 1).unwrap_or(0);
-    let pkg_end = func[last_slash..].find('.').map(|i| last_slash + i).unwrap_or(func.len());
+    let pkg_end = func[last_slash..]
+        .find('.')
+        .map(|i| last_slash + i)
+        .unwrap_or(func.len());
     let path = &func[..pkg_end];
     path.split('/').next().unwrap_or(path)
 }
@@ -36,7 +85,11 @@ pub fn frames(p: &Profile, s: &Sample) -> Vec<Frame> {
     for &l in &s.locations {
         for line in &p.locations[l as usize].lines {
             let f = &p.functions[line.function as usize];
-            out.push(Frame { function: f.name.clone(), file: f.filename.clone(), line: line.line });
+            out.push(Frame {
+                function: f.name.clone(),
+                file: f.filename.clone(),
+                line: line.line,
+            });
         }
     }
     out
@@ -45,7 +98,10 @@ pub fn frames(p: &Profile, s: &Sample) -> Vec<Frame> {
 /// The first frame below runtime and standard-library frames; the leaf
 /// when the whole stack is standard library.
 pub fn first_user_frame(frames: &[Frame]) -> Option<&Frame> {
-    frames.iter().find(|f| is_user_function(&f.function)).or_else(|| frames.iter().find(|f| !f.function.starts_with("runtime.")))
+    frames
+        .iter()
+        .find(|f| is_user_function(&f.function))
+        .or_else(|| frames.iter().find(|f| !f.function.starts_with("runtime.")))
 }
 
 /// What the stack says the goroutine waits on, named like the runtime's
@@ -65,9 +121,18 @@ pub fn wait_from_stack(frames: &[Frame]) -> &'static str {
             "internal/poll.runtime_pollWait" | "runtime.netpollblock" => "IO wait",
             "time.Sleep" | "runtime.timeSleep" => "sleep",
             "os/signal.signal_recv" => "syscall",
-            "runtime.goroutineProfileWithLabels" | "runtime/pprof.writeGoroutineStacks" => "running",
-            "runtime.goyield" | "runtime.Gosched" | "runtime.asyncPreempt" | "runtime.asyncPreempt2" => "runnable",
-            _ if n.starts_with("sync.runtime_Semacquire") || n.starts_with("sync.runtime_SemacquireMutex") => "semacquire",
+            "runtime.goroutineProfileWithLabels" | "runtime/pprof.writeGoroutineStacks" => {
+                "running"
+            }
+            "runtime.goyield"
+            | "runtime.Gosched"
+            | "runtime.asyncPreempt"
+            | "runtime.asyncPreempt2" => "runnable",
+            _ if n.starts_with("sync.runtime_Semacquire")
+                || n.starts_with("sync.runtime_SemacquireMutex") =>
+            {
+                "semacquire"
+            }
             _ if n.starts_with("syscall.") || n.starts_with("internal/syscall") => "syscall",
             _ => continue,
         };
@@ -78,8 +143,21 @@ pub fn wait_from_stack(frames: &[Frame]) -> &'static str {
 
 /// Waits that healthy programs sit in all day: not reported on their own.
 pub fn is_benign_wait(wait: &str) -> bool {
-    matches!(wait, "IO wait" | "sleep" | "syscall" | "running" | "runnable" | "GC worker (idle)" | "GC sweep wait" | "GC scavenge wait" | "finalizer wait" | "force gc (idle)" | "timer goroutine (idle)" | "preempted")
-        || wait.starts_with("GC ")
+    matches!(
+        wait,
+        "IO wait"
+            | "sleep"
+            | "syscall"
+            | "running"
+            | "runnable"
+            | "GC worker (idle)"
+            | "GC sweep wait"
+            | "GC scavenge wait"
+            | "finalizer wait"
+            | "force gc (idle)"
+            | "timer goroutine (idle)"
+            | "preempted"
+    ) || wait.starts_with("GC ")
 }
 
 /// Frames that belong to infrastructure every Go server runs.
@@ -87,18 +165,25 @@ pub fn is_infrastructure(site: &Frame, frames: &[Frame]) -> bool {
     let f = site.function.as_str();
     f.starts_with("runtime.")
         || f.starts_with("os/signal.")
-        || frames.iter().any(|x| x.function == "net/http.(*Server).Serve" || x.function == "runtime.ensureSigM")
+        || frames
+            .iter()
+            .any(|x| x.function == "net/http.(*Server).Serve" || x.function == "runtime.ensureSigM")
 }
 
 /// The function that most likely started a goroutine, from its outermost
 /// frame: a closure `pkg.F.func1` was started by `pkg.F`.
 pub fn creator_from_entry(frames: &[Frame]) -> Option<String> {
-    let entry = frames.iter().rev().find(|f| f.function != "runtime.goexit" && f.function != "runtime.main")?;
+    let entry = frames
+        .iter()
+        .rev()
+        .find(|f| f.function != "runtime.goexit" && f.function != "runtime.main")?;
     let mut name = entry.function.as_str();
     loop {
         let Some(i) = name.rfind('.') else { break };
         let suffix = &name[i + 1..];
-        let is_closure = (suffix.starts_with("func") || suffix.starts_with("gowrap")) && suffix.len() > 4 && suffix[4..].chars().all(|c| c.is_ascii_digit() || c == '.')
+        let is_closure = (suffix.starts_with("func") || suffix.starts_with("gowrap"))
+            && suffix.len() > 4
+            && suffix[4..].chars().all(|c| c.is_ascii_digit() || c == '.')
             || suffix.chars().all(|c| c.is_ascii_digit());
         if is_closure {
             name = &name[..i];
@@ -119,14 +204,29 @@ mod tests {
         assert!(is_user_function("github.com/acme/svc.(*S).Run"));
         assert!(!is_user_function("net/http.(*conn).serve"));
         assert!(!is_user_function("internal/poll.runtime_pollWait"));
-        assert!(!is_user_function("golang.org/x/net/http2.(*serverConn).serve"));
+        assert!(!is_user_function(
+            "golang.org/x/net/http2.(*serverConn).serve"
+        ));
     }
 
     #[test]
     fn creators() {
-        let f = |n: &str| Frame { function: n.into(), file: String::new(), line: 0 };
-        assert_eq!(creator_from_entry(&[f("main.searchHandler.func1")]).as_deref(), Some("main.searchHandler"));
-        assert_eq!(creator_from_entry(&[f("main.worker"), f("runtime.goexit")]).as_deref(), Some("main.worker"));
-        assert_eq!(creator_from_entry(&[f("main.(*S).run.func2.1")]).as_deref(), Some("main.(*S).run"));
+        let f = |n: &str| Frame {
+            function: n.into(),
+            file: String::new(),
+            line: 0,
+        };
+        assert_eq!(
+            creator_from_entry(&[f("main.searchHandler.func1")]).as_deref(),
+            Some("main.searchHandler")
+        );
+        assert_eq!(
+            creator_from_entry(&[f("main.worker"), f("runtime.goexit")]).as_deref(),
+            Some("main.worker")
+        );
+        assert_eq!(
+            creator_from_entry(&[f("main.(*S).run.func2.1")]).as_deref(),
+            Some("main.(*S).run")
+        );
     }
 }

@@ -92,10 +92,26 @@ pub fn analyze(series: &[(&str, &Profile)]) -> LeakReport {
     // A goroutineleak profile lists only leaked goroutines; a debug=2 dump
     // with `(leaked)` marks is a full snapshot that marks them one by one.
     let is_leak_only = |p: &Profile| p.kind() == "goroutineleak" && p.goroutines.is_empty();
-    let goroutine: Vec<&Profile> = series.iter().map(|(_, p)| *p).filter(|p| is_goroutine_profile(p) && !is_leak_only(p)).collect();
-    let leakprof: Vec<&Profile> = series.iter().map(|(_, p)| *p).filter(|p| is_leak_only(p)).collect();
-    let heap: Vec<&Profile> = series.iter().map(|(_, p)| *p).filter(|p| p.kind() == "heap" && p.default_sample_type != "alloc_space").collect();
-    let allocs: Vec<&Profile> = series.iter().map(|(_, p)| *p).filter(|p| p.kind() == "heap" && p.default_sample_type == "alloc_space").collect();
+    let goroutine: Vec<&Profile> = series
+        .iter()
+        .map(|(_, p)| *p)
+        .filter(|p| is_goroutine_profile(p) && !is_leak_only(p))
+        .collect();
+    let leakprof: Vec<&Profile> = series
+        .iter()
+        .map(|(_, p)| *p)
+        .filter(|p| is_leak_only(p))
+        .collect();
+    let heap: Vec<&Profile> = series
+        .iter()
+        .map(|(_, p)| *p)
+        .filter(|p| p.kind() == "heap" && p.default_sample_type != "alloc_space")
+        .collect();
+    let allocs: Vec<&Profile> = series
+        .iter()
+        .map(|(_, p)| *p)
+        .filter(|p| p.kind() == "heap" && p.default_sample_type == "alloc_space")
+        .collect();
     let mut findings = Vec::new();
     let mut checked = Vec::new();
     if !goroutine.is_empty() || !leakprof.is_empty() {
@@ -106,16 +122,31 @@ pub fn analyze(series: &[(&str, &Profile)]) -> LeakReport {
         ));
         findings.extend(goroutine_rules(&goroutine, &leakprof));
     }
-    let heap_series = if heap.len() >= allocs.len() { heap } else { allocs };
+    let heap_series = if heap.len() >= allocs.len() {
+        heap
+    } else {
+        allocs
+    };
     if !heap_series.is_empty() {
         checked.push(format!("{} heap snapshot(s): in-use growth per allocation path, in-use vs allocated, bytes per object", heap_series.len()));
         findings.extend(heap_rules(&heap_series));
     }
     if checked.is_empty() {
-        checked.push("no goroutine or heap profile among the inputs: nothing to check for leaks".into());
+        checked.push(
+            "no goroutine or heap profile among the inputs: nothing to check for leaks".into(),
+        );
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(b.counts.last().cmp(&a.counts.last())).then(a.function.cmp(&b.function)));
-    LeakReport { findings, snapshots: series.len(), checked }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.counts.last().cmp(&a.counts.last()))
+            .then(a.function.cmp(&b.function))
+    });
+    LeakReport {
+        findings,
+        snapshots: series.len(),
+        checked,
+    }
 }
 
 fn is_goroutine_profile(p: &Profile) -> bool {
@@ -141,52 +172,68 @@ struct Group {
 fn goroutine_rules(series: &[&Profile], leakprof: &[&Profile]) -> Vec<Finding> {
     let n = series.len();
     let mut groups: HashMap<(String, String, i64), Group> = HashMap::new();
-    let add = |groups: &mut HashMap<(String, String, i64), Group>, p: &Profile, snap: Option<usize>| {
-        // debug=2 dumps carry per-goroutine state: index it by sample.
-        let mut by_sample: HashMap<u32, Vec<&crate::Goroutine>> = HashMap::new();
-        for g in &p.goroutines {
-            by_sample.entry(g.sample).or_default().push(g);
-        }
-        for (si, s) in p.samples.iter().enumerate() {
-            let count = s.values.first().copied().unwrap_or(0);
-            if count <= 0 {
-                continue;
+    let add =
+        |groups: &mut HashMap<(String, String, i64), Group>, p: &Profile, snap: Option<usize>| {
+            // debug=2 dumps carry per-goroutine state: index it by sample.
+            let mut by_sample: HashMap<u32, Vec<&crate::Goroutine>> = HashMap::new();
+            for g in &p.goroutines {
+                by_sample.entry(g.sample).or_default().push(g);
             }
-            let fr = frames(p, s);
-            let Some(site) = first_user_frame(&fr).cloned() else { continue };
-            let key = (site.function.clone(), site.file.clone(), site.line);
-            let g = groups.entry(key).or_insert_with(|| Group { site: site.clone(), counts: vec![0; n], ..Default::default() });
-            if g.stack.is_empty() {
-                g.stack = fr.iter().filter(|f| is_user_function(&f.function)).take(6).map(frame_str).collect();
-            }
-            g.infrastructure |= is_infrastructure(&site, &fr);
-            let stack_wait = wait_from_stack(&fr);
-            match snap {
-                Some(k) => g.counts[k] += count,
-                None => g.leaked += count,
-            }
-            if let Some(gs) = by_sample.get(&(si as u32)) {
-                for gr in gs {
-                    *g.waits.entry(gr.state.clone()).or_default() += 1;
-                    g.wait_minutes = g.wait_minutes.max(gr.wait_minutes);
-                    if gr.leaked && snap.is_some() {
-                        g.leaked += 1;
+            for (si, s) in p.samples.iter().enumerate() {
+                let count = s.values.first().copied().unwrap_or(0);
+                if count <= 0 {
+                    continue;
+                }
+                let fr = frames(p, s);
+                let Some(site) = first_user_frame(&fr).cloned() else {
+                    continue;
+                };
+                let key = (site.function.clone(), site.file.clone(), site.line);
+                let g = groups.entry(key).or_insert_with(|| Group {
+                    site: site.clone(),
+                    counts: vec![0; n],
+                    ..Default::default()
+                });
+                if g.stack.is_empty() {
+                    g.stack = fr
+                        .iter()
+                        .filter(|f| is_user_function(&f.function))
+                        .take(6)
+                        .map(frame_str)
+                        .collect();
+                }
+                g.infrastructure |= is_infrastructure(&site, &fr);
+                let stack_wait = wait_from_stack(&fr);
+                match snap {
+                    Some(k) => g.counts[k] += count,
+                    None => g.leaked += count,
+                }
+                if let Some(gs) = by_sample.get(&(si as u32)) {
+                    for gr in gs {
+                        *g.waits.entry(gr.state.clone()).or_default() += 1;
+                        g.wait_minutes = g.wait_minutes.max(gr.wait_minutes);
+                        if gr.leaked && snap.is_some() {
+                            g.leaked += 1;
+                        }
+                        let creator = gr
+                            .created_by
+                            .as_ref()
+                            .map(|c| c.function.clone())
+                            .or_else(|| creator_from_entry(&fr));
+                        if let Some(c) = creator {
+                            *g.creators.entry(c).or_default() += 1;
+                        }
                     }
-                    let creator = gr.created_by.as_ref().map(|c| c.function.clone()).or_else(|| creator_from_entry(&fr));
-                    if let Some(c) = creator {
-                        *g.creators.entry(c).or_default() += 1;
+                } else {
+                    if !stack_wait.is_empty() {
+                        *g.waits.entry(stack_wait.to_string()).or_default() += count;
+                    }
+                    if let Some(c) = creator_from_entry(&fr) {
+                        *g.creators.entry(c).or_default() += count;
                     }
                 }
-            } else {
-                if !stack_wait.is_empty() {
-                    *g.waits.entry(stack_wait.to_string()).or_default() += count;
-                }
-                if let Some(c) = creator_from_entry(&fr) {
-                    *g.creators.entry(c).or_default() += count;
-                }
             }
-        }
-    };
+        };
     for (k, p) in series.iter().enumerate() {
         add(&mut groups, p, Some(k));
     }
@@ -205,7 +252,15 @@ fn goroutine_rules(series: &[&Profile], leakprof: &[&Profile]) -> Vec<Finding> {
 /// The most specific wait reason seen: a debug=2 state beats the stack's.
 fn main_wait(g: &Group) -> String {
     let pick = |special: &str| g.waits.keys().find(|w| w.contains(special)).cloned();
-    pick("nil chan").or_else(|| pick("no cases")).or_else(|| g.waits.iter().max_by_key(|(_, c)| **c).map(|(w, _)| w.clone())).unwrap_or_default()
+    pick("nil chan")
+        .or_else(|| pick("no cases"))
+        .or_else(|| {
+            g.waits
+                .iter()
+                .max_by_key(|(_, c)| **c)
+                .map(|(w, _)| w.clone())
+        })
+        .unwrap_or_default()
 }
 
 fn growth_sentence(counts: &[i64]) -> String {
@@ -221,7 +276,11 @@ struct Trend {
 
 fn trend(c: &[i64], min_delta: i64) -> Trend {
     if c.len() < 2 {
-        return Trend { growing: false, monotonic: false, drained: false };
+        return Trend {
+            growing: false,
+            monotonic: false,
+            drained: false,
+        };
     }
     let (first, last) = (c[0], *c.last().unwrap());
     let max = *c.iter().max().unwrap();
@@ -229,9 +288,15 @@ fn trend(c: &[i64], min_delta: i64) -> Trend {
     // One jump between two snapshots in a longer series is not a trend
     // (heap in-use moves with GC timing): ask for two rising steps.
     let rising = c.windows(2).filter(|w| w[1] > w[0]).count();
-    let growing = last - first >= min_delta && (last as f64) >= 0.9 * max as f64 && rising >= 2.min(c.len() - 1);
+    let growing = last - first >= min_delta
+        && (last as f64) >= 0.9 * max as f64
+        && rising >= 2.min(c.len() - 1);
     let drained = max - first >= min_delta && (last - first) * 4 <= max - first;
-    Trend { growing, monotonic, drained }
+    Trend {
+        growing,
+        monotonic,
+        drained,
+    }
 }
 
 fn rule_for_wait(wait: &str, stack: &[String]) -> (&'static str, &'static str) {
@@ -270,11 +335,30 @@ fn judge_goroutines(g: &Group, n: usize) -> Option<Finding> {
     let benign = (is_benign_wait(&wait) || g.infrastructure) && !http_conn;
     let suspect = !benign && !wait.is_empty() || (wait.is_empty() && !g.infrastructure);
     let forever = wait.contains("nil chan") || wait.contains("no cases");
-    let t = trend(&g.counts, 3.max(g.counts.first().copied().unwrap_or(0) / 10));
-    let creator = g.creators.iter().max_by_key(|(_, c)| **c).map(|(c, _)| c.clone());
+    let t = trend(
+        &g.counts,
+        3.max(g.counts.first().copied().unwrap_or(0) / 10),
+    );
+    let creator = g
+        .creators
+        .iter()
+        .max_by_key(|(_, c)| **c)
+        .map(|(c, _)| c.clone());
     let at = format!("{}:{}", g.site.file, g.site.line);
-    let wait_txt = if wait.is_empty() { "blocked".to_string() } else { format!("parked in {wait}") };
-    let mins = g.wait_minutes.map(|m| format!(", waiting up to {m} minute{}", if m == 1 { "" } else { "s" })).unwrap_or_default();
+    let wait_txt = if wait.is_empty() {
+        "blocked".to_string()
+    } else {
+        format!("parked in {wait}")
+    };
+    let mins = g
+        .wait_minutes
+        .map(|m| {
+            format!(
+                ", waiting up to {m} minute{}",
+                if m == 1 { "" } else { "s" }
+            )
+        })
+        .unwrap_or_default();
     let mut severity;
     let evidence;
     if g.leaked > 0 {
@@ -288,17 +372,40 @@ fn judge_goroutines(g: &Group, n: usize) -> Option<Finding> {
             (false, false) => Severity::Medium,
             (false, true) => Severity::Low,
         };
-        evidence = format!("{}; {} {wait_txt} at {at}{mins}", growth_sentence(&g.counts), if last == peak { "all" } else { "most" });
+        evidence = format!(
+            "{}; {} {wait_txt} at {at}{mins}",
+            growth_sentence(&g.counts),
+            if last == peak { "all" } else { "most" }
+        );
     } else if n >= 2 && t.drained {
         severity = Severity::Info;
-        evidence = format!("rose then drained ({}): a transient spike, not a leak", g.counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" → "));
+        evidence = format!(
+            "rose then drained ({}): a transient spike, not a leak",
+            g.counts
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(" → ")
+        );
     } else if n >= 2 && suspect {
         // Flat across the series: a fixed pool or a long-lived loop.
-        severity = if forever && last >= 2 { Severity::Medium } else { Severity::Info };
+        severity = if forever && last >= 2 {
+            Severity::Medium
+        } else {
+            Severity::Info
+        };
         if !forever && last < 2 {
             return None;
         }
-        evidence = format!("{last} goroutine{} {wait_txt} at {at}, flat across {n} snapshots{mins}{}", if last == 1 { "" } else { "s" }, if forever { " (this wait can never end)" } else { " (a fixed pool or a long-lived loop; fine unless it grows)" });
+        evidence = format!(
+            "{last} goroutine{} {wait_txt} at {at}, flat across {n} snapshots{mins}{}",
+            if last == 1 { "" } else { "s" },
+            if forever {
+                " (this wait can never end)"
+            } else {
+                " (a fixed pool or a long-lived loop; fine unless it grows)"
+            }
+        );
     } else if suspect {
         // One snapshot: wait minutes, forever-waits and concentration.
         let m = g.wait_minutes.unwrap_or(0);
@@ -312,7 +419,15 @@ fn judge_goroutines(g: &Group, n: usize) -> Option<Finding> {
             _ if last >= 10 => Severity::Low,
             _ => return None,
         };
-        evidence = format!("{last} goroutine{} {wait_txt} at {at}{mins} in a single snapshot{}", if last == 1 { "" } else { "s" }, if forever { "; this wait can never end" } else { "" });
+        evidence = format!(
+            "{last} goroutine{} {wait_txt} at {at}{mins} in a single snapshot{}",
+            if last == 1 { "" } else { "s" },
+            if forever {
+                "; this wait can never end"
+            } else {
+                ""
+            }
+        );
     } else {
         return None;
     }
@@ -334,7 +449,11 @@ fn judge_goroutines(g: &Group, n: usize) -> Option<Finding> {
         created_by: creator,
         wait,
         wait_minutes: g.wait_minutes,
-        counts: if g.counts.is_empty() { vec![g.leaked] } else { g.counts.clone() },
+        counts: if g.counts.is_empty() {
+            vec![g.leaked]
+        } else {
+            g.counts.clone()
+        },
         unit: "goroutines".into(),
         evidence,
         fix: format!("{}{cause}", fix),
@@ -369,14 +488,21 @@ fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
     let mut interned: HashMap<(&str, &str), u32> = HashMap::new();
     for (k, p) in series.iter().enumerate() {
         let idx = |t: &str| p.sample_types.iter().position(|s| s.r#type == t);
-        let (Some(is), Some(io)) = (idx("inuse_space"), idx("inuse_objects")) else { continue };
+        let (Some(is), Some(io)) = (idx("inuse_space"), idx("inuse_objects")) else {
+            continue;
+        };
         let (as_, ao) = (idx("alloc_space"), idx("alloc_objects"));
-        let user: Vec<bool> = p.functions.iter().map(|f| is_user_function(&f.name)).collect();
+        let user: Vec<bool> = p
+            .functions
+            .iter()
+            .map(|f| is_user_function(&f.name))
+            .collect();
         let marker: Vec<Option<&'static str>> = p
             .functions
             .iter()
             .map(|f| match f.name.as_str() {
-                "time.NewTicker" | "time.Tick" | "time.NewTimer" | "time.After" | "time.newTimer" | "time.AfterFunc" => Some("timer"),
+                "time.NewTicker" | "time.Tick" | "time.NewTimer" | "time.After"
+                | "time.newTimer" | "time.AfterFunc" => Some("timer"),
                 "runtime.deferproc" | "runtime.newdefer" => Some("defer"),
                 _ => None,
             })
@@ -386,16 +512,31 @@ fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
             .iter()
             .map(|f| {
                 let next = interned.len() as u32;
-                *interned.entry((f.name.as_str(), f.filename.as_str())).or_insert(next)
+                *interned
+                    .entry((f.name.as_str(), f.filename.as_str()))
+                    .or_insert(next)
             })
             .collect();
         for s in &p.samples {
             // Leaf first, inlined frames included (as `frames::frames`).
-            let lines = || s.locations.iter().flat_map(|&l| p.locations[l as usize].lines.iter().map(|ln| (ln.function, ln.line)));
-            let site = lines().find(|&(f, _)| user[f as usize]).or_else(|| lines().find(|&(f, _)| !p.functions[f as usize].name.starts_with("runtime.")));
+            let lines = || {
+                s.locations.iter().flat_map(|&l| {
+                    p.locations[l as usize]
+                        .lines
+                        .iter()
+                        .map(|ln| (ln.function, ln.line))
+                })
+            };
+            let site = lines().find(|&(f, _)| user[f as usize]).or_else(|| {
+                lines().find(|&(f, _)| !p.functions[f as usize].name.starts_with("runtime."))
+            });
             let Some(site) = site else { continue };
             // The user call path tells apart one allocation reached two ways.
-            let mut key: Vec<(u32, i64)> = lines().filter(|&(f, _)| user[f as usize]).take(4).map(|(f, l)| (gid[f as usize], l)).collect();
+            let mut key: Vec<(u32, i64)> = lines()
+                .filter(|&(f, _)| user[f as usize])
+                .take(4)
+                .map(|(f, l)| (gid[f as usize], l))
+                .collect();
             if key.is_empty() {
                 key = vec![(gid[site.0 as usize], site.1)];
             }
@@ -429,7 +570,10 @@ fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
     for (k, v) in &interned {
         names[*v as usize] = *k;
     }
-    let total_last: i64 = groups.values().map(|g| *g.inuse_space.last().unwrap_or(&0)).sum();
+    let total_last: i64 = groups
+        .values()
+        .map(|g| *g.inuse_space.last().unwrap_or(&0))
+        .sum();
     let mut out = Vec::new();
     for g in groups.into_values() {
         if let Some(f) = judge_heap(&g, n, total_last, &names) {
@@ -454,7 +598,11 @@ fn judge_heap(g: &HeapGroup, n: usize, total_last: i64, names: &[(&str, &str)]) 
         return None;
     }
     let per_obj = if objs > 0 { last / objs } else { 0 };
-    let retained = if alloc > 0 { last as f64 / alloc as f64 } else { 0.0 };
+    let retained = if alloc > 0 {
+        last as f64 / alloc as f64
+    } else {
+        0.0
+    };
     let (rule, fix) = if g.markers.contains(&"timer") {
         ("ticker-not-stopped", "Tickers and timers created here are never stopped. Call `defer t.Stop()`, and create one ticker outside the loop instead of one per iteration or request (`time.After` in a loop allocates a timer each time).")
     } else if g.markers.contains(&"defer") {
@@ -466,7 +614,11 @@ fn judge_heap(g: &HeapGroup, n: usize, total_last: i64, names: &[(&str, &str)]) 
     } else {
         ("heap-growth", "In-use memory allocated here keeps growing. Find what holds these objects (a global map, a slice, a goroutine that never ends) and release them when done.")
     };
-    let severity = if t.monotonic && n >= 3 { Severity::High } else { Severity::Medium };
+    let severity = if t.monotonic && n >= 3 {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
     let seq: Vec<String> = g.inuse_space.iter().map(|v| bytes(*v)).collect();
     let evidence = format!(
         "in-use memory grew {} across {n} snapshots ({} objects now, {} each; {:.0}% of what was allocated here is still in use)",
@@ -475,7 +627,11 @@ fn judge_heap(g: &HeapGroup, n: usize, total_last: i64, names: &[(&str, &str)]) 
         bytes(per_obj),
         retained * 100.0
     );
-    let frame = |&(f, line): &(u32, i64)| Frame { function: names[f as usize].0.to_string(), file: names[f as usize].1.to_string(), line };
+    let frame = |&(f, line): &(u32, i64)| Frame {
+        function: names[f as usize].0.to_string(),
+        file: names[f as usize].1.to_string(),
+        line,
+    };
     let stack: Vec<String> = g.stack.iter().map(|x| frame_str(&frame(x))).collect();
     let site = frame(&g.site);
     Some(Finding {
@@ -485,7 +641,9 @@ fn judge_heap(g: &HeapGroup, n: usize, total_last: i64, names: &[(&str, &str)]) 
         function: site.function,
         file: site.file,
         line: site.line,
-        created_by: stack.get(1).map(|s| s.split(' ').next().unwrap_or("").to_string()),
+        created_by: stack
+            .get(1)
+            .map(|s| s.split(' ').next().unwrap_or("").to_string()),
         wait: String::new(),
         wait_minutes: None,
         counts: g.inuse_space.clone(),
@@ -499,14 +657,30 @@ fn judge_heap(g: &HeapGroup, n: usize, total_last: i64, names: &[(&str, &str)]) 
 /// The short report `leakscope leaks` prints.
 pub fn format_text(r: &LeakReport) -> String {
     let mut out = String::new();
-    let shown: Vec<&Finding> = r.findings.iter().filter(|f| f.severity > Severity::Info).collect();
+    let shown: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Info)
+        .collect();
     if shown.is_empty() {
         out.push_str(&format!("No leak found in {} snapshot(s).\n", r.snapshots));
     } else {
-        out.push_str(&format!("{} possible leak(s) in {} snapshot(s):\n", shown.len(), r.snapshots));
+        out.push_str(&format!(
+            "{} possible leak(s) in {} snapshot(s):\n",
+            shown.len(),
+            r.snapshots
+        ));
     }
     for f in &r.findings {
-        out.push_str(&format!("\n[{}] {} ({}) at {} {}:{}\n", f.severity.as_str().to_uppercase(), f.rule, f.kind, f.function, f.file, f.line));
+        out.push_str(&format!(
+            "\n[{}] {} ({}) at {} {}:{}\n",
+            f.severity.as_str().to_uppercase(),
+            f.rule,
+            f.kind,
+            f.function,
+            f.file,
+            f.line
+        ));
         if let Some(c) = &f.created_by {
             out.push_str(&format!("  created by: {c}\n"));
         }

@@ -84,7 +84,17 @@ struct Cursor<'a> {
 
 impl<'a> FlameStacks<&'a Profile> {
     pub fn new(view: &View<'a>, bottom_up: bool) -> Self {
-        Self::indexed(view.profile, view, bottom_up, Arc::new(NodeIndex::new(view.profile, view.granularity, false, view.noinlines)))
+        Self::indexed(
+            view.profile,
+            view,
+            bottom_up,
+            Arc::new(NodeIndex::new(
+                view.profile,
+                view.granularity,
+                false,
+                view.noinlines,
+            )),
+        )
     }
 }
 
@@ -117,8 +127,21 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             }
             starts.push(frames.len() as u32);
         }
-        let total = p.samples.iter().map(|s| s.values.get(view.sample_index).copied().unwrap_or(0)).sum();
-        FlameStacks { sample_index: view.sample_index, index: idx, first_line, frames, starts, total, bottom_up, profile }
+        let total = p
+            .samples
+            .iter()
+            .map(|s| s.values.get(view.sample_index).copied().unwrap_or(0))
+            .sum();
+        FlameStacks {
+            sample_index: view.sample_index,
+            index: idx,
+            first_line,
+            frames,
+            starts,
+            total,
+            bottom_up,
+            profile,
+        }
     }
 
     /// Graph node `n`'s name as pprof prints it.
@@ -140,7 +163,12 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
     fn cursors(&self) -> impl Iterator<Item = Cursor<'_>> {
         self.profile.samples.iter().filter_map(|s| {
             let value = s.values.get(self.sample_index).copied().unwrap_or(0);
-            (value != 0).then_some(Cursor { locs: &s.locations, value, loc: 0, frame: 0 })
+            (value != 0).then_some(Cursor {
+                locs: &s.locations,
+                value,
+                loc: 0,
+                frame: 0,
+            })
         })
     }
 
@@ -153,7 +181,11 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             if i >= locs.len() {
                 return None;
             }
-            let loc = if self.bottom_up { locs[i] } else { locs[locs.len() - 1 - i] } as usize;
+            let loc = if self.bottom_up {
+                locs[i]
+            } else {
+                locs[locs.len() - 1 - i]
+            } as usize;
             let (a, b) = (self.starts[loc] as usize, self.starts[loc + 1] as usize);
             if b - a == 1 && c.frame == 0 {
                 // Most locations are one frame.
@@ -163,7 +195,11 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             let f = c.frame as usize;
             if a + f < b {
                 c.frame += 1;
-                return Some(if self.bottom_up { self.frames[b - 1 - f] } else { self.frames[a + f] });
+                return Some(if self.bottom_up {
+                    self.frames[b - 1 - f]
+                } else {
+                    self.frames[a + f]
+                });
             }
             c.loc += 1;
             c.frame = 0;
@@ -186,7 +222,17 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
         let mut files = vec![String::new()];
         let mut name_of: HashMap<u32, u32> = HashMap::default();
         let total = self.total();
-        let root = FlameNode { name: 0, key: u32::MAX, parent: 0, depth: 0, x: 0, total, self_value: 0, inline: false, children: vec![] };
+        let root = FlameNode {
+            name: 0,
+            key: u32::MAX,
+            parent: 0,
+            depth: 0,
+            x: 0,
+            total,
+            self_value: 0,
+            inline: false,
+            children: vec![],
+        };
         let mut nodes = vec![root];
         let cut = |w: i64| (w.abs() as f64 * min_fraction).max(0.0);
         // (node, its samples with cursors at its depth, how much of the
@@ -260,9 +306,24 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             // it, so only the kept ones need sorting, unless the focus path
             // goes through one under the cut.
             let keep = |k: usize| (kids[k].1.abs() as f64) >= min && (kids[k].1 != 0 || min == 0.0);
-            let focus_hidden = on_focus && kids.iter().enumerate().any(|(k, c)| c.0 == focus[depth] && !keep(k));
-            let mut order: Vec<usize> = if focus_hidden { (0..kids.len()).collect() } else { (0..kids.len()).filter(|&k| keep(k)).collect() };
-            order.sort_by(|&a, &b| kids[b].1.abs().cmp(&kids[a].1.abs()).then_with(|| self.name(kids[a].0 >> 1).cmp(&self.name(kids[b].0 >> 1))).then(kids[a].0.cmp(&kids[b].0)));
+            let focus_hidden = on_focus
+                && kids
+                    .iter()
+                    .enumerate()
+                    .any(|(k, c)| c.0 == focus[depth] && !keep(k));
+            let mut order: Vec<usize> = if focus_hidden {
+                (0..kids.len()).collect()
+            } else {
+                (0..kids.len()).filter(|&k| keep(k)).collect()
+            };
+            order.sort_by(|&a, &b| {
+                kids[b]
+                    .1
+                    .abs()
+                    .cmp(&kids[a].1.abs())
+                    .then_with(|| self.name(kids[a].0 >> 1).cmp(&self.name(kids[b].0 >> 1)))
+                    .then(kids[a].0.cmp(&kids[b].0))
+            });
             let mut x = nodes[n as usize].x;
             let mut children = Vec::new();
             // The kept children's samples, by kid.
@@ -303,10 +364,27 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                         names.len() as u32 - 1
                     });
                     let c = nodes.len() as u32;
-                    nodes.push(FlameNode { name, key, parent: n, depth: depth as u32 + 1, x, total: w, self_value: 0, inline: key & 1 == 1, children: vec![] });
+                    nodes.push(FlameNode {
+                        name,
+                        key,
+                        parent: n,
+                        depth: depth as u32 + 1,
+                        x,
+                        total: w,
+                        self_value: 0,
+                        inline: key & 1 == 1,
+                        children: vec![],
+                    });
                     children.push(c);
                     let (path, cut_below) = if next_on_path {
-                        (depth + 1, if depth + 1 == focus.len() { cut(w) } else { min })
+                        (
+                            depth + 1,
+                            if depth + 1 == focus.len() {
+                                cut(w)
+                            } else {
+                                min
+                            },
+                        )
                     } else {
                         (usize::MAX, min)
                     };
@@ -316,7 +394,13 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             }
             nodes[n as usize].children = children;
         }
-        FlameTree { names, files, nodes, bottom_up: self.bottom_up, max_depth }
+        FlameTree {
+            names,
+            files,
+            nodes,
+            bottom_up: self.bottom_up,
+            max_depth,
+        }
     }
 
     /// The share of the root covered by frames whose name matches: each
@@ -348,7 +432,14 @@ pub fn fit_label(name: &str, width: f64) -> Option<String> {
         return None;
     }
     let max_chars = ((width - 6.0) / 6.5) as usize;
-    Some(if name.chars().count() > max_chars { name.chars().take(max_chars.saturating_sub(1)).chain(std::iter::once('…')).collect() } else { name.to_string() })
+    Some(if name.chars().count() > max_chars {
+        name.chars()
+            .take(max_chars.saturating_sub(1))
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        name.to_string()
+    })
 }
 
 impl FlameTree {
@@ -358,13 +449,18 @@ impl FlameTree {
     /// after them). Walks the nodes in the order `tree` creates them, so
     /// the numbering agrees too.
     pub fn pruned(&self, min_fraction: f64) -> FlameTree {
-        let Some(root) = self.nodes.first() else { return self.clone() };
+        let Some(root) = self.nodes.first() else {
+            return self.clone();
+        };
         let min = (root.total.abs() as f64 * min_fraction).max(0.0);
         let keep = |n: &FlameNode| (n.total.abs() as f64) >= min && (n.total != 0 || min == 0.0);
         let mut names = vec![self.names.first().cloned().unwrap_or_default()];
         let mut files = vec![self.files.first().cloned().unwrap_or_default()];
         let mut name_of: HashMap<u32, u32> = HashMap::default();
-        let mut nodes = vec![FlameNode { children: vec![], ..root.clone() }];
+        let mut nodes = vec![FlameNode {
+            children: vec![],
+            ..root.clone()
+        }];
         let mut todo = vec![(0u32, 0u32)];
         let mut max_depth = 0;
         while let Some((n, o)) = todo.pop() {
@@ -381,13 +477,24 @@ impl FlameTree {
                     names.len() as u32 - 1
                 });
                 let id = nodes.len() as u32;
-                nodes.push(FlameNode { name, parent: n, children: vec![], ..c.clone() });
+                nodes.push(FlameNode {
+                    name,
+                    parent: n,
+                    children: vec![],
+                    ..c.clone()
+                });
                 children.push(id);
                 todo.push((id, oc));
             }
             nodes[n as usize].children = children;
         }
-        FlameTree { names, files, nodes, bottom_up: self.bottom_up, max_depth }
+        FlameTree {
+            names,
+            files,
+            nodes,
+            bottom_up: self.bottom_up,
+            max_depth,
+        }
     }
 
     /// Nodes whose name matches, and the share of the root they cover

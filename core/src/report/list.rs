@@ -3,7 +3,7 @@
 
 use super::View;
 use crate::error::ReportError;
-use crate::graph::{Graph, Granularity, NodeIndex};
+use crate::graph::{Granularity, Graph, NodeIndex};
 use crate::measurement;
 use std::collections::BTreeMap;
 
@@ -35,11 +35,20 @@ pub trait SourceProvider {
 
 /// Splits text the way Go's bufio.ScanLines does (drops a trailing `\r`).
 pub fn split_source(text: &str) -> Vec<String> {
-    text.split_terminator('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string()).collect()
+    text.split_terminator('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+        .collect()
 }
 
-pub fn list(view: &View, pattern: &str, sources: &mut dyn SourceProvider) -> Result<Vec<Listing>, ReportError> {
-    let re = regex_lite::Regex::new(pattern).map_err(|e| ReportError::Regex { pattern: pattern.into(), msg: e.to_string() })?;
+pub fn list(
+    view: &View,
+    pattern: &str,
+    sources: &mut dyn SourceProvider,
+) -> Result<Vec<Listing>, ReportError> {
+    let re = regex_lite::Regex::new(pattern).map_err(|e| ReportError::Regex {
+        pattern: pattern.into(),
+        msg: e.to_string(),
+    })?;
     let p = view.profile;
     let idx = NodeIndex::new(p, Granularity::Lines, true, view.noinlines);
     let g = Graph::build(p, &idx, view.sample_index, None);
@@ -54,12 +63,22 @@ pub fn list(view: &View, pattern: &str, sources: &mut dyn SourceProvider) -> Res
         if info.file.is_empty() {
             continue;
         }
-        files.entry((info.file.clone(), info.start_line)).or_default().push(n);
+        files
+            .entry((info.file.clone(), info.start_line))
+            .or_default()
+            .push(n);
     }
     let mut out = Vec::new();
     for (name, files) in funcs {
         if files.is_empty() {
-            out.push(Listing { function: name, file: String::new(), flat: 0, cum: 0, sample_lines: vec![], source: Err("No source information".into()) });
+            out.push(Listing {
+                function: name,
+                file: String::new(),
+                flat: 0,
+                cum: 0,
+                sample_lines: vec![],
+                source: Err("No source information".into()),
+            });
             continue;
         }
         // pprof's FileOrder sorts by file then start line; a file seen with
@@ -79,7 +98,14 @@ pub fn list(view: &View, pattern: &str, sources: &mut dyn SourceProvider) -> Res
             }
             let sample_lines = per_line.iter().map(|(&l, &(f, c))| (l, f, c)).collect();
             let source = window(&idx, &nodes, &per_line, sources.lines(&file));
-            out.push(Listing { function: name.clone(), file, flat, cum, sample_lines, source });
+            out.push(Listing {
+                function: name.clone(),
+                file,
+                flat,
+                cum,
+                sample_lines,
+                source,
+            });
         }
     }
     Ok(out)
@@ -94,11 +120,19 @@ fn window(
     const MARGIN: i64 = 5;
     let text = text?;
     let first = &idx.infos[nodes[0] as usize];
-    let mut start = if first.start_line != 0 { first.start_line } else { first.lineno - MARGIN };
+    let mut start = if first.start_line != 0 {
+        first.start_line
+    } else {
+        first.lineno - MARGIN
+    };
     let mut end = first.lineno + MARGIN;
     for &n in nodes {
         let info = &idx.infos[n as usize];
-        let node_start = if info.start_line != 0 { info.start_line } else { info.lineno - MARGIN };
+        let node_start = if info.start_line != 0 {
+            info.start_line
+        } else {
+            info.lineno - MARGIN
+        };
         let node_end = info.lineno + MARGIN;
         // pprof widens with `if .. else if`: replicate, it decides the window.
         if node_start < start {
@@ -110,9 +144,16 @@ fn window(
     let start = start.max(1);
     let mut out = Vec::new();
     for lineno in start..=end {
-        let Some(t) = text.get((lineno - 1) as usize) else { break };
+        let Some(t) = text.get((lineno - 1) as usize) else {
+            break;
+        };
         let (flat, cum) = per_line.get(&lineno).copied().unwrap_or((0, 0));
-        out.push(SourceLine { lineno, flat, cum, text: t.clone() });
+        out.push(SourceLine {
+            lineno,
+            flat,
+            cum,
+            text: t.clone(),
+        });
     }
     Ok(out)
 }
@@ -131,12 +172,26 @@ pub fn format_list(view: &View, pattern: &str, listings: &[Listing]) -> String {
             out.push_str(&format!("No source information for {}\n", l.function));
             continue;
         }
-        out.push_str(&format!("ROUTINE ======================== {} in {}\n", l.function, l.file));
-        out.push_str(&format!("{:>10} {:>10} (flat, cum) {} of Total\n", fv(l.flat), fv(l.cum), measurement::percentage(l.cum, view.total)));
+        out.push_str(&format!(
+            "ROUTINE ======================== {} in {}\n",
+            l.function, l.file
+        ));
+        out.push_str(&format!(
+            "{:>10} {:>10} (flat, cum) {} of Total\n",
+            fv(l.flat),
+            fv(l.cum),
+            measurement::percentage(l.cum, view.total)
+        ));
         match &l.source {
             Ok(lines) => {
                 for s in lines {
-                    out.push_str(&format!("{:>10} {:>10} {:>6}:{}\n", dot(s.flat), dot(s.cum), s.lineno, s.text));
+                    out.push_str(&format!(
+                        "{:>10} {:>10} {:>6}:{}\n",
+                        dot(s.flat),
+                        dot(s.cum),
+                        s.lineno,
+                        s.text
+                    ));
                 }
             }
             Err(e) => out.push_str(&format!(" Error: {e}\n")),
@@ -155,7 +210,9 @@ impl SourceProvider for DirSources {
     fn lines(&mut self, path: &str) -> Result<Vec<String>, String> {
         let p = std::path::Path::new(path);
         if p.is_absolute() {
-            return std::fs::read_to_string(p).map(|t| split_source(&t)).map_err(|e| format!("open {path}: {e}"));
+            return std::fs::read_to_string(p)
+                .map(|t| split_source(&t))
+                .map_err(|e| format!("open {path}: {e}"));
         }
         for dir in &self.search_path {
             let mut d = Some(dir.as_path());
@@ -166,8 +223,15 @@ impl SourceProvider for DirSources {
                 d = cur.parent().filter(|q| *q != cur);
             }
         }
-        let sp: Vec<String> = self.search_path.iter().map(|d| d.display().to_string()).collect();
-        Err(format!("Could not find file {path} on path {}", sp.join(":")))
+        let sp: Vec<String> = self
+            .search_path
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        Err(format!(
+            "Could not find file {path} on path {}",
+            sp.join(":")
+        ))
     }
 }
 
@@ -180,7 +244,10 @@ pub struct DroppedSources {
 impl DroppedSources {
     /// Number of trailing path components `a` and `b` share.
     fn common_suffix(a: &str, b: &str) -> usize {
-        a.rsplit('/').zip(b.rsplit('/')).take_while(|(x, y)| x == y).count()
+        a.rsplit('/')
+            .zip(b.rsplit('/'))
+            .take_while(|(x, y)| x == y)
+            .count()
     }
 }
 

@@ -71,11 +71,17 @@ impl<'a> View<'a> {
             let duration = measurement::label(p.duration_nanos, "nanoseconds");
             let (total_ns, unit) = measurement::scale(self.total, &self.sample_unit, "nanoseconds");
             let ratio = if unit == "ns" && total_ns != 0.0 {
-                format!("({})", measurement::percentage(total_ns as i64, p.duration_nanos))
+                format!(
+                    "({})",
+                    measurement::percentage(total_ns as i64, p.duration_nanos)
+                )
             } else {
                 String::new()
             };
-            out.push(format!("Duration: {duration}, Total samples = {} {ratio}", self.format_value(self.total, output_unit)));
+            out.push(format!(
+                "Duration: {duration}, Total samples = {} {ratio}",
+                self.format_value(self.total, output_unit)
+            ));
         }
         out
     }
@@ -117,16 +123,28 @@ pub struct Prepared {
 impl Prepared {
     /// `base`: the base profile, and whether it is a `-diff_base` (true)
     /// or a `-base` (false).
-    pub fn new(current: &Profile, base: Option<(&Profile, bool)>, q: &Query) -> Result<Prepared, QueryError> {
+    pub fn new(
+        current: &Profile,
+        base: Option<(&Profile, bool)>,
+        q: &Query,
+    ) -> Result<Prepared, QueryError> {
         match base {
-            Some((b, diff)) => Self::shared(std::sync::Arc::new(crate::diff::subtract(current, b, diff)?), None, q),
+            Some((b, diff)) => Self::shared(
+                std::sync::Arc::new(crate::diff::subtract(current, b, diff)?),
+                None,
+                q,
+            ),
             None => Self::shared(std::sync::Arc::new(current.clone()), None, q),
         }
     }
 
     /// Like [`Prepared::new`], copying the profile only when a base or a
     /// filter changes it (a copy of a big profile is hundreds of MB).
-    pub fn shared(current: std::sync::Arc<Profile>, base: Option<(&Profile, bool)>, q: &Query) -> Result<Prepared, QueryError> {
+    pub fn shared(
+        current: std::sync::Arc<Profile>,
+        base: Option<(&Profile, bool)>,
+        q: &Query,
+    ) -> Result<Prepared, QueryError> {
         let mut p = match base {
             Some((b, diff)) => std::sync::Arc::new(crate::diff::subtract(&current, b, diff)?),
             None => current,
@@ -138,7 +156,14 @@ impl Prepared {
             q.filters.apply(&mut owned)?;
             p = std::sync::Arc::new(owned);
         }
-        Ok(Prepared { profile: p, sample_index, total, granularity: q.granularity, noinlines: q.noinlines, active_filters: q.filters.active() })
+        Ok(Prepared {
+            profile: p,
+            sample_index,
+            total,
+            granularity: q.granularity,
+            noinlines: q.noinlines,
+            active_filters: q.filters.active(),
+        })
     }
 
     pub fn view(&self) -> View<'_> {

@@ -15,7 +15,11 @@ pub struct TopOptions {
 
 impl Default for TopOptions {
     fn default() -> Self {
-        TopOptions { cum_sort: false, node_count: None, node_fraction: 0.005 }
+        TopOptions {
+            cum_sort: false,
+            node_count: None,
+            node_fraction: 0.005,
+        }
     }
 }
 
@@ -45,7 +49,11 @@ pub struct Top {
 }
 
 pub fn top(view: &View, opts: &TopOptions) -> Top {
-    top_indexed(view, opts, &NodeIndex::new(view.profile, view.granularity, false, view.noinlines))
+    top_indexed(
+        view,
+        opts,
+        &NodeIndex::new(view.profile, view.granularity, false, view.noinlines),
+    )
 }
 
 /// [`top`] over a node index already built for this view (the page's
@@ -53,7 +61,10 @@ pub fn top(view: &View, opts: &TopOptions) -> Top {
 pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
     let p = view.profile;
     let mut g = Graph::build(p, &idx, view.sample_index, None);
-    let cutoff = node_cutoff(g.nodes.iter().map(|&n| g.flat[n as usize]).sum(), opts.node_fraction);
+    let cutoff = node_cutoff(
+        g.nodes.iter().map(|&n| g.flat[n as usize]).sum(),
+        opts.node_fraction,
+    );
     let mut dropped = 0;
     if cutoff > 0 {
         let mut kept = vec![false; idx.infos.len()];
@@ -133,7 +144,11 @@ pub fn select_output_unit(view: &View, values: impl Iterator<Item = (i64, i64)>)
     if min_unit != max_unit && min_value.saturating_mul(100) < max_value {
         unit = measurement::scale(min_value.saturating_mul(100), &view.sample_unit, "minimum").1;
     }
-    if unit.is_empty() { view.sample_unit.clone() } else { unit }
+    if unit.is_empty() {
+        view.sample_unit.clone()
+    } else {
+        unit
+    }
 }
 
 /// The output unit `go tool pprof -top` would pick with its default node
@@ -141,7 +156,12 @@ pub fn select_output_unit(view: &View, values: impl Iterator<Item = (i64, i64)>)
 /// the CLI for the rows both show.
 pub fn pprof_output_unit(view: &View, rows: &[TopRow], node_fraction: f64) -> String {
     let cutoff = node_cutoff(rows.iter().map(|r| r.flat).sum(), node_fraction);
-    select_output_unit(view, rows.iter().filter(|r| r.cum.abs() >= cutoff).map(|r| (r.flat, r.cum)))
+    select_output_unit(
+        view,
+        rows.iter()
+            .filter(|r| r.cum.abs() >= cutoff)
+            .map(|r| (r.flat, r.cum)),
+    )
 }
 
 /// The header lines pprof prints above the table.
@@ -150,7 +170,11 @@ pub fn report_labels(view: &View, t: &Top) -> Vec<String> {
     if !view.active_filters.is_empty() {
         labels.push("Active filters:".into());
         labels.extend(view.active_filters.iter().map(|f| {
-            let f = if f.chars().count() > 80 { format!("{}…", f.chars().take(80).collect::<String>()) } else { f.clone() };
+            let f = if f.chars().count() > 80 {
+                format!("{}…", f.chars().take(80).collect::<String>())
+            } else {
+                f.clone()
+            };
             format!("   {f}")
         }));
     }
@@ -172,7 +196,11 @@ pub fn report_labels(view: &View, t: &Top) -> Vec<String> {
             ));
         }
         if !t.rows.is_empty() && t.rows.len() < t.orig_count {
-            labels.push(format!("Showing top {} nodes out of {}", t.rows.len(), t.orig_count));
+            labels.push(format!(
+                "Showing top {} nodes out of {}",
+                t.rows.len(),
+                t.orig_count
+            ));
         }
     }
     labels
@@ -182,11 +210,18 @@ pub fn report_labels(view: &View, t: &Top) -> Vec<String> {
 pub fn format_top(view: &View, t: &Top) -> String {
     let mut out = report_labels(view, t).join("\n");
     out.push('\n');
-    out.push_str(&format!("{:>10} {:>5}% {:>5}% {:>10} {:>5}%\n", "flat", "flat", "sum", "cum", "cum"));
+    out.push_str(&format!(
+        "{:>10} {:>5}% {:>5}% {:>10} {:>5}%\n",
+        "flat", "flat", "sum", "cum", "cum"
+    ));
     let mut sum = 0i64;
     for r in &t.rows {
         sum += r.flat;
-        let inl = if r.inline.is_empty() { String::new() } else { format!(" {}", r.inline) };
+        let inl = if r.inline.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", r.inline)
+        };
         out.push_str(&format!(
             "{:>10} {} {} {:>10} {}  {}{}\n",
             view.format_value(r.flat, &t.output_unit),

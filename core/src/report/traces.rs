@@ -23,7 +23,10 @@ pub fn traces(view: &View) -> Vec<Trace> {
     let p = view.profile;
     let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
     let num_units = num_label_units(p);
-    p.samples.iter().filter_map(|s| trace_of(view, &idx, &num_units, s)).collect()
+    p.samples
+        .iter()
+        .filter_map(|s| trace_of(view, &idx, &num_units, s))
+        .collect()
 }
 
 /// The `limit` largest traces (by |value|; profile order among equals) of
@@ -31,7 +34,12 @@ pub fn traces(view: &View) -> Vec<Trace> {
 /// page shows, without building every trace (a big profile's traces are
 /// millions of frame names: 1.3 s and a gigabyte on the benchmark's CPU
 /// profile, against 40 ms). `idx` is the view's node index.
-pub fn largest(view: &View, idx: &NodeIndex, keep: Option<&dyn Fn(&str) -> bool>, limit: usize) -> (Vec<Trace>, usize) {
+pub fn largest(
+    view: &View,
+    idx: &NodeIndex,
+    keep: Option<&dyn Fn(&str) -> bool>,
+    limit: usize,
+) -> (Vec<Trace>, usize) {
     let p = view.profile;
     // Each node's name is matched once.
     let mut hit: Vec<Option<bool>> = vec![None; idx.infos.len()];
@@ -43,11 +51,22 @@ pub fn largest(view: &View, idx: &NodeIndex, keep: Option<&dyn Fn(&str) -> bool>
             let nodes = idx.location_nodes(loc as usize);
             frames |= !nodes.is_empty();
             if let Some(keep) = keep {
-                matched = matched || nodes.iter().any(|&n| *hit[n as usize].get_or_insert_with(|| keep(&idx.infos[n as usize].printable_name())));
+                matched = matched
+                    || nodes.iter().any(|&n| {
+                        *hit[n as usize]
+                            .get_or_insert_with(|| keep(&idx.infos[n as usize].printable_name()))
+                    });
             }
         }
         if frames && matched {
-            picked.push((s.values.get(view.sample_index).copied().unwrap_or(0).unsigned_abs(), si));
+            picked.push((
+                s.values
+                    .get(view.sample_index)
+                    .copied()
+                    .unwrap_or(0)
+                    .unsigned_abs(),
+                si,
+            ));
         }
     }
     let matching = picked.len();
@@ -56,17 +75,28 @@ pub fn largest(view: &View, idx: &NodeIndex, keep: Option<&dyn Fn(&str) -> bool>
     picked.sort_unstable_by_key(|&(v, si)| (std::cmp::Reverse(v), si));
     picked.truncate(limit);
     let num_units = num_label_units(p);
-    let out = picked.iter().filter_map(|&(_, si)| trace_of(view, idx, &num_units, &p.samples[si])).collect();
+    let out = picked
+        .iter()
+        .filter_map(|&(_, si)| trace_of(view, idx, &num_units, &p.samples[si]))
+        .collect();
     (out, matching)
 }
 
 /// One sample as pprof's `-traces` prints it; `None` without frames.
-fn trace_of(view: &View, idx: &NodeIndex, num_units: &std::collections::HashMap<String, String>, s: &crate::profile::Sample) -> Option<Trace> {
+fn trace_of(
+    view: &View,
+    idx: &NodeIndex,
+    num_units: &std::collections::HashMap<String, String>,
+    s: &crate::profile::Sample,
+) -> Option<Trace> {
     let mut frames = Vec::new();
     for &loc in &s.locations {
         let nodes = idx.location_nodes(loc as usize);
         for (i, &n) in nodes.iter().enumerate() {
-            frames.push(TraceFrame { name: idx.infos[n as usize].printable_name(), inline: i != nodes.len() - 1 });
+            frames.push(TraceFrame {
+                name: idx.infos[n as usize].printable_name(),
+                inline: i != nodes.len() - 1,
+            });
         }
     }
     if frames.is_empty() {
@@ -77,12 +107,19 @@ fn trace_of(view: &View, idx: &NodeIndex, num_units: &std::collections::HashMap<
     let mut labels = group(s.labels.strs.iter().map(|(k, v)| (k.clone(), v.clone())));
     labels.sort_by_key(padded);
     let mut nums = group(s.labels.nums.iter().map(|n| {
-        let unit = num_units.get(&n.key).cloned().unwrap_or_else(|| n.key.clone());
+        let unit = num_units
+            .get(&n.key)
+            .cloned()
+            .unwrap_or_else(|| n.key.clone());
         (n.key.clone(), measurement::label(n.value, &unit))
     }));
     nums.sort_by_key(padded);
     labels.extend(nums);
-    Some(Trace { labels, value: s.values.get(view.sample_index).copied().unwrap_or(0), frames })
+    Some(Trace {
+        labels,
+        value: s.values.get(view.sample_index).copied().unwrap_or(0),
+        frames,
+    })
 }
 
 /// Joins the values of repeated keys with spaces, keeping first-seen order.
@@ -113,10 +150,12 @@ pub fn num_label_units(p: &crate::Profile) -> std::collections::HashMap<String, 
     }
     for s in &p.samples {
         for n in &s.labels.nums {
-            units.entry(n.key.clone()).or_insert_with(|| match n.key.as_str() {
-                "alignment" | "request" => "bytes".into(),
-                k => k.to_string(),
-            });
+            units
+                .entry(n.key.clone())
+                .or_insert_with(|| match n.key.as_str() {
+                    "alignment" | "request" => "bytes".into(),
+                    k => k.to_string(),
+                });
         }
     }
     units
@@ -135,8 +174,16 @@ pub fn format_traces(view: &View, traces: &[Trace]) -> String {
             out.push_str(&format!("{k:>10}:  {v}\n"));
         }
         for (i, f) in t.frames.iter().enumerate() {
-            let v = if i == 0 { view.format_value(t.value, "minimum") } else { String::new() };
-            out.push_str(&format!("{v:>10}   {}{}\n", f.name, if f.inline { " (inline)" } else { "" }));
+            let v = if i == 0 {
+                view.format_value(t.value, "minimum")
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "{v:>10}   {}{}\n",
+                f.name,
+                if f.inline { " (inline)" } else { "" }
+            ));
         }
     }
     out.push_str(SEPARATOR);
