@@ -1,6 +1,6 @@
 //! What a decoded profile's model holds, part by part (payload bytes, not
 //! counting allocator overhead): where the worker's memory goes.
-use leakscope_core::profile::{Function, Line, Location, Sample};
+use leakscope_core::profile::{Function, Line, Location};
 use std::collections::HashSet;
 use std::mem::size_of;
 
@@ -22,9 +22,10 @@ fn main() {
         .sum();
     let mb = |b: usize| format!("{:6.1} MB", b as f64 / 1e6);
     println!("{path}: {} samples, {frames} frames, {} locations, {lines} lines, {} functions, {} label sets", p.samples.len(), p.locations.len(), p.functions.len(), sets.len());
+    // By column: a frame end and a label-set handle per sample.
     println!(
         "  sample records      {}",
-        mb(p.samples.len() * size_of::<Sample>())
+        mb(p.samples.len() * (size_of::<u32>() + size_of::<std::sync::Arc<()>>()))
     );
     println!("  frames (4 B each)   {}", mb(frames * 4));
     println!("  values              {}", mb(values * 8));
@@ -36,5 +37,8 @@ fn main() {
         "  functions + names   {}",
         mb(p.functions.len() * size_of::<Function>() + strs)
     );
-    println!("  allocations         {} (one per sample's frames, values; per location's lines; per name)", p.samples.len() * 2 + p.locations.len() + p.functions.len() * 3);
+    println!(
+        "  allocations         {} (samples: one per column; one per location's lines, per name)",
+        4 + p.locations.len() + p.functions.len() * 3
+    );
 }

@@ -90,7 +90,7 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
             let n = 1 + r.below(5) as i64;
             Sample {
                 locations: st.into(),
-                values: Box::new([n, n * 10_000_000]),
+                values: vec![n, n * 10_000_000],
                 labels: sets.intern(LabelSet::new(
                     vec![("phase".into(), phases[r.below(5) as usize].into())],
                     vec![],
@@ -161,7 +161,7 @@ pub fn heap_profile(n: usize, locations: usize, seed: u64) -> Profile {
             };
             Sample {
                 locations: st.into(),
-                values: Box::new([objects, objects * size, live, live * size]),
+                values: vec![objects, objects * size, live, live * size],
                 labels: sets.intern(LabelSet::new(
                     vec![],
                     vec![NumLabel {

@@ -3,7 +3,7 @@
 //! (or by copies of them) cost 20 to 100 bytes an item, and on big
 //! profiles its peak was the peak of opening a file or building Top.
 
-pub fn hash_of<T: std::hash::Hash>(v: &T) -> u64 {
+pub fn hash_of<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
     v.hash(&mut h);

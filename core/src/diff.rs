@@ -118,11 +118,9 @@ pub fn subtract(current: &Profile, base: &Profile, diff: bool) -> Result<Profile
         } else {
             s.labels.clone()
         };
-        out.samples.push(Sample {
-            locations: s.locations.iter().map(|l| l + loff).collect(),
-            values: s.values.iter().map(|v| -v).collect(),
-            labels,
-        });
+        let locations: Vec<u32> = s.locations.iter().map(|l| l + loff).collect();
+        let values: Vec<i64> = s.values.iter().map(|v| -v).collect();
+        out.samples.push(&locations, &values, labels);
     }
     out.merge_duplicates();
     Ok(out)
@@ -131,7 +129,7 @@ pub fn subtract(current: &Profile, base: &Profile, diff: bool) -> Result<Profile
 /// pprof's total: the sum of |value|, or of the base's samples only when
 /// the profile holds `-diff_base` samples.
 pub fn total(p: &Profile, index: usize) -> i64 {
-    let is_base = |s: &Sample| {
+    let is_base = |s: &SampleRef| {
         s.labels
             .strs
             .iter()

@@ -117,8 +117,8 @@ impl Filters {
         }
         if tagfocus.is_some() || tagignore.is_some() {
             p.samples.retain(|s| {
-                tagfocus.as_ref().is_none_or(|f| f.matches(s))
-                    && tagignore.as_ref().is_none_or(|f| !f.matches(s))
+                tagfocus.as_ref().is_none_or(|f| f.matches(&s))
+                    && tagignore.as_ref().is_none_or(|f| !f.matches(&s))
             });
         }
         Ok(())
@@ -183,9 +183,9 @@ fn filter_by_name(
         p.locations[i].lines = lines.into();
     }
     let any_hidden = hidden.iter().any(|h| *h);
-    p.samples.retain_mut(|s| {
+    p.samples.rebuild(|locations, _, _| {
         let mut focused = false;
-        for &l in &s.locations {
+        for &l in locations.iter() {
             match mark[l as usize] {
                 Some(false) => return false,
                 Some(true) => focused = true,
@@ -196,13 +196,8 @@ fn filter_by_name(
             return false;
         }
         if any_hidden {
-            s.locations = s
-                .locations
-                .iter()
-                .copied()
-                .filter(|&l| !hidden[l as usize])
-                .collect();
-            if s.locations.is_empty() {
+            locations.retain(|&l| !hidden[l as usize]);
+            if locations.is_empty() {
                 return false;
             }
         }
@@ -226,13 +221,13 @@ fn show_from_filter(p: &mut Profile, re: &Regex) {
             keep[i] = true;
         }
     }
-    p.samples.retain_mut(|s| {
-        match (0..s.locations.len())
+    p.samples.rebuild(|locations, _, _| {
+        match (0..locations.len())
             .rev()
-            .find(|&i| keep[s.locations[i] as usize])
+            .find(|&i| keep[locations[i] as usize])
         {
             Some(i) => {
-                s.locations = s.locations[..=i].into();
+                locations.truncate(i + 1);
                 true
             }
             None => false,
@@ -376,7 +371,7 @@ impl TagFilter {
         Ok(Some(TagFilter::Regex { key, res }))
     }
 
-    fn matches(&self, s: &crate::profile::Sample) -> bool {
+    fn matches(&self, s: &crate::profile::SampleRef) -> bool {
         match self {
             TagFilter::Range { key, test, units } => s.labels.nums.iter().any(|n| {
                 key.as_ref().is_none_or(|k| *k == n.key)

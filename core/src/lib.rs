@@ -28,6 +28,7 @@ pub mod measurement;
 pub mod permalink;
 pub mod profile;
 pub mod report;
+mod samples;
 pub mod session;
 
 pub use decode::{decode, decode_owned, decode_with, Limits};

@@ -371,8 +371,8 @@ impl Summary {
             .map(|r| {
                 let name = self.names[r.name as usize].clone();
                 top::TopRow {
-                    name: name.clone(),
-                    function: name,
+                    name,
+                    function: None,
                     inline: r.inline.clone(),
                     flat: r.flat,
                     cum: r.cum,

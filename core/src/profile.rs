@@ -2,7 +2,7 @@
 //! are replaced by dense indexes, validated once at decode time, so that
 //! reports can index without checks and never see a dangling id.
 
-use crate::chains::{first_equal, hash_of, Chains};
+use crate::chains::{first_equal, hash_of};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -148,16 +148,7 @@ impl LabelSets {
     }
 }
 
-/// `locations[0]` is the leaf. Indexes point into [`Profile::locations`].
-/// Build samples' labels through [`LabelSets`] so equal sets are shared.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
-    // Boxed slices, not vectors: no capacity word and no slack, 16 bytes
-    // less per sample, and a profile holds hundreds of thousands.
-    pub locations: Box<[u32]>,
-    pub values: Box<[i64]>,
-    pub labels: Arc<LabelSet>,
-}
+pub use crate::samples::{Sample, SampleRef, Samples};
 
 /// A frame as printed in a goroutine dump (`created by` lines).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -191,7 +182,7 @@ pub struct Goroutine {
 pub struct Profile {
     pub sample_types: Vec<ValueType>,
     pub default_sample_type: String,
-    pub samples: Vec<Sample>,
+    pub samples: Samples,
     pub locations: Vec<Location>,
     pub functions: Vec<Function>,
     pub mappings: Vec<Mapping>,
@@ -356,10 +347,10 @@ impl Profile {
                 }
             }
         }
-        for s in &mut self.samples {
+        self.samples.rebuild(|locations, _, _| {
             let mut found_user = false;
-            for i in (0..s.locations.len()).rev() {
-                let id = s.locations[i] as usize;
+            for i in (0..locations.len()).rev() {
+                let id = locations[i] as usize;
                 if !prune[id] && !beneath[id] {
                     found_user = true;
                     continue;
@@ -367,14 +358,11 @@ impl Profile {
                 if !found_user {
                     continue;
                 }
-                if prune[id] {
-                    s.locations = s.locations[i + 1..].into();
-                } else {
-                    s.locations = s.locations[i..].into();
-                }
+                locations.drain(..if prune[id] { i + 1 } else { i });
                 break;
             }
-        }
+            true
+        });
         Ok(())
     }
 }
@@ -487,49 +475,11 @@ impl Profile {
         // compared in place (a key copy per sample doubled the memory and
         // time of this step on 200k-stack profiles). Label sets have one
         // spelling (`LabelSet::new`), and shared ones compare by pointer.
-        let mut chains = Chains::new(self.samples.len());
-        let mut sample_canon = vec![u32::MAX; self.samples.len()];
-        // Compacted in place: kept samples move to the front (`kept` of
-        // them so far), the rest are summed into them and cut off at the
-        // end. A second vector of samples, grown by doubling, was the peak
-        // of opening a 300k-sample profile.
-        let mut kept = 0usize;
-        for i in 0..self.samples.len() {
-            let (front, back) = self.samples.split_at_mut(i);
-            let s = &mut back[0];
-            if s.values.iter().all(|&v| v == 0) {
-                continue;
-            }
-            if !locations_unique {
-                for l in s.locations.iter_mut() {
-                    *l = lcanon[*l as usize];
-                }
-            }
-            let h = if s.labels.is_empty() {
-                hash_of(&s.locations)
-            } else {
-                hash_of(&(&s.locations, &s.labels))
-            };
-            match chains.find(h, |j| {
-                let o = &front[j as usize];
-                o.locations == s.locations && o.labels == s.labels
-            }) {
-                Some(j) => {
-                    for (a, b) in front[j as usize].values.iter_mut().zip(&s.values[..]) {
-                        *a += b;
-                    }
-                    sample_canon[i] = j;
-                }
-                None => {
-                    let j = kept as u32;
-                    chains.add(h, j);
-                    self.samples.swap(kept, i);
-                    kept += 1;
-                    sample_canon[i] = j;
-                }
-            }
-        }
-        self.samples.truncate(kept);
+        // Compacted in place: a second set of samples, grown by doubling,
+        // was the peak of opening a 300k-sample profile.
+        let sample_canon = self
+            .samples
+            .merge_duplicates((!locations_unique).then_some(&lcanon[..]));
         self.goroutines.retain_mut(|g| {
             let c = sample_canon
                 .get(g.sample as usize)
@@ -577,7 +527,7 @@ mod tests {
     ) -> Sample {
         Sample {
             locations: locations.into(),
-            values: Box::new([value]),
+            values: vec![value],
             labels: Arc::new(LabelSet::new(
                 labels
                     .iter()
@@ -605,7 +555,7 @@ mod tests {
             functions: vec![func(1, "main.a"), func(2, "main.b"), func(3, "main.a")],
             // 0 and 2 are the same frame once functions are folded.
             locations: vec![loc(1, 0x10, 0, 5), loc(2, 0x20, 1, 7), loc(3, 0x10, 2, 5)],
-            samples: vec![
+            samples: Samples::from(vec![
                 sample(
                     &[0, 1],
                     1,
@@ -621,7 +571,7 @@ mod tests {
                 sample(&[0, 1], 4, &[("a", "b")], &[]),
                 sample(&[1], 0, &[], &[]),
                 sample(&[2, 1], 8, &[("a", "b")], &[]),
-            ],
+            ]),
             ..Default::default()
         };
         p.merge_duplicates();
@@ -656,11 +606,11 @@ mod tests {
             }],
             functions: vec![func(1, "main.a"), func(2, "main.b")],
             locations: vec![loc(1, 0x10, 0, 5), loc(2, 0x20, 1, 7)],
-            samples: vec![
+            samples: Samples::from(vec![
                 sample(&[0, 1], 1, &[], &[]),
                 sample(&[1, 0], 2, &[], &[]),
                 sample(&[0, 1], 3, &[], &[]),
-            ],
+            ]),
             ..Default::default()
         };
         let (functions, locations) = (p.functions.clone(), p.locations.clone());

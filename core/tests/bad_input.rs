@@ -282,7 +282,7 @@ fn sparse_ids_are_mapped() {
         label: vec![],
     });
     let d = decode(&pb(&p)).unwrap();
-    let s = &d.samples[0];
+    let s = &d.samples.get(0);
     assert_eq!(
         s.locations
             .iter()
@@ -334,9 +334,9 @@ fn location_ids_wider_than_32_bits_decode() {
     });
     let prof = decode(&pb(&p)).unwrap();
     assert_eq!(prof.samples.len(), 1);
-    assert_eq!(prof.samples[0].locations.len(), 2);
+    assert_eq!(prof.samples.get(0).locations.len(), 2);
     assert_eq!(
-        prof.locations[prof.samples[0].locations[0] as usize].id,
+        prof.locations[prof.samples.get(0).locations[0] as usize].id,
         big
     );
 }
@@ -410,7 +410,8 @@ fn samples_share_one_label_set_per_distinct_set() {
     let s = &prof.samples;
     assert_eq!(s.len(), 4, "different stacks: nothing merges");
     let pairs = |i: usize| {
-        s[i].labels
+        s.get(i)
+            .labels
             .strs
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -419,9 +420,9 @@ fn samples_share_one_label_set_per_distinct_set() {
     };
     // Keys sorted, one shared set for one set of labels.
     assert_eq!(pairs(0), "a=y,k=x");
-    assert!(std::sync::Arc::ptr_eq(&s[0].labels, &s[1].labels));
+    assert!(std::sync::Arc::ptr_eq(&s.get(0).labels, &s.get(1).labels));
     // A key's values keep the file's order (pprof's sample identity does).
     assert_eq!(pairs(2), "k=x,k=y");
     assert_eq!(pairs(3), "k=y,k=x");
-    assert!(!std::sync::Arc::ptr_eq(&s[2].labels, &s[3].labels));
+    assert!(!std::sync::Arc::ptr_eq(&s.get(2).labels, &s.get(3).labels));
 }

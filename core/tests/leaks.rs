@@ -335,9 +335,9 @@ fn heap(paths: &[(&[&str], i64, i64, i64)]) -> Profile {
             });
             locs.push(p.locations.len() as u32 - 1);
         }
-        p.samples.push(Sample {
-            locations: locs.into(),
-            values: Box::new([*objs, *alloc, *objs, *inuse]),
+        p.samples.push_sample(Sample {
+            locations: locs,
+            values: vec![*objs, *alloc, *objs, *inuse],
             ..Default::default()
         });
     }

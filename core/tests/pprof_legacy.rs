@@ -24,11 +24,11 @@ fn samples_section(p: &Profile) -> String {
     );
     out.push('\n');
     for s in &p.samples {
-        for v in &s.values {
+        for v in s.values {
             out.push_str(&format!(" {v:>10}"));
         }
         out.push_str(": ");
-        for l in &s.locations {
+        for l in s.locations {
             out.push_str(&format!("{} ", p.locations[*l as usize].id));
         }
         out.push('\n');

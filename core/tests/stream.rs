@@ -35,13 +35,13 @@ fn big_profile() -> (Profile, Vec<u8>) {
         &mut |_| {},
     )
     .unwrap();
-    let base = p.samples.clone();
+    let base: Vec<_> = p.samples.iter().map(|s| s.to_owned()).collect();
     for k in 1..200 {
-        p.samples.extend(base.iter().map(|s| {
+        for s in &base {
             let mut s = s.clone();
             s.values.iter_mut().for_each(|v| *v += k);
-            s
-        }));
+            p.samples.push_sample(s);
+        }
     }
     // A comment longer than the parser's 256 KiB window.
     p.comments.push("x".repeat(700_000));

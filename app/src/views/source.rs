@@ -17,8 +17,8 @@ pub fn SourceView() -> impl IntoView {
         let mut f: Vec<(String, i64)> = t
             .rows
             .iter()
-            .filter(|r| !r.function.is_empty())
-            .map(|r| (r.function.clone(), r.cum))
+            .filter(|r| !r.function().is_empty())
+            .map(|r| (r.function().to_string(), r.cum))
             .collect();
         f.sort_by_key(|(n, c)| {
             (

@@ -131,7 +131,7 @@ pub fn TopView() -> impl IntoView {
                     .get_untracked()
                     .and_then(|i| rows.with_untracked(|r| r.get(i).cloned()))
                 {
-                    store.source_fn.set(Some(r.function));
+                    store.source_fn.set(Some(r.function().to_string()));
                     store.tab.set(Tab::Source);
                 }
                 return;
@@ -208,8 +208,8 @@ pub fn TopView() -> impl IntoView {
                         let base = base_of.get();
                         rows.into_iter().take(limit).enumerate().map(|(i, r)| {
                             sum += r.flat;
-                            let func = r.function.clone();
-                            let func2 = r.function.clone();
+                            let func = r.function().to_string();
+                            let func2 = func.clone();
                             view! {
                                 <tr class:selected=sel == Some(i) aria-selected=(sel == Some(i)).to_string()>
                                     <td class="num">{crate::derived::fmt(&t, r.flat)}</td>

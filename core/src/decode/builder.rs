@@ -81,8 +81,10 @@ impl Builder {
     ) -> u32 {
         let key = (locations, labels);
         if let Some(&i) = self.samples.get(&key) {
-            for (a, b) in self.profile.samples[i as usize]
-                .values
+            for (a, b) in self
+                .profile
+                .samples
+                .values_mut(i as usize)
                 .iter_mut()
                 .zip(values)
             {
@@ -92,11 +94,7 @@ impl Builder {
         }
         let i = self.profile.samples.len() as u32;
         let labels = self.label_sets.intern(LabelSet::new(key.1.clone(), vec![]));
-        self.profile.samples.push(Sample {
-            locations: key.0.as_slice().into(),
-            values: values.into(),
-            labels,
-        });
+        self.profile.samples.push(&key.0, values, labels);
         self.samples.insert(key, i);
         i
     }
@@ -110,11 +108,7 @@ impl Builder {
         num_labels: Vec<NumLabel>,
     ) {
         let labels = self.label_sets.intern(LabelSet::new(vec![], num_labels));
-        self.profile.samples.push(Sample {
-            locations: locations.into(),
-            values: values.into(),
-            labels,
-        });
+        self.profile.samples.push(&locations, &values, labels);
     }
 
     pub fn finish(self) -> Profile {

@@ -381,6 +381,42 @@ impl<'s> Fields<'s> {
     }
 }
 
+/// How many location ids a sample message holds (packed or not), for the
+/// first pass; a malformed sample counts what it can (the second pass
+/// reports it).
+fn count_location_ids(mut s: &[u8]) -> usize {
+    let mut n = 0;
+    while !s.is_empty() {
+        let Ok((tag, wt)) = prost::encoding::decode_key(&mut s) else {
+            break;
+        };
+        match (tag, wt) {
+            (1, WireType::LengthDelimited) => {
+                let Ok(len) = prost::encoding::decode_varint(&mut s) else {
+                    break;
+                };
+                let Some(field) = s.get(..len as usize) else {
+                    break;
+                };
+                n += field.iter().filter(|b| **b & 0x80 == 0).count();
+                s = &s[len as usize..];
+            }
+            (1, WireType::Varint) => {
+                n += 1;
+                if prost::encoding::decode_varint(&mut s).is_err() {
+                    break;
+                }
+            }
+            _ => {
+                if prost::encoding::skip_field(wt, tag, &mut s, Default::default()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    n
+}
+
 /// A length-delimited value without its length prefix.
 fn payload(mut v: &[u8]) -> Result<&[u8], DecodeError> {
     prost::encoding::decode_varint(&mut v).map_err(|e| DecodeError::Protobuf(e.to_string()))?;
@@ -407,11 +443,15 @@ pub fn decode_stream<'a>(
     // (grown by doubling, they would hold up to twice their size, and wasm
     // memory keeps its peak).
     let mut count = [0usize; 7];
+    let mut frames = 0usize;
     let mut f = Fields::new(open()?, limit);
     let mut reported = 0;
-    while let Some((tag, _, _)) = f.next()? {
+    while let Some((tag, wt, v)) = f.next()? {
         if let Some(c) = count.get_mut(tag as usize) {
             *c += 1;
+        }
+        if tag == 2 && wt == WireType::LengthDelimited {
+            frames += count_location_ids(payload(v)?);
         }
         if f.position() - reported >= report_every {
             reported = f.position();
@@ -435,14 +475,19 @@ pub fn decode_stream<'a>(
     let mut locs = RawLocations::default();
     reserve(&mut locs.locations, count[4], "locations")?;
     reserve(&mut locs.mapping_ids, count[4], "locations")?;
+    let ntypes = count[1];
+    let samples = Samples::with_capacity(ntypes, nsamples, frames).map_err(|_| {
+        DecodeError::Invalid(format!(
+            "{nsamples} samples of {frames} frames do not fit in memory"
+        ))
+    })?;
     let mut raw = RawSamples {
-        samples: Vec::new(),
+        samples,
         label_sets: Vec::new(),
         sets: Vec::new(),
         wide: Vec::new(),
         interned: LabelSets::default(),
     };
-    reserve(&mut raw.samples, nsamples, "samples")?;
     reserve(&mut raw.label_sets, nsamples, "samples")?;
     let none = raw.interned.none();
     let mut set_ix: rustc_hash::FxHashMap<Vec<PbLabel>, u32> = Default::default();
@@ -467,18 +512,26 @@ pub fn decode_stream<'a>(
                     i
                 };
                 raw.label_sets.push(labels);
-                let locations = match std::mem::take(&mut scratch.location_id) {
-                    LocationIds::Narrow(v) => v,
-                    LocationIds::Wide(w) => {
-                        raw.wide.push((raw.samples.len(), w));
-                        Vec::new()
+                let si = raw.samples.len();
+                if scratch.value.len() != ntypes {
+                    return Err(DecodeError::Invalid(format!(
+                        "sample #{si} has {} values but the profile has {ntypes} sample types",
+                        scratch.value.len()
+                    )));
+                }
+                match &mut scratch.location_id {
+                    LocationIds::Narrow(v) => {
+                        raw.samples.push(v, &scratch.value, none.clone());
+                        v.clear();
                     }
-                };
-                raw.samples.push(Sample {
-                    locations: locations.into(),
-                    values: scratch.value.as_slice().into(),
-                    labels: none.clone(),
-                });
+                    LocationIds::Wide(w) => {
+                        // Placeholders, set once ids are mapped.
+                        raw.samples
+                            .push(&vec![0; w.len()], &scratch.value, none.clone());
+                        raw.wide.push((si, std::mem::take(w)));
+                        scratch.location_id = LocationIds::default();
+                    }
+                }
             }
             (4, WireType::LengthDelimited) => {
                 loc.line.clear();
@@ -551,7 +604,7 @@ impl RawLocations {
 /// ids past u32, aside), and each sample's labels an index into `sets`,
 /// the distinct label lists as written (`u32::MAX`: none).
 struct RawSamples {
-    samples: Vec<Sample>,
+    samples: Samples,
     label_sets: Vec<u32>,
     sets: Vec<Vec<PbLabel>>,
     wide: Vec<(usize, Vec<u64>)>,
@@ -708,7 +761,6 @@ fn convert(
     }
     drop(locs.mapping_ids);
 
-    let ntypes = sample_types.len();
     let mut interned = raw.interned;
     let mut sets = Vec::with_capacity(raw.sets.len());
     for set in &raw.sets {
@@ -731,33 +783,27 @@ fn convert(
     // The samples become the model's in place: ids mapped to indexes.
     let mut samples = raw.samples;
     let mut wide = raw.wide.into_iter().peekable();
-    for (si, (s, &set)) in samples.iter_mut().zip(&raw.label_sets).enumerate() {
-        if s.values.len() != ntypes {
-            return Err(DecodeError::Invalid(format!(
-                "sample #{si} has {} values but the profile has {ntypes} sample types",
-                s.values.len()
-            )));
-        }
+    for (si, &set) in raw.label_sets.iter().enumerate() {
         let missing = |id: u64| {
             DecodeError::Invalid(format!(
                 "sample #{si} refers to location id {id}, which does not exist"
             ))
         };
+        let locations = samples.locations_mut(si);
         if wide.peek().is_some_and(|(i, _)| *i == si) {
             let (_, w) = wide.next().unwrap_or_default();
-            s.locations = w
-                .iter()
-                .map(|&id| location_ix.get(id).ok_or_else(|| missing(id)))
-                .collect::<Result<_, _>>()?;
+            for (slot, &id) in locations.iter_mut().zip(&w) {
+                *slot = location_ix.get(id).ok_or_else(|| missing(id))?;
+            }
         } else {
-            for id in s.locations.iter_mut() {
+            for id in locations.iter_mut() {
                 *id = location_ix
                     .get(*id as u64)
                     .ok_or_else(|| missing(*id as u64))?;
             }
         }
         if let Some(l) = sets.get(set as usize) {
-            s.labels = l.clone();
+            samples.set_labels(si, l.clone());
         }
     }
 

@@ -1,7 +1,7 @@
 //! Reading stacks the way a Go developer does: which frame is the
 //! program's own code, what the goroutine waits on, who created it.
 
-use crate::profile::{Frame, Profile, Sample};
+use crate::profile::{Frame, Profile, SampleRef};
 
 /// Top-level packages of the Go standard library. A function whose import
 /// path starts with one of these is not "the program's own code".
@@ -80,9 +80,9 @@ pub fn is_user_function(func: &str) -> bool {
 }
 
 /// Every frame of a sample, leaf first, inlined frames included.
-pub fn frames(p: &Profile, s: &Sample) -> Vec<Frame> {
+pub fn frames(p: &Profile, s: &SampleRef) -> Vec<Frame> {
     let mut out = Vec::new();
-    for &l in &s.locations {
+    for &l in s.locations {
         for line in &p.locations[l as usize].lines {
             let f = &p.functions[line.function as usize];
             out.push(Frame {

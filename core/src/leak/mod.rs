@@ -184,7 +184,7 @@ fn goroutine_rules(series: &[&Profile], leakprof: &[&Profile]) -> Vec<Finding> {
                 if count <= 0 {
                     continue;
                 }
-                let fr = frames(p, s);
+                let fr = frames(p, &s);
                 let Some(site) = first_user_frame(&fr).cloned() else {
                     continue;
                 };

@@ -26,12 +26,21 @@ impl Default for TopOptions {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TopRow {
     pub name: String,
-    /// The function name alone (for links to Source and Flame).
-    pub function: String,
+    /// The function name alone (for links to Source and Flame), when it
+    /// is not the name itself (a copy of every name was a fifth of the
+    /// rows): read it with [`TopRow::function`].
+    pub function: Option<String>,
     /// "", "(inline)" or "(partial-inline)".
     pub inline: String,
     pub flat: i64,
     pub cum: i64,
+}
+
+impl TopRow {
+    /// The function name alone ("" for a node without one).
+    pub fn function(&self) -> &str {
+        self.function.as_deref().unwrap_or(&self.name)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -94,12 +103,18 @@ pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
     }
     let rows: Vec<TopRow> = nodes
         .iter()
-        .map(|&n| TopRow {
-            name: idx.infos[n as usize].printable_name(),
-            function: idx.infos[n as usize].name.clone(),
-            inline: g.inline_label(n).to_string(),
-            flat: g.flat[n as usize],
-            cum: g.cum[n as usize],
+        .map(|&n| {
+            let (name, function) = (
+                idx.infos[n as usize].printable_name(),
+                &idx.infos[n as usize].name,
+            );
+            TopRow {
+                function: (*function != name).then(|| function.clone()),
+                name,
+                inline: g.inline_label(n).to_string(),
+                flat: g.flat[n as usize],
+                cum: g.cum[n as usize],
+            }
         })
         .collect();
     let output_unit = select_output_unit(view, rows.iter().map(|r| (r.flat, r.cum)));

@@ -25,7 +25,7 @@ pub fn traces(view: &View) -> Vec<Trace> {
     let num_units = num_label_units(p);
     p.samples
         .iter()
-        .filter_map(|s| trace_of(view, &idx, &num_units, s))
+        .filter_map(|s| trace_of(view, &idx, &num_units, &s))
         .collect()
 }
 
@@ -47,7 +47,7 @@ pub fn largest(
     for (si, s) in p.samples.iter().enumerate() {
         let mut frames = false;
         let mut matched = keep.is_none();
-        for &loc in &s.locations {
+        for &loc in s.locations {
             let nodes = idx.location_nodes(loc as usize);
             frames |= !nodes.is_empty();
             if let Some(keep) = keep {
@@ -77,7 +77,7 @@ pub fn largest(
     let num_units = num_label_units(p);
     let out = picked
         .iter()
-        .filter_map(|&(_, si)| trace_of(view, idx, &num_units, &p.samples[si]))
+        .filter_map(|&(_, si)| trace_of(view, idx, &num_units, &p.samples.get(si)))
         .collect();
     (out, matching)
 }
@@ -87,10 +87,10 @@ fn trace_of(
     view: &View,
     idx: &NodeIndex,
     num_units: &std::collections::HashMap<String, String>,
-    s: &crate::profile::Sample,
+    s: &crate::profile::SampleRef,
 ) -> Option<Trace> {
     let mut frames = Vec::new();
-    for &loc in &s.locations {
+    for &loc in s.locations {
         let nodes = idx.location_nodes(loc as usize);
         for (i, &n) in nodes.iter().enumerate() {
             frames.push(TraceFrame {
