@@ -109,6 +109,20 @@ impl Samples {
         }
     }
 
+    /// Sample `i`'s frames, leaf first.
+    pub fn locations(&self, i: usize) -> &[u32] {
+        &self.frames[self.start(i)..self.ends[i] as usize]
+    }
+
+    /// Sample `i`'s value of type `k` (0 past the stride).
+    pub fn value(&self, i: usize, k: usize) -> i64 {
+        if k < self.stride {
+            self.values[i * self.stride + k]
+        } else {
+            0
+        }
+    }
+
     pub fn iter(
         &self,
     ) -> impl ExactSizeIterator<Item = SampleRef<'_>> + DoubleEndedIterator + Clone + '_ {
