@@ -89,14 +89,16 @@ pub fn decode_input(
             limit: limits.max_decompressed,
         });
     }
-    let open = || -> Box<dyn Stream + '_> {
+    // `checked`: whether gzip's CRCs are verified (the counting pass of a
+    // profile.proto skips them; the pass that stores checks).
+    let open = |checked: bool| -> Box<dyn Stream + '_> {
         if gz {
-            Box::new(gzip::GzReader::new(input, limits.max_decompressed))
+            Box::new(gzip::GzReader::new(input, limits.max_decompressed).checked(checked))
         } else {
             Box::new(Plain::new(input))
         }
     };
-    let mut s = open();
+    let mut s = open(true);
     let head = input::read_head(&mut *s, 4096)?;
     if head.is_empty() {
         return Err(DecodeError::Empty);
@@ -108,7 +110,7 @@ pub fn decode_input(
         drop(s);
         let len = input.len().max(1) as f32;
         return proto::decode_stream(
-            &mut || Ok(open()),
+            &mut |checked| Ok(open(checked)),
             limits.max_decompressed,
             &mut |pass, pos| progress(0.5 * pass as f32 + 0.5 * pos as f32 / len),
         );

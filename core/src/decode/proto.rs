@@ -259,7 +259,7 @@ pub fn looks_like_proto(data: &[u8]) -> bool {
 /// Decodes raw (already decompressed) profile.proto bytes.
 pub fn decode_proto(data: &[u8]) -> Result<Profile, DecodeError> {
     decode_stream(
-        &mut || Ok(Box::new(Plain::new(&data))),
+        &mut |_| Ok(Box::new(Plain::new(&data))),
         usize::MAX,
         &mut |_, _| {},
     )
@@ -424,7 +424,8 @@ fn payload(mut v: &[u8]) -> Result<&[u8], DecodeError> {
 }
 
 /// Decodes profile.proto from a stream that `open` starts anew: read twice,
-/// first to count, then to store.
+/// first to count, then to store (`open(checked)`: the first pass asks for
+/// no integrity checks, e.g. gzip's CRCs; the second, which stores, does).
 ///
 /// Samples, most of a profile, are read field by field straight into the
 /// model's shape (exact-size vectors, label sets interned as they come),
@@ -432,7 +433,7 @@ fn payload(mut v: &[u8]) -> Result<&[u8], DecodeError> {
 /// decoded messages beside the model. `progress` gets the pass (0, 1) and
 /// the position in the file.
 pub fn decode_stream<'a>(
-    open: &mut dyn FnMut() -> Result<Box<dyn Stream + 'a>, DecodeError>,
+    open: &mut dyn FnMut(bool) -> Result<Box<dyn Stream + 'a>, DecodeError>,
     limit: usize,
     progress: &mut dyn FnMut(u32, usize),
 ) -> Result<Profile, DecodeError> {
@@ -444,7 +445,7 @@ pub fn decode_stream<'a>(
     // memory keeps its peak).
     let mut count = [0usize; 7];
     let mut frames = 0usize;
-    let mut f = Fields::new(open()?, limit);
+    let mut f = Fields::new(open(false)?, limit);
     let mut reported = 0;
     while let Some((tag, wt, v)) = f.next()? {
         if let Some(c) = count.get_mut(tag as usize) {
@@ -493,7 +494,7 @@ pub fn decode_stream<'a>(
     let mut set_ix: rustc_hash::FxHashMap<Vec<PbLabel>, u32> = Default::default();
     let mut scratch = PbSample::default();
     let mut loc = PbLocation::default();
-    let mut f = Fields::new(open()?, limit);
+    let mut f = Fields::new(open(true)?, limit);
     let mut reported = 0;
     while let Some((tag, wt, mut v)) = f.next()? {
         match (tag, wt) {
