@@ -487,7 +487,8 @@ impl Graph {
 pub fn sort_nodes(nodes: &mut [u32], g: &Graph, idx: &NodeIndex, cum: bool) {
     // By node id; borrowed where the name is the function's (no copy of
     // every name, and no map lookups, in a sort of 40k nodes).
-    let mut names: Vec<std::borrow::Cow<str>> = vec![std::borrow::Cow::Borrowed(""); idx.infos.len()];
+    let mut names: Vec<std::borrow::Cow<str>> =
+        vec![std::borrow::Cow::Borrowed(""); idx.infos.len()];
     for &n in nodes.iter() {
         names[n as usize] = idx.infos[n as usize].printable_name_cow();
     }

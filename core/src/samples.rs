@@ -73,6 +73,34 @@ impl Samples {
         Ok(s)
     }
 
+    /// Sets the stride of a still empty set.
+    pub fn set_stride(&mut self, stride: usize) {
+        if self.is_empty() {
+            self.stride = stride;
+        }
+    }
+
+    /// Reserves room for `samples` more samples and `frames` more frames.
+    pub fn try_reserve(
+        &mut self,
+        samples: usize,
+        frames: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.frames.try_reserve_exact(frames)?;
+        self.ends.try_reserve_exact(samples)?;
+        self.values
+            .try_reserve_exact(samples.saturating_mul(self.stride))?;
+        self.labels.try_reserve_exact(samples)
+    }
+
+    /// Whether one more sample of `frames` frames fits without growing.
+    pub fn has_room(&self, frames: usize) -> bool {
+        self.frames.len() + frames <= self.frames.capacity()
+            && self.ends.len() < self.ends.capacity()
+            && self.values.len() + self.stride <= self.values.capacity()
+            && self.labels.len() < self.labels.capacity()
+    }
+
     pub fn len(&self) -> usize {
         self.ends.len()
     }

@@ -3,7 +3,7 @@
 //! the parser's window happen to cut the bytes.
 
 use leakscope_core::decode::input::Input;
-use leakscope_core::decode::proto::encode_proto;
+use leakscope_core::decode::proto::{encode_proto, PbProfile};
 use leakscope_core::decode::{decode_input, decode_raw};
 use leakscope_core::{DecodeError, Limits, Profile};
 use std::cell::Cell;
@@ -173,4 +173,102 @@ fn cuts_and_damage_in_a_stream_are_errors() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("more than the limit"), "{e}");
+}
+
+/// Decodes through the stream with a stated inflated size; returns the
+/// profile and how many passes the progress said it took.
+fn decode_passes(raw: &[u8], inflated_size: usize) -> (Profile, u32) {
+    use leakscope_core::decode::input::Plain;
+    let mut passes = 0;
+    let p = leakscope_core::decode::proto::decode_stream(
+        &mut |_| Ok(Box::new(Plain::new(&raw))),
+        usize::MAX,
+        inflated_size,
+        &mut |_, n, _| passes = passes.max(n),
+    )
+    .unwrap();
+    (p, passes)
+}
+
+/// A profile's fields regrouped: `parts` picks, per part, what to keep.
+fn regroup(raw: &[u8], parts: &[&dyn Fn(&mut PbProfile)]) -> Vec<u8> {
+    use prost::Message;
+    let pb = PbProfile::decode(raw).unwrap();
+    parts
+        .iter()
+        .flat_map(|keep| {
+            let mut p = pb.clone();
+            keep(&mut p);
+            p.encode_to_vec()
+        })
+        .collect()
+}
+
+#[test]
+fn one_pass_when_the_guess_holds_two_when_it_does_not() {
+    let (p, raw) = big_profile();
+    // Go's order: one pass, sized from the first samples.
+    let (got, passes) = decode_passes(&raw, raw.len());
+    assert_eq!((&got, passes), (&p, 1));
+    // A stated size far too small: the guess falls short, counted and read again.
+    let (got, passes) = decode_passes(&raw, 1000);
+    assert_eq!((&got, passes), (&p, 2));
+}
+
+#[test]
+fn unusual_field_orders_are_counted_first_and_decode_the_same() {
+    let (p, raw) = big_profile();
+    let half = p.samples.len() / 2;
+    let only_types = |q: &mut PbProfile| {
+        *q = PbProfile {
+            sample_type: q.sample_type.clone(),
+            ..Default::default()
+        }
+    };
+    let all_but_types = |q: &mut PbProfile| q.sample_type.clear();
+    // Sample types after the samples.
+    let types_last = regroup(&raw, &[&all_but_types, &only_types]);
+    // Samples, then locations and the rest, then more samples.
+    let first_half = |q: &mut PbProfile| {
+        *q = PbProfile {
+            sample_type: q.sample_type.clone(),
+            sample: q.sample[..half].to_vec(),
+            ..Default::default()
+        }
+    };
+    let the_rest = |q: &mut PbProfile| {
+        q.sample.clear();
+        q.sample_type.clear();
+    };
+    let second_half = |q: &mut PbProfile| {
+        *q = PbProfile {
+            sample: q.sample[half..].to_vec(),
+            ..Default::default()
+        }
+    };
+    let split = regroup(&raw, &[&first_half, &the_rest, &second_half]);
+    for bytes in [types_last, split] {
+        let (got, passes) = decode_passes(&bytes, bytes.len());
+        assert_eq!(passes, 2);
+        assert_eq!(got, p);
+    }
+    // Shallow stacks first, deep ones after the guess: it falls short.
+    let mut q = p.clone();
+    let all: Vec<_> = q.samples.iter().map(|s| s.to_owned()).collect();
+    let (shallow, deep): (Vec<_>, Vec<_>) = all.into_iter().partition(|s| s.locations.len() <= 2);
+    assert!(
+        shallow.len() > 600 && !deep.is_empty(),
+        "{} {}",
+        shallow.len(),
+        deep.len()
+    );
+    q.samples = shallow.into_iter().chain(deep).collect();
+    let reordered = encode_proto(&q);
+    let (got, passes) = decode_passes(&reordered, reordered.len());
+    assert_eq!(passes, 2);
+    assert_eq!(
+        got,
+        decode_raw(&reordered, Limits::default(), &mut |_| {}).unwrap()
+    );
+    assert_eq!(got.samples.len(), q.samples.len());
 }

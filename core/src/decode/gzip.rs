@@ -336,7 +336,10 @@ mod tests {
             crate::decode::input::read_to_end(&mut r, &mut out, 1 << 20).map(|_| out)
         };
         assert_eq!(read(&bad, false).unwrap(), b"some profile bytes");
-        assert!(matches!(read(&bad, true), Err(DecodeError::GzipChecksum { .. })));
+        assert!(matches!(
+            read(&bad, true),
+            Err(DecodeError::GzipChecksum { .. })
+        ));
         let mut short = z.clone();
         short[n - 2] ^= 0x01; // length
         assert!(matches!(read(&short, false), Err(DecodeError::Gzip(_))));

@@ -109,10 +109,22 @@ pub fn decode_input(
     if !printable && proto::looks_like_proto(&head) {
         drop(s);
         let len = input.len().max(1) as f32;
+        let mut done = 0f32;
+        let inflated = if gz {
+            gzip::size_hint(input)
+        } else {
+            input.len()
+        };
         return proto::decode_stream(
             &mut |checked| Ok(open(checked)),
             limits.max_decompressed,
-            &mut |pass, pos| progress(0.5 * pass as f32 + 0.5 * pos as f32 / len),
+            inflated.min(limits.max_decompressed),
+            &mut |pass, passes, pos| {
+                // Never back: a one-pass read that turns out to need
+                // counting first starts over.
+                done = done.max((pass as f32 + pos as f32 / len) / passes as f32);
+                progress(done)
+            },
         );
     }
     // Whole in memory: inflating is the first 40% of the bar, parsing the rest.

@@ -261,7 +261,8 @@ pub fn decode_proto(data: &[u8]) -> Result<Profile, DecodeError> {
     decode_stream(
         &mut |_| Ok(Box::new(Plain::new(&data))),
         usize::MAX,
-        &mut |_, _| {},
+        data.len(),
+        &mut |_, _, _| {},
     )
 }
 
@@ -435,14 +436,26 @@ fn payload(mut v: &[u8]) -> Result<&[u8], DecodeError> {
 pub fn decode_stream<'a>(
     open: &mut dyn FnMut(bool) -> Result<Box<dyn Stream + 'a>, DecodeError>,
     limit: usize,
-    progress: &mut dyn FnMut(u32, usize),
+    inflated_size: usize,
+    progress: &mut dyn FnMut(u32, u32, usize),
 ) -> Result<Profile, DecodeError> {
-    let bad = |e: prost::DecodeError| DecodeError::Protobuf(e.to_string());
-    let ctx = prost::encoding::DecodeContext::default;
-    let report_every = 64 * 1024;
-    // First a walk over the top-level keys, to size the big vectors exactly
-    // (grown by doubling, they would hold up to twice their size, and wasm
-    // memory keeps its peak).
+    // First one pass, its big vectors reserved from the density of the
+    // first samples (frames and samples per byte, times the inflated size)
+    // and trimmed once the samples end. Inflating twice was a fifth of
+    // opening a big profile in the page.
+    let guess = Guess { inflated_size };
+    if let Some(p) = decode_pass(
+        open,
+        limit,
+        &mut |pos| progress(0, 1, pos),
+        Sizing::Guess(guess),
+    )? {
+        return Ok(p);
+    }
+    // The guess fell short (or samples came before their types): a first
+    // walk counts, to size the big vectors exactly (grown by doubling,
+    // they would hold up to twice their size, and wasm memory keeps its
+    // peak), then the pass that stores.
     let mut count = [0usize; 7];
     let mut frames = 0usize;
     let mut f = Fields::new(open(false)?, limit);
@@ -454,13 +467,68 @@ pub fn decode_stream<'a>(
         if tag == 2 && wt == WireType::LengthDelimited {
             frames += count_location_ids(payload(v)?);
         }
-        if f.position() - reported >= report_every {
+        if f.position() - reported >= REPORT_EVERY {
             reported = f.position();
-            progress(0, reported);
+            progress(0, 2, reported);
         }
     }
-    progress(0, f.position());
+    progress(0, 2, f.position());
     drop(f);
+    let p = decode_pass(
+        open,
+        limit,
+        &mut |pos| progress(1, 2, pos),
+        Sizing::Exact(count, frames),
+    )?;
+    p.ok_or_else(|| DecodeError::Invalid("the profile's samples do not fit in memory".into()))
+}
+
+const REPORT_EVERY: usize = 64 * 1024;
+
+/// How the storing pass sizes its vectors.
+#[derive(Clone, Copy)]
+enum Sizing {
+    /// Counted first: top-level fields by number, and frames.
+    Exact([usize; 7], usize),
+    Guess(Guess),
+}
+
+#[derive(Clone, Copy)]
+struct Guess {
+    inflated_size: usize,
+}
+
+impl Guess {
+    /// Samples read before guessing (their vectors grow as usual).
+    const AFTER: usize = 512;
+
+    /// Room for all samples and frames, from what the first ones weigh:
+    /// the whole file at their density, a little over (samples are most
+    /// of a profile; the rest of it is slack, trimmed when they end).
+    fn room(&self, samples: usize, frames: usize, bytes: usize) -> (usize, usize) {
+        let scale = |n: usize| {
+            ((n as f64 / bytes.max(1) as f64) * self.inflated_size as f64 * 1.02) as usize + 64
+        };
+        (scale(samples), scale(frames))
+    }
+}
+
+/// The pass that stores. `None`: a guessed size fell short, or a sample
+/// came before the sample types; the caller counts and reads again.
+fn decode_pass<'a>(
+    open: &mut dyn FnMut(bool) -> Result<Box<dyn Stream + 'a>, DecodeError>,
+    limit: usize,
+    progress: &mut dyn FnMut(usize),
+    sizing: Sizing,
+) -> Result<Option<Profile>, DecodeError> {
+    let bad = |e: prost::DecodeError| DecodeError::Protobuf(e.to_string());
+    let ctx = prost::encoding::DecodeContext::default;
+    let (count, frames, guess) = match sizing {
+        Sizing::Exact(count, frames) => (count, frames, None),
+        Sizing::Guess(g) => ([0; 7], 0, Some(g)),
+    };
+    // While guessing: bytes of samples read, and whether they have ended.
+    let (mut sample_bytes, mut samples_done) = (0usize, false);
     // A hostile file of empty messages asks for far more than it weighs:
     // an error then, not an aborted process.
     fn reserve<T>(v: &mut Vec<T>, n: usize, what: &str) -> Result<(), DecodeError> {
@@ -476,7 +544,7 @@ pub fn decode_stream<'a>(
     let mut locs = RawLocations::default();
     reserve(&mut locs.locations, count[4], "locations")?;
     reserve(&mut locs.mapping_ids, count[4], "locations")?;
-    let ntypes = count[1];
+    let mut ntypes = count[1];
     let samples = Samples::with_capacity(ntypes, nsamples, frames).map_err(|_| {
         DecodeError::Invalid(format!(
             "{nsamples} samples of {frames} frames do not fit in memory"
@@ -497,6 +565,41 @@ pub fn decode_stream<'a>(
     let mut f = Fields::new(open(true)?, limit);
     let mut reported = 0;
     while let Some((tag, wt, mut v)) = f.next()? {
+        if let Some(g) = guess {
+            if tag == 2 && samples_done {
+                return Ok(None); // more samples after others fields: count
+            }
+            if tag != 2 && !raw.samples.is_empty() && !samples_done {
+                samples_done = true;
+                raw.samples.shrink_to_fit();
+                raw.label_sets.shrink_to_fit();
+            }
+            if tag == 2 {
+                if raw.samples.is_empty() {
+                    if pb.sample_type.is_empty() {
+                        return Ok(None);
+                    }
+                    ntypes = pb.sample_type.len();
+                    raw.samples.set_stride(ntypes);
+                }
+                sample_bytes += v.len();
+                let n = raw.samples.len();
+                if n == Guess::AFTER {
+                    let (samples, frames) = g.room(n, raw.samples.frame_count(), sample_bytes);
+                    if raw
+                        .samples
+                        .try_reserve(
+                            samples - n.min(samples),
+                            frames - raw.samples.frame_count().min(frames),
+                        )
+                        .is_err()
+                    {
+                        return Ok(None);
+                    }
+                    let _ = raw.label_sets.try_reserve_exact(samples.saturating_sub(n));
+                }
+            }
+        }
         match (tag, wt) {
             (2, WireType::LengthDelimited) => {
                 scratch.value.clear();
@@ -519,6 +622,14 @@ pub fn decode_stream<'a>(
                         "sample #{si} has {} values but the profile has {ntypes} sample types",
                         scratch.value.len()
                     )));
+                }
+                let nframes = match &scratch.location_id {
+                    LocationIds::Narrow(v) => v.len(),
+                    LocationIds::Wide(w) => w.len(),
+                };
+                if guess.is_some() && si > Guess::AFTER && !raw.samples.has_room(nframes) {
+                    // Guessed short: growing now would double the frames.
+                    return Ok(None);
                 }
                 match &mut scratch.location_id {
                     LocationIds::Narrow(v) => {
@@ -553,14 +664,28 @@ pub fn decode_stream<'a>(
             }
             _ => prost::Message::merge_field(&mut pb, tag, wt, &mut v, ctx()).map_err(bad)?,
         }
-        if f.position() - reported >= report_every {
+        if f.position() - reported >= REPORT_EVERY {
             reported = f.position();
-            progress(1, reported);
+            progress(reported);
         }
     }
-    progress(1, f.position());
+    progress(f.position());
     drop(f);
-    convert(pb, Strings(strings), locs, raw)
+    if guess.is_some() {
+        raw.samples.shrink_to_fit();
+        raw.label_sets.shrink_to_fit();
+        locs.locations.shrink_to_fit();
+        locs.mapping_ids.shrink_to_fit();
+        strings.shrink_to_fit();
+        pb.function.shrink_to_fit();
+        if pb.sample_type.len() != ntypes && !raw.samples.is_empty() {
+            return Err(DecodeError::Invalid(format!(
+                "samples have {ntypes} values but the profile has {} sample types",
+                pb.sample_type.len()
+            )));
+        }
+    }
+    convert(pb, Strings(strings), locs, raw).map(Some)
 }
 
 /// Locations as read: each one's lines hold its functions' file ids while
