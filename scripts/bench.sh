@@ -23,7 +23,9 @@ python3 scripts/bench_report.py "$data"
   echo
   echo 'What the page'"'"'s worker does, natively (`--example session`): open, Top, what it'
   echo 'lays out between requests (flame stacks, the tree at the finest cut), a flame request;'
-  echo 'with the live and peak heap bytes after each (the file'"'"'s bytes included):'
+  echo 'with the live and peak heap bytes after each (the file'"'"'s bytes included; a'
+  echo 'reallocation counts its old and new blocks, so peaks are an upper bound: the browser'
+  echo 'tables below give the wasm memory itself):'
   echo
   echo '```'
   for f in cpu-200k.pb.gz heap-300k.pb.gz; do echo "$f:"; ./target/release/examples/session "$data/$f" 2>&1; done

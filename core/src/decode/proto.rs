@@ -424,15 +424,17 @@ fn payload(mut v: &[u8]) -> Result<&[u8], DecodeError> {
     Ok(v)
 }
 
-/// Decodes profile.proto from a stream that `open` starts anew: read twice,
-/// first to count, then to store (`open(checked)`: the first pass asks for
-/// no integrity checks, e.g. gzip's CRCs; the second, which stores, does).
+/// Decodes profile.proto from a stream that `open` starts anew: once when
+/// the sizes guessed from the first samples hold, else twice, first to
+/// count, then to store (`open(checked)`: a counting pass asks for no
+/// integrity checks, e.g. gzip's CRCs; a pass that stores does).
 ///
 /// Samples, most of a profile, are read field by field straight into the
 /// model's shape (exact-size vectors, label sets interned as they come),
 /// and locations become the model's as they are read: never a vector of
-/// decoded messages beside the model. `progress` gets the pass (0, 1) and
-/// the position in the file.
+/// decoded messages beside the model. `inflated_size`: the size the
+/// stream will have, for sizing (a guess: gzip's trailer). `progress`
+/// gets the pass, how many passes there are, and the position in the file.
 pub fn decode_stream<'a>(
     open: &mut dyn FnMut(bool) -> Result<Box<dyn Stream + 'a>, DecodeError>,
     limit: usize,
