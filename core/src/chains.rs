@@ -22,7 +22,8 @@ pub struct Chains {
 impl Chains {
     /// For item ids below `n`.
     pub fn new(n: usize) -> Chains {
-        let size = n.next_power_of_two().max(2);
+        // About one bucket for one to two items: chains stay short.
+        let size = (n.next_power_of_two() / 2).max(2);
         Chains {
             heads: vec![u32::MAX; size],
             next: vec![u32::MAX; n],
@@ -93,7 +94,8 @@ mod tests {
             used.insert(chains.bucket(h));
             chains.add(h, i as u32);
         }
-        assert!(used.len() > n / 2, "{} buckets of {n}", used.len());
+        // Half as many buckets as items: most should be used.
+        assert!(used.len() > n / 4, "{} buckets for {n} items", used.len());
         let h = 77u64.wrapping_mul(0x2545_f491) & 0xffff_ffff;
         assert_eq!(chains.find(h, |j| j == 77), Some(77));
         assert_eq!(chains.find(h, |_| false), None);

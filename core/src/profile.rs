@@ -477,9 +477,10 @@ impl Profile {
         // spelling (`LabelSet::new`), and shared ones compare by pointer.
         // Compacted in place: a second set of samples, grown by doubling,
         // was the peak of opening a 300k-sample profile.
-        let sample_canon = self
-            .samples
-            .merge_duplicates((!locations_unique).then_some(&lcanon[..]));
+        let sample_canon = self.samples.merge_duplicates(
+            (!locations_unique).then_some(&lcanon[..]),
+            !self.goroutines.is_empty(),
+        );
         self.goroutines.retain_mut(|g| {
             let c = sample_canon
                 .get(g.sample as usize)

@@ -86,11 +86,13 @@ impl Samples {
         samples: usize,
         frames: usize,
     ) -> Result<(), std::collections::TryReserveError> {
-        self.frames.try_reserve_exact(frames)?;
+        // The frames last: the largest block, likely at the top of the
+        // heap, so the slack a guess leaves returns to it when trimmed.
         self.ends.try_reserve_exact(samples)?;
         self.values
             .try_reserve_exact(samples.saturating_mul(self.stride))?;
-        self.labels.try_reserve_exact(samples)
+        self.labels.try_reserve_exact(samples)?;
+        self.frames.try_reserve_exact(frames)
     }
 
     /// Whether one more sample of `frames` frames fits without growing.
@@ -239,13 +241,14 @@ impl Samples {
 
     /// pprof's sample merge: samples with the same stack and labels are
     /// summed into the first, all-zero samples go, in place. `lcanon`
-    /// first maps every frame (locations merged). Returns, per sample,
-    /// the index of the sample it went into (`u32::MAX`: dropped).
-    pub fn merge_duplicates(&mut self, lcanon: Option<&[u32]>) -> Vec<u32> {
+    /// first maps every frame (locations merged). With `track`, returns
+    /// per sample the index of the sample it went into (`u32::MAX`:
+    /// dropped); else an empty vector (it is only wanted for goroutines).
+    pub fn merge_duplicates(&mut self, lcanon: Option<&[u32]>, track: bool) -> Vec<u32> {
         let n = self.len();
         let stride = self.stride;
         let mut chains = Chains::new(n);
-        let mut canon = vec![u32::MAX; n];
+        let mut canon = if track { vec![u32::MAX; n] } else { Vec::new() };
         // Kept samples move to the front as they are found (`kept` so far,
         // their frames up to `w`); `start` is where sample `i`'s were.
         let (mut w, mut kept, mut start) = (0usize, 0usize, 0usize);
@@ -279,7 +282,9 @@ impl Samples {
                     for k in 0..stride {
                         self.values[j as usize * stride + k] += self.values[i * stride + k];
                     }
-                    canon[i] = j;
+                    if track {
+                        canon[i] = j;
+                    }
                 }
                 None => {
                     self.frames.copy_within(a..b, w);
@@ -289,7 +294,9 @@ impl Samples {
                         .copy_within(i * stride..(i + 1) * stride, kept * stride);
                     self.labels.swap(kept, i);
                     chains.add(h, kept as u32);
-                    canon[i] = kept as u32;
+                    if track {
+                        canon[i] = kept as u32;
+                    }
                     kept += 1;
                 }
             }

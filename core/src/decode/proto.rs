@@ -588,6 +588,7 @@ fn decode_pass<'a>(
                 let n = raw.samples.len();
                 if n == Guess::AFTER {
                     let (samples, frames) = g.room(n, raw.samples.frame_count(), sample_bytes);
+                    let _ = raw.label_sets.try_reserve_exact(samples.saturating_sub(n));
                     if raw
                         .samples
                         .try_reserve(
@@ -598,7 +599,6 @@ fn decode_pass<'a>(
                     {
                         return Ok(None);
                     }
-                    let _ = raw.label_sets.try_reserve_exact(samples.saturating_sub(n));
                 }
             }
         }
