@@ -346,7 +346,7 @@ impl Graph {
                 let si = si as u32;
                 let mut parent: Option<u32> = None;
                 let mut residual = false;
-                for &loc in s.locations.iter().rev() {
+                for loc in s.locations.iter().rev() {
                     let nodes = idx.location_nodes(loc as usize);
                     for ni in (0..nodes.len()).rev() {
                         let node = nodes[ni];
@@ -436,7 +436,7 @@ impl Graph {
             }
             let si = si as u32;
             let mut parent = u32::MAX;
-            for &loc in s.locations.iter().rev() {
+            for loc in s.locations.iter().rev() {
                 used[loc as usize] = true;
                 // Caller first: the location's own line, then what it inlined.
                 for (k, &node) in idx.location_nodes(loc as usize).iter().rev().enumerate() {

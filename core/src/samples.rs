@@ -5,10 +5,16 @@
 //! their headers and fat pointers, were a fifth of a big profile's model:
 //! 48 bytes a sample more than these columns. Reading goes through
 //! [`SampleRef`], whose fields have the old names, so reports read
-//! `s.locations`, `s.values` and `s.labels` as before.
+//! `s.locations`, `s.values` and `s.labels` as before. The frames are
+//! location indexes packed 3 bytes each (`packed.rs`).
+
+mod packed;
+
+pub use packed::Frames;
 
 use crate::chains::{hash_of, Chains};
 use crate::profile::LabelSet;
+use packed::Packed;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -26,7 +32,7 @@ pub struct Sample {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SampleRef<'a> {
     /// Leaf first.
-    pub locations: &'a [u32],
+    pub locations: Frames<'a>,
     pub values: &'a [i64],
     pub labels: &'a Arc<LabelSet>,
 }
@@ -46,7 +52,7 @@ impl SampleRef<'_> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Samples {
     stride: usize,
-    frames: Vec<u32>,
+    frames: Packed,
     /// Sample `i`'s frames are `frames[ends[i - 1]..ends[i]]` (from 0 for the first).
     ends: Vec<u32>,
     values: Vec<i64>,
@@ -133,15 +139,15 @@ impl Samples {
     pub fn get(&self, i: usize) -> SampleRef<'_> {
         let (a, b) = (self.start(i), self.ends[i] as usize);
         SampleRef {
-            locations: &self.frames[a..b],
+            locations: self.frames.slice(a, b),
             values: &self.values[i * self.stride..(i + 1) * self.stride],
             labels: &self.labels[i],
         }
     }
 
     /// Sample `i`'s frames, leaf first.
-    pub fn locations(&self, i: usize) -> &[u32] {
-        &self.frames[self.start(i)..self.ends[i] as usize]
+    pub fn locations(&self, i: usize) -> Frames<'_> {
+        self.frames.slice(self.start(i), self.ends[i] as usize)
     }
 
     /// Sample `i`'s value of type `k` (0 past the stride).
@@ -165,7 +171,7 @@ impl Samples {
         if self.is_empty() && self.stride == 0 {
             self.stride = values.len();
         }
-        self.frames.extend_from_slice(locations);
+        self.frames.extend(locations);
         self.ends.push(self.frames.len() as u32);
         let n = values.len().min(self.stride);
         self.values.extend_from_slice(&values[..n]);
@@ -177,9 +183,19 @@ impl Samples {
         self.push(&s.locations, &s.values, s.labels);
     }
 
-    pub fn locations_mut(&mut self, i: usize) -> &mut [u32] {
+    /// Maps sample `i`'s frames through `f` (file ids to indexes).
+    pub fn map_locations<E>(
+        &mut self,
+        i: usize,
+        f: impl FnMut(usize, u32) -> Result<u32, E>,
+    ) -> Result<(), E> {
         let (a, b) = (self.start(i), self.ends[i] as usize);
-        &mut self.frames[a..b]
+        self.frames.map(a, b, f)
+    }
+
+    /// Back to 3 bytes a frame when every index fits (after mapping).
+    pub fn narrow(&mut self) {
+        self.frames.narrow();
     }
 
     pub fn values_mut(&mut self, i: usize) -> &mut [i64] {
@@ -188,11 +204,6 @@ impl Samples {
 
     pub fn set_labels(&mut self, i: usize, labels: Arc<LabelSet>) {
         self.labels[i] = labels;
-    }
-
-    /// Every sample's frames, mutably (ids mapped in place).
-    pub fn all_frames_mut(&mut self) -> &mut [u32] {
-        &mut self.frames
     }
 
     /// Keeps the samples `f` accepts, in order, compacted in place. `f`
@@ -209,7 +220,7 @@ impl Samples {
         for i in 0..self.len() {
             let end = self.ends[i] as usize;
             scratch.clear();
-            scratch.extend_from_slice(&self.frames[start..end]);
+            scratch.extend(self.frames.slice(start, end));
             let old_len = end - start;
             start = end;
             let stride = self.stride;
@@ -225,7 +236,7 @@ impl Samples {
             }
             // Never past what was read: a sample only loses frames.
             scratch.truncate(old_len);
-            self.frames[w_frames..w_frames + scratch.len()].copy_from_slice(&scratch);
+            self.frames.write(w_frames, &scratch);
             w_frames += scratch.len();
             self.ends[kept] = w_frames as u32;
             self.values
@@ -262,19 +273,21 @@ impl Samples {
                 continue;
             }
             if let Some(lc) = lcanon {
-                for l in &mut self.frames[a..b] {
-                    *l = lc[*l as usize];
+                for k in a..b {
+                    let l = self.frames.get(k);
+                    self.frames.set(k, lc[l as usize]);
                 }
             }
+            // Equal frames are equal bytes (one width for all).
             let h = if self.labels[i].is_empty() {
-                hash_of(&self.frames[a..b])
+                hash_of(self.frames.raw(a, b))
             } else {
-                hash_of(&(&self.frames[a..b], &self.labels[i]))
+                hash_of(&(self.frames.raw(a, b), &self.labels[i]))
             };
             let found = chains.find(h, |j| {
                 let j = j as usize;
                 let from = if j == 0 { 0 } else { self.ends[j - 1] as usize };
-                self.frames[from..self.ends[j] as usize] == self.frames[a..b]
+                self.frames.raw(from, self.ends[j] as usize) == self.frames.raw(a, b)
                     && self.labels[j] == self.labels[i]
             });
             match found {
@@ -287,7 +300,7 @@ impl Samples {
                     }
                 }
                 None => {
-                    self.frames.copy_within(a..b, w);
+                    self.frames.copy_within(a, b, w);
                     w += b - a;
                     self.ends[kept] = w as u32;
                     self.values
@@ -310,12 +323,11 @@ impl Samples {
 
     /// Keeps the samples `f` accepts.
     pub fn retain(&mut self, mut f: impl FnMut(SampleRef) -> bool) {
-        self.rebuild(|frames, values, labels| {
-            f(SampleRef {
-                locations: frames,
-                values,
-                labels,
-            })
+        let keep: Vec<bool> = self.iter().map(&mut f).collect();
+        let mut i = 0;
+        self.rebuild(|_, _, _| {
+            i += 1;
+            keep[i - 1]
         });
     }
 
@@ -370,8 +382,8 @@ mod tests {
         s.push(&[], &[40, 400], set("d"));
         assert_eq!(s.len(), 4);
         assert_eq!(s.stride(), 2);
-        assert_eq!(s.get(2).locations, [5, 6]);
-        assert_eq!(s.get(3).locations, [0u32; 0]);
+        assert_eq!(s.get(2).locations.to_vec(), [5, 6]);
+        assert_eq!(s.get(3).locations.to_vec(), [0u32; 0]);
         assert_eq!(s.iter().rev().next().unwrap().values, [40, 400]);
         // Drop the second, cut the first's leaf, double the third's values.
         s.rebuild(|frames, values, labels| {
@@ -407,8 +419,8 @@ mod tests {
             frames.extend([9, 9, 9]);
             true
         });
-        assert_eq!(s.get(0).locations, [2, 3]);
-        assert_eq!(s.get(1).locations, [5, 6]);
+        assert_eq!(s.get(0).locations.to_vec(), [2, 3]);
+        assert_eq!(s.get(1).locations.to_vec(), [5, 6]);
     }
 
     #[test]

@@ -286,7 +286,7 @@ fn sparse_ids_are_mapped() {
     assert_eq!(
         s.locations
             .iter()
-            .map(|&l| d.locations[l as usize].lines[0].line)
+            .map(|l| d.locations[l as usize].lines[0].line)
             .collect::<Vec<_>>(),
         vec![6, 5]
     );
@@ -336,7 +336,7 @@ fn location_ids_wider_than_32_bits_decode() {
     assert_eq!(prof.samples.len(), 1);
     assert_eq!(prof.samples.get(0).locations.len(), 2);
     assert_eq!(
-        prof.locations[prof.samples.get(0).locations[0] as usize].id,
+        prof.locations[prof.samples.get(0).locations.get(0) as usize].id,
         big
     );
 }

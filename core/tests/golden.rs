@@ -294,7 +294,7 @@ fn flame_paths_match_samples_and_pruning_keeps_layout() {
                 continue;
             }
             let mut path = Vec::new();
-            for &loc in s.locations.iter().rev() {
+            for loc in s.locations.iter().rev() {
                 let ns = idx.location_nodes(loc as usize);
                 for i in (0..ns.len()).rev() {
                     path.push((

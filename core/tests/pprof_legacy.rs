@@ -29,7 +29,7 @@ fn samples_section(p: &Profile) -> String {
         }
         out.push_str(": ");
         for l in s.locations {
-            out.push_str(&format!("{} ", p.locations[*l as usize].id));
+            out.push_str(&format!("{} ", p.locations[l as usize].id));
         }
         out.push('\n');
         if !s.labels.nums.is_empty() {

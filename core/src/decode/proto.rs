@@ -917,23 +917,23 @@ fn convert(
                 "sample #{si} refers to location id {id}, which does not exist"
             ))
         };
-        let locations = samples.locations_mut(si);
         if wide.peek().is_some_and(|(i, _)| *i == si) {
             let (_, w) = wide.next().unwrap_or_default();
-            for (slot, &id) in locations.iter_mut().zip(&w) {
-                *slot = location_ix.get(id).ok_or_else(|| missing(id))?;
-            }
+            samples.map_locations(si, |k, _| {
+                let id = w[k];
+                location_ix.get(id).ok_or_else(|| missing(id))
+            })?;
         } else {
-            for id in locations.iter_mut() {
-                *id = location_ix
-                    .get(*id as u64)
-                    .ok_or_else(|| missing(*id as u64))?;
-            }
+            samples.map_locations(si, |_, id| {
+                location_ix.get(id as u64).ok_or_else(|| missing(id as u64))
+            })?;
         }
         if let Some(l) = sets.get(set as usize) {
             samples.set_labels(si, l.clone());
         }
     }
+    // File ids past 2^24 made every frame 4 bytes; indexes rarely need it.
+    samples.narrow();
 
     let comments = pb
         .comment
@@ -1076,7 +1076,7 @@ pub fn encode_proto(p: &Profile) -> Vec<u8> {
             num_unit: s(&n.unit),
         }));
         pb.sample.push(PbSample {
-            location_id: smp.locations.iter().map(|&l| l as u64 + 1).collect(),
+            location_id: smp.locations.iter().map(|l| l as u64 + 1).collect(),
             value: smp.values.to_vec(),
             label,
         });

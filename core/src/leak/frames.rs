@@ -82,7 +82,7 @@ pub fn is_user_function(func: &str) -> bool {
 /// Every frame of a sample, leaf first, inlined frames included.
 pub fn frames(p: &Profile, s: &SampleRef) -> Vec<Frame> {
     let mut out = Vec::new();
-    for &l in s.locations {
+    for l in s.locations {
         for line in &p.locations[l as usize].lines {
             let f = &p.functions[line.function as usize];
             out.push(Frame {

@@ -520,7 +520,7 @@ fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
         for s in &p.samples {
             // Leaf first, inlined frames included (as `frames::frames`).
             let lines = || {
-                s.locations.iter().flat_map(|&l| {
+                s.locations.iter().flat_map(|l| {
                     p.locations[l as usize]
                         .lines
                         .iter()

@@ -46,8 +46,8 @@ pub struct FlameTree {
 }
 
 /// What the flame graph needs to lay out any pruned tree of a profile:
-/// each location's frame keys (a frame key is `graph node << 1 | inline`)
-/// and the names. Stacks are read from the profile's own samples when a
+/// the node index (a location's frame keys, `graph node << 1 | inline`,
+/// are its nodes caller first, and the names theirs). Stacks are read from the profile's own samples when a
 /// tree is laid out, never copied: a copy of every frame was a third of
 /// the worker's memory on profiles whose stacks share little.
 ///
@@ -62,9 +62,6 @@ pub struct FlameStacks<P: Deref<Target = Profile>> {
     index: Arc<NodeIndex>,
     /// First (function, line) seen per graph node, for the tooltip's file:line.
     first_line: Vec<(u32, i64)>,
-    /// Location `l`'s frames, caller first: `frames[starts[l]..starts[l + 1]]`.
-    frames: Vec<u32>,
-    starts: Vec<u32>,
     total: i64,
     bottom_up: bool,
 }
@@ -103,17 +100,9 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
     pub fn indexed(profile: P, view: &View, bottom_up: bool, idx: Arc<NodeIndex>) -> Self {
         debug_assert!(std::ptr::eq(view.profile, &*profile));
         let p: &Profile = &profile;
-        // Each location's frames once, caller first (inline = not the
-        // location's last line), and the first line seen per node
-        // (formatted only for frames shown).
+        // The first line seen per node (formatted only for frames shown).
         let mut first_line = vec![(u32::MAX, 0i64); idx.infos.len()];
-        let mut frames: Vec<u32> = Vec::new();
-        let mut starts: Vec<u32> = Vec::with_capacity(idx.location_count() + 1);
-        starts.push(0);
         for (li, ns) in idx.locations().enumerate() {
-            for i in (0..ns.len()).rev() {
-                frames.push(ns[i] << 1 | (i != ns.len() - 1) as u32);
-            }
             // With noinlines a location keeps only its last line's node.
             let lines = &p.locations[li].lines;
             let off = lines.len().saturating_sub(ns.len());
@@ -124,7 +113,6 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                     }
                 }
             }
-            starts.push(frames.len() as u32);
         }
         let total = p
             .samples
@@ -135,8 +123,6 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             sample_index: view.sample_index,
             index: idx,
             first_line,
-            frames,
-            starts,
             total,
             bottom_up,
             profile,
@@ -186,24 +172,26 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                 return None;
             }
             let loc = if self.bottom_up {
-                locs[i]
+                locs.get(i)
             } else {
-                locs[locs.len() - 1 - i]
+                locs.get(locs.len() - 1 - i)
             } as usize;
-            let (a, b) = (self.starts[loc] as usize, self.starts[loc + 1] as usize);
-            if b - a == 1 && c.frame == 0 {
+            // The location's nodes, innermost first; its frames caller
+            // first: the last node (the location's own line) then those it
+            // inlined, each keyed `node << 1 | inline`.
+            let ns = self.index.location_nodes(loc);
+            let n = ns.len();
+            if n == 1 && c.frame == 0 {
                 // Most locations are one frame.
                 c.loc += 1;
-                return Some(self.frames[a]);
+                return Some(ns[0] << 1);
             }
             let f = c.frame as usize;
-            if a + f < b {
+            if f < n {
                 c.frame += 1;
-                return Some(if self.bottom_up {
-                    self.frames[b - 1 - f]
-                } else {
-                    self.frames[a + f]
-                });
+                // Caller-first position j is node n - 1 - j, inline unless j is 0.
+                let j = if self.bottom_up { n - 1 - f } else { f };
+                return Some(ns[n - 1 - j] << 1 | (j != 0) as u32);
             }
             c.loc += 1;
             c.frame = 0;
@@ -293,9 +281,10 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                 }
             };
             if at_root {
+                // No kid per cursor here: the second walk looks it up.
                 for mut c in self.cursors() {
                     let k = self.next(&mut c);
-                    kid_at.push(group(self.value(&c), k));
+                    group(self.value(&c), k);
                 }
             } else {
                 for c in cursors.iter_mut() {
@@ -342,18 +331,24 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                 // One child taking every sample (a call chain): no copy.
                 lists[0] = Some(std::mem::take(&mut cursors));
             } else {
-                // At the root, the same cursors again, moved past their first frame.
-                let again: Box<dyn Iterator<Item = Cursor>> = if at_root {
-                    Box::new(self.cursors().map(|mut c| {
-                        self.next(&mut c);
-                        c
-                    }))
+                if at_root {
+                    // The same cursors again, moved past their first
+                    // frame, each to its kid's list (a kid per cursor
+                    // held for every sample was a peak of the worker).
+                    let kid_of_key: HashMap<u32, usize> =
+                        kids.iter().enumerate().map(|(i, kid)| (kid.0, i)).collect();
+                    for mut c in self.cursors() {
+                        let Some(k) = self.next(&mut c) else { continue };
+                        if let Some(Some(list)) = kid_of_key.get(&k).and_then(|&i| lists.get_mut(i))
+                        {
+                            list.push(c);
+                        }
+                    }
                 } else {
-                    Box::new(cursors.drain(..))
-                };
-                for (c, &i) in again.zip(&kid_at) {
-                    if let Some(Some(list)) = lists.get_mut(i as usize) {
-                        list.push(c);
+                    for (c, &i) in cursors.drain(..).zip(&kid_at) {
+                        if let Some(Some(list)) = lists.get_mut(i as usize) {
+                            list.push(c);
+                        }
                     }
                 }
             }

@@ -47,7 +47,7 @@ pub fn largest(
     for (si, s) in p.samples.iter().enumerate() {
         let mut frames = false;
         let mut matched = keep.is_none();
-        for &loc in s.locations {
+        for loc in s.locations {
             let nodes = idx.location_nodes(loc as usize);
             frames |= !nodes.is_empty();
             if let Some(keep) = keep {
@@ -90,7 +90,7 @@ fn trace_of(
     s: &crate::profile::SampleRef,
 ) -> Option<Trace> {
     let mut frames = Vec::new();
-    for &loc in s.locations {
+    for loc in s.locations {
         let nodes = idx.location_nodes(loc as usize);
         for (i, &n) in nodes.iter().enumerate() {
             frames.push(TraceFrame {

@@ -1,0 +1,304 @@
+//! Location indexes packed 3 bytes each while every one is under 2^24
+//! (a profile has far fewer locations than that), else 4: the frames are
+//! most of a big profile's model, and a quarter of each was zeros.
+
+use serde::{Deserialize, Serialize};
+
+const NARROW: usize = 3;
+const WIDE: usize = 4;
+
+/// Frame ids in one byte vector. Positions and lengths count frames.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Packed {
+    width: usize,
+    bytes: Vec<u8>,
+}
+
+impl Default for Packed {
+    fn default() -> Self {
+        Packed {
+            width: NARROW,
+            bytes: Vec::new(),
+        }
+    }
+}
+
+fn fits(id: u32) -> bool {
+    id < 1 << 24
+}
+
+impl Packed {
+    pub fn len(&self) -> usize {
+        self.bytes.len() / self.width
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity() / self.width
+    }
+
+    pub fn try_reserve_exact(
+        &mut self,
+        frames: usize,
+    ) -> Result<(), std::collections::TryReserveError> {
+        self.bytes
+            .try_reserve_exact(frames.saturating_mul(self.width))
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+
+    pub fn truncate(&mut self, frames: usize) {
+        self.bytes.truncate(frames * self.width);
+    }
+
+    pub fn get(&self, i: usize) -> u32 {
+        read(&self.bytes, self.width, i)
+    }
+
+    /// Frames `a..b`.
+    pub fn slice(&self, a: usize, b: usize) -> Frames<'_> {
+        Frames {
+            bytes: &self.bytes[a * self.width..b * self.width],
+            width: self.width,
+        }
+    }
+
+    /// Frames `a..b` as bytes: equal frames are equal bytes.
+    pub fn raw(&self, a: usize, b: usize) -> &[u8] {
+        &self.bytes[a * self.width..b * self.width]
+    }
+
+    pub fn extend(&mut self, ids: &[u32]) {
+        if self.width == NARROW && !ids.iter().all(|&id| fits(id)) {
+            self.widen();
+        }
+        let (w, at) = (self.width, self.bytes.len());
+        self.bytes.resize(at + ids.len() * w, 0);
+        for (slot, &id) in self.bytes[at..].chunks_exact_mut(w).zip(ids) {
+            slot.copy_from_slice(&id.to_le_bytes()[..w]);
+        }
+    }
+
+    /// Maps frames `a..b` through `f`, in place.
+    pub fn map<E>(
+        &mut self,
+        a: usize,
+        b: usize,
+        mut f: impl FnMut(usize, u32) -> Result<u32, E>,
+    ) -> Result<(), E> {
+        let w = self.width;
+        let mut wide_from = None;
+        for (k, slot) in self.bytes[a * w..b * w].chunks_exact_mut(w).enumerate() {
+            let id = f(k, decode(slot))?;
+            if w == NARROW && !fits(id) {
+                wide_from = Some((k, id));
+                break;
+            }
+            slot.copy_from_slice(&id.to_le_bytes()[..w]);
+        }
+        // Rare (over 16M locations): every frame widens, the rest one by one.
+        if let Some((k, id)) = wide_from {
+            self.set(a + k, id);
+            for j in k + 1..b - a {
+                let id = f(j, self.get(a + j))?;
+                self.set(a + j, id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets frame `i` (every frame is 4 bytes from then on if `id` needs it).
+    pub fn set(&mut self, i: usize, id: u32) {
+        if self.width == NARROW && !fits(id) {
+            self.widen();
+        }
+        let w = self.width;
+        self.bytes[i * w..(i + 1) * w].copy_from_slice(&id.to_le_bytes()[..w]);
+    }
+
+    /// Copies frames `a..b` to start at frame `to` (ranges may overlap).
+    pub fn copy_within(&mut self, a: usize, b: usize, to: usize) {
+        let w = self.width;
+        self.bytes.copy_within(a * w..b * w, to * w);
+    }
+
+    /// Writes `ids` from frame `at` on, over what is there.
+    pub fn write(&mut self, at: usize, ids: &[u32]) {
+        for (k, &id) in ids.iter().enumerate() {
+            self.set(at + k, id);
+        }
+    }
+
+    fn widen(&mut self) {
+        let mut wide = Vec::with_capacity(self.len() * WIDE);
+        for i in 0..self.len() {
+            wide.extend_from_slice(&self.get(i).to_le_bytes());
+        }
+        self.bytes = wide;
+        self.width = WIDE;
+    }
+
+    /// Back to 3 bytes a frame, in place, when every id fits (after file
+    /// ids became indexes).
+    pub fn narrow(&mut self) {
+        if self.width == NARROW || !(0..self.len()).all(|i| fits(self.get(i))) {
+            return;
+        }
+        let n = self.len();
+        for i in 0..n {
+            let b = self.get(i).to_le_bytes();
+            self.bytes[i * NARROW..(i + 1) * NARROW].copy_from_slice(&b[..NARROW]);
+        }
+        self.bytes.truncate(n * NARROW);
+        self.width = NARROW;
+    }
+}
+
+fn read(bytes: &[u8], width: usize, i: usize) -> u32 {
+    decode(&bytes[i * width..(i + 1) * width])
+}
+
+/// One frame's bytes (3 or 4) as its id.
+#[inline]
+fn decode(b: &[u8]) -> u32 {
+    match *b {
+        [x, y, z] => u32::from_le_bytes([x, y, z, 0]),
+        [x, y, z, w] => u32::from_le_bytes([x, y, z, w]),
+        _ => 0,
+    }
+}
+
+/// A sample's frames (leaf first), read as `u32` location indexes.
+#[derive(Clone, Copy)]
+pub struct Frames<'a> {
+    bytes: &'a [u8],
+    width: usize,
+}
+
+impl<'a> Frames<'a> {
+    pub fn len(&self) -> usize {
+        self.bytes.len() / self.width
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Frame `i` (panics past the end, like indexing).
+    pub fn get(&self, i: usize) -> u32 {
+        read(self.bytes, self.width, i)
+    }
+
+    pub fn first(&self) -> Option<u32> {
+        (!self.is_empty()).then(|| self.get(0))
+    }
+
+    pub fn last(&self) -> Option<u32> {
+        (!self.is_empty()).then(|| self.get(self.len() - 1))
+    }
+
+    pub fn iter(&self) -> FramesIter<'a> {
+        FramesIter {
+            chunks: self.bytes.chunks_exact(self.width),
+        }
+    }
+
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.iter().collect()
+    }
+}
+
+impl PartialEq for Frames<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl std::fmt::Debug for Frames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for Frames<'a> {
+    type Item = u32;
+    type IntoIter = FramesIter<'a>;
+
+    fn into_iter(self) -> FramesIter<'a> {
+        self.iter()
+    }
+}
+
+/// The frames one by one, walking the bytes a frame at a time (the
+/// reports' hot loops read millions).
+#[derive(Clone)]
+pub struct FramesIter<'a> {
+    chunks: std::slice::ChunksExact<'a, u8>,
+}
+
+impl Iterator for FramesIter<'_> {
+    type Item = u32;
+
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        self.chunks.next().map(decode)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for FramesIter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<u32> {
+        self.chunks.next_back().map(decode)
+    }
+}
+
+impl ExactSizeIterator for FramesIter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn three_bytes_until_an_id_needs_four_and_back() {
+        let mut p = Packed::default();
+        p.extend(&[1, 2, 0xff_ffff]);
+        assert_eq!((p.width, p.len()), (3, 3));
+        assert_eq!(p.slice(0, 3).to_vec(), [1, 2, 0xff_ffff]);
+        p.extend(&[1 << 24]);
+        assert_eq!((p.width, p.len()), (4, 4));
+        assert_eq!(p.slice(0, 4).to_vec(), [1, 2, 0xff_ffff, 1 << 24]);
+        assert_eq!(
+            p.slice(1, 4).iter().rev().collect::<Vec<_>>(),
+            [1 << 24, 0xff_ffff, 2]
+        );
+        p.set(3, 7);
+        p.narrow();
+        // Mapping past 2^24 widens mid-way; the rest is still mapped.
+        let mut q = Packed::default();
+        q.extend(&[1, 2, 3]);
+        q.map(0, 3, |k, id| {
+            Ok::<_, ()>(if k == 1 { 1 << 25 } else { id * 10 })
+        })
+        .unwrap();
+        assert_eq!(
+            (q.width, q.slice(0, 3).to_vec()),
+            (4, vec![10, 1 << 25, 30])
+        );
+        assert_eq!(
+            (p.width, p.slice(0, 4).to_vec()),
+            (3, vec![1, 2, 0xff_ffff, 7])
+        );
+        p.set(0, u32::MAX);
+        assert_eq!(p.slice(0, 4).to_vec(), [u32::MAX, 2, 0xff_ffff, 7]);
+        p.copy_within(1, 4, 0);
+        p.truncate(3);
+        assert_eq!(p.slice(0, 3).to_vec(), [2, 0xff_ffff, 7]);
+        assert_eq!(p.slice(0, 0).first(), None);
+        assert_eq!(p.slice(0, 3).last(), Some(7));
+    }
+}
