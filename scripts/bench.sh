@@ -74,24 +74,24 @@ unfocused tree between requests, right after Top, so opening the flame graph is 
 of it. The worker works off its queue files first, then the visible view, the leak
 analysis last.
 
+## Memory: how the worker fits in 2 × the decompressed size
+
+The worker's peak went from 198 / 244 MB (CPU / heap) to the tables' figures. The file
+stays in its JavaScript buffer and is read 64 KiB at a time; profile.proto is inflated
+and parsed as a stream, in one pass sized from the first samples (two, counting first,
+when that guess fails), so the inflated bytes never exist whole; samples are stored by
+column (one vector of frames, 3 bytes each while a profile has under 16 M locations, one
+of values: two allocations per sample were 48 bytes each); merging, node infos and
+deduplication use hash chains over the items instead of maps of copied keys; replies go
+to JavaScript a chunk at a time; the flame graph derives its frame keys from Top's node
+index and holds 12-byte cursors. What remains (native counts above; the wasm has 4-byte
+pointers): the heap profile's model holds 7.5 M frames (22.5 MB), 4 values a sample
+(9.6 MB), 150k locations with their lines (10 MB) and 37.5k functions with their names
+(6.6 MB); Top adds its node index and rows, the flame graph its cursors while it splits
+the root.
+
 ## Targets not met, and where it goes
 
-- **Peak WebAssembly memory ≤ 2 × the decompressed size**: met on the CPU profile,
-  missed on the heap profile by the amount in its table (both decompress to 33 MB).
-  What is in the worker's memory (native counts above; the wasm has 4-byte pointers):
-  the model, then Top's node index and rows, then the flame stacks. The heap profile's
-  model holds 7.5 M frames as 4-byte location ids (30 MB), 4 values a sample (9.6 MB),
-  150k locations with their lines (10 MB) and 37.5k functions with their names
-  (6.6 MB); Top adds about 7 MB, the flame graph 4. Done this far (the worker's peak
-  went from 198 / 244 MB to the table's): the file stays in its JavaScript buffer and
-  is read 64 KiB at a time; profile.proto is inflated and parsed as a stream, in one
-  pass sized from the first samples (two, counting first, when that guess fails), so
-  the inflated bytes never exist whole; samples are stored by column (one vector of
-  frames, one of values: two allocations per sample were 48 bytes each); merging,
-  node infos and deduplication use hash chains over the items instead of maps of
-  copied keys; replies go to JavaScript a chunk at a time; flame cursors are 12 bytes.
-  Next: frames as 3-byte ids when a profile has under 16 M locations (7.5 MB on the
-  heap profile), and node infos that borrow their names.
 - **wasm + JS ≤ 400 KB gzipped**: missed by the amount in the table. The page and its
   worker are one wasm module (one download, one compile; shared code ships once) and the
   regex engine is `regex-lite`; what remains is Leptos (tachys and reactive_graph, about

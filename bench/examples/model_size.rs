@@ -27,7 +27,9 @@ fn main() {
         "  sample records      {}",
         mb(p.samples.len() * (size_of::<u32>() + size_of::<std::sync::Arc<()>>()))
     );
-    println!("  frames (4 B each)   {}", mb(frames * 4));
+    // Packed 3 bytes each while every location index fits in 24 bits.
+    let width = if p.locations.len() <= 1 << 24 { 3 } else { 4 };
+    println!("  frames ({width} B each)   {}", mb(frames * width));
     println!("  values              {}", mb(values * 8));
     println!(
         "  locations + lines   {}",
