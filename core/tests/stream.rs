@@ -272,3 +272,31 @@ fn unusual_field_orders_are_counted_first_and_decode_the_same() {
     );
     assert_eq!(got.samples.len(), q.samples.len());
 }
+
+#[test]
+fn location_ids_past_24_bits_widen_then_narrow_back() {
+    use leakscope_core::decode::proto::LocationIds;
+    use prost::Message;
+    let (p, raw) = big_profile();
+    // Ids far past 2^24 (as a writer numbering by address might): frames
+    // are stored 4 bytes wide while read, 3 again once they are indexes.
+    // Past 2^24 but within 32 bits (stored wide, then narrowed), and past
+    // 32 bits (kept aside while read).
+    let bigs: [fn(u64) -> u64; 2] = [|id| id + (1 << 25), |id| (id << 33) | 5];
+    for big in bigs {
+        let mut pb = PbProfile::decode(&raw[..]).unwrap();
+        for l in &mut pb.location {
+            l.id = big(l.id);
+        }
+        for s in &mut pb.sample {
+            let ids: Vec<u64> = s.location_id.to_u64().into_iter().map(big).collect();
+            s.location_id = ids.into_iter().collect::<LocationIds>();
+        }
+        let got = decode_raw(&pb.encode_to_vec(), Limits::default(), &mut |_| {}).unwrap();
+        assert_eq!(got.samples, p.samples);
+        assert_eq!(
+            got.locations.iter().map(|l| l.id).collect::<Vec<_>>(),
+            p.locations.iter().map(|l| big(l.id)).collect::<Vec<_>>()
+        );
+    }
+}
