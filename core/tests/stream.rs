@@ -300,3 +300,14 @@ fn location_ids_past_24_bits_widen_then_narrow_back() {
         );
     }
 }
+
+#[test]
+fn a_field_announcing_more_than_the_file_holds_allocates_nothing_for_it() {
+    // 2^40 bytes announced, a few present: an error naming the cut, not a
+    // buffer of the announced size (which would fail, or eat the memory).
+    let mut f = vec![0x32]; // field 6 (a string), length-delimited
+    f.extend([0x80, 0x80, 0x80, 0x80, 0x80, 0x20]);
+    f.extend(b"only a few bytes");
+    let e = leakscope_core::decode::proto::decode_proto(&f).unwrap_err();
+    assert!(e.to_string().contains("cut short"), "{e}");
+}

@@ -295,16 +295,20 @@ impl<'s> Fields<'s> {
     /// Makes `n` bytes visible from `start`, unless the stream ends first.
     fn fill(&mut self, n: usize) -> Result<(), DecodeError> {
         while self.end - self.start < n && !self.eof {
-            if self.buf.len() - self.start < n {
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-                if self.buf.len() < n {
-                    let more = n.next_power_of_two() - self.buf.len();
+            if self.end == self.buf.len() {
+                if self.start > 0 {
+                    self.buf.copy_within(self.start..self.end, 0);
+                    self.end -= self.start;
+                    self.start = 0;
+                } else {
+                    // Full of one field: grown as its bytes arrive, never
+                    // to the size it announces (a few hostile bytes could
+                    // announce a gigabyte).
+                    let more = self.buf.len().max(1024);
                     self.buf
                         .try_reserve_exact(more)
                         .map_err(|_| DecodeError::TooLarge { limit: n })?;
-                    self.buf.resize(n.next_power_of_two(), 0);
+                    self.buf.resize(self.buf.len() + more, 0);
                 }
             }
             let k = self.stream.read(&mut self.buf[self.end..])?;
