@@ -110,8 +110,12 @@ pub fn decode_input(
         drop(s);
         let len = input.len().max(1) as f32;
         let mut done = 0f32;
+        // The size the one-pass read sizes itself by: gzip's trailer, but
+        // no more than 8 x the file (profiles compress 2 to 5 x): a lying
+        // trailer must not reserve gigabytes; an honest bigger ratio only
+        // means the guess falls short and the file is counted first.
         let inflated = if gz {
-            gzip::size_hint(input)
+            gzip::size_hint(input).min(input.len().saturating_mul(8))
         } else {
             input.len()
         };
