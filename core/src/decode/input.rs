@@ -20,11 +20,21 @@ pub trait Input {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The whole file, when it is in memory already (text formats are
+    /// then parsed where they are, not copied).
+    fn as_slice(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl Input for &[u8] {
     fn len(&self) -> usize {
         <[u8]>::len(self)
+    }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(self)
     }
 
     fn read_at(&self, pos: usize, buf: &mut [u8]) -> usize {
@@ -42,6 +52,10 @@ impl Input for Vec<u8> {
 
     fn read_at(&self, pos: usize, buf: &mut [u8]) -> usize {
         (&self[..]).read_at(pos, buf)
+    }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(self)
     }
 }
 

@@ -131,23 +131,32 @@ pub fn decode_input(
             },
         );
     }
-    // Whole in memory: inflating is the first 40% of the bar, parsing the rest.
-    let mut data = Vec::new();
-    let hint = if gz {
-        gzip::size_hint(input)
-    } else {
-        input.len()
+    // Whole in memory: inflating is the first 40% of the bar, parsing the
+    // rest. An uncompressed file already in memory is read where it is.
+    let owned;
+    let data: &[u8] = match input.as_slice() {
+        Some(bytes) if !gz => bytes,
+        _ => {
+            let mut buf = Vec::new();
+            let hint = if gz {
+                gzip::size_hint(input)
+            } else {
+                input.len()
+            };
+            buf.try_reserve_exact(hint.min(limits.max_decompressed))
+                .map_err(|_| DecodeError::TooLarge { limit: hint })?;
+            buf.extend_from_slice(&head);
+            input::read_to_end(&mut *s, &mut buf, limits.max_decompressed)?;
+            owned = buf;
+            &owned
+        }
     };
-    data.try_reserve_exact(hint.min(limits.max_decompressed))
-        .map_err(|_| DecodeError::TooLarge { limit: hint })?;
-    data.extend_from_slice(&head);
-    input::read_to_end(&mut *s, &mut data, limits.max_decompressed)?;
     drop(s);
     let parse_from = if gz { 0.4 } else { 0.0 };
     progress(parse_from);
     let mut parsed = |f: f32| progress(parse_from + (1.0 - parse_from) * f);
     parsed(0.0);
-    if let Some(text) = as_text(&data) {
+    if let Some(text) = as_text(data) {
         let t = text.trim_start_matches('\u{feff}');
         if goroutine::is_debug1(t) {
             let mut p = goroutine::decode_debug1_with(t, &mut parsed)?;
@@ -167,8 +176,8 @@ pub fn decode_input(
         }
         return Err(DecodeError::Unrecognized(describe_text(t)));
     }
-    if proto::looks_like_proto(&data) {
-        return proto::decode_proto(&data);
+    if proto::looks_like_proto(data) {
+        return proto::decode_proto(data);
     }
     Err(DecodeError::Unrecognized(format!(
         "the first bytes ({}) are neither gzip, profile.proto nor text",
