@@ -68,11 +68,11 @@ pub fn decode_raw(
 }
 
 /// [`decode_raw`] reading the file through [`Input`], a chunk at a time.
-/// A profile.proto is inflated and parsed as a stream, twice (a first pass
-/// counts what the second stores, so every big vector is sized exactly):
-/// neither the file nor its inflated bytes need be in memory whole.
-/// Text formats are read into memory whole (their parsers borrow names
-/// from the text).
+/// A profile.proto is inflated and parsed as a stream, once when the sizes
+/// guessed from its first samples hold, else twice (a first pass counts
+/// what the second stores): neither the file nor its inflated bytes need
+/// be in memory whole. Text formats are parsed from memory (in place when
+/// `input` is a slice already; their parsers borrow names from the text).
 pub fn decode_input(
     input: &dyn Input,
     limits: Limits,
