@@ -573,7 +573,7 @@ fn decode_pass<'a>(
     while let Some((tag, wt, mut v)) = f.next()? {
         if let Some(g) = guess {
             if tag == 2 && samples_done {
-                return Ok(None); // more samples after others fields: count
+                return Ok(None); // more samples after other fields: count
             }
             if tag != 2 && !raw.samples.is_empty() && !samples_done {
                 samples_done = true;
