@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use leakscope_core::report::{self, list, top, traces};
-use leakscope_core::{decode_owned, Limits, Profile};
+use leakscope_core::{decode_with, Limits, Profile};
 use leakscope_core::{leak, permalink};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -152,7 +152,7 @@ enum Cmd {
 
 fn load(path: &Path, limits: Limits) -> Result<Profile, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    decode_owned(bytes, limits, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))
+    decode_with(&bytes, limits, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The published page (README: "Permalinks").

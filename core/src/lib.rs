@@ -31,6 +31,6 @@ pub mod report;
 mod samples;
 pub mod session;
 
-pub use decode::{decode, decode_owned, decode_with, Limits};
+pub use decode::{decode, decode_with, Limits};
 pub use error::{DecodeError, ReportError};
 pub use profile::*;

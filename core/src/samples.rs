@@ -72,10 +72,7 @@ impl Samples {
             stride,
             ..Default::default()
         };
-        s.frames.try_reserve_exact(frames)?;
-        s.ends.try_reserve_exact(n)?;
-        s.values.try_reserve_exact(n.saturating_mul(stride))?;
-        s.labels.try_reserve_exact(n)?;
+        s.try_reserve(n, frames)?;
         Ok(s)
     }
 

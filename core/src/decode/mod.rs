@@ -48,16 +48,6 @@ pub fn decode_with(
     Ok(p)
 }
 
-/// [`decode_with`] taking the bytes (kept for callers that own them; the
-/// inflated bytes are never whole in memory whichever entry is used).
-pub fn decode_owned(
-    data: Vec<u8>,
-    limits: Limits,
-    progress: &mut dyn FnMut(f32),
-) -> Result<Profile, DecodeError> {
-    decode_with(&data, limits, progress)
-}
-
 /// Decodes without pprof's normalization: the file's samples as written.
 pub fn decode_raw(
     data: &[u8],
