@@ -17,6 +17,9 @@ setup-native:
 # The static site in dist/ (any static host, any sub-path).
 build: setup
 	trunk build --release --offline
+	@# Trunk leaves wasm-bindgen's JS glue as written: terser takes a quarter
+	@# off its gzipped size (exports keep their names).
+	terser dist/leakscope-app.js --module --compress --mangle -o dist/leakscope-app.js
 	scripts/stamp-sw.sh dist
 
 serve: build

@@ -29,7 +29,7 @@ if [ -n "$wbg" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $wbg\$"; th
   cargo install wasm-bindgen-cli --version "$wbg" --force
 fi
 
-if [ ! -x e2e/node_modules/.bin/wasm-opt ] || [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/axe-core ] || [ ! -d e2e/node_modules/speedscope ]; then
+if [ ! -x e2e/node_modules/.bin/wasm-opt ] || [ ! -d e2e/node_modules/playwright-core ] || [ ! -d e2e/node_modules/axe-core ] || [ ! -d e2e/node_modules/speedscope ] || [ ! -x e2e/node_modules/.bin/terser ]; then
   (cd e2e && npm ci --no-audit --no-fund)
 fi
 

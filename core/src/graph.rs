@@ -257,6 +257,7 @@ impl NodeIndex {
 
     /// Location `loc`'s nodes, innermost line first (the last is the
     /// location's own, physical line).
+    #[inline(always)]
     pub fn location_nodes(&self, loc: usize) -> &[u32] {
         &self.nodes[self.starts[loc] as usize..self.starts[loc + 1] as usize]
     }
@@ -429,33 +430,50 @@ impl Graph {
         }
         let mut non_inline_seen = vec![false; pair_keys.len()];
         let mut used = vec![false; idx.location_count()];
-        for (si, s) in p.samples.iter().enumerate() {
-            let w = s.values.get(value_index).copied().unwrap_or(0);
+        // The hottest loop of Top: written with plain loops, because the
+        // page's size-optimized build leaves iterator adapters as calls.
+        let samples = &p.samples;
+        let mut si = 0;
+        while si < samples.len() {
+            let w = samples.value(si, value_index);
             if w == 0 {
+                si += 1;
                 continue;
             }
-            let si = si as u32;
+            let stamp_id = si as u32;
             let mut parent = u32::MAX;
-            for loc in s.locations.iter().rev() {
+            samples.locations(si).each_root_first(|loc| {
                 used[loc as usize] = true;
                 // Caller first: the location's own line, then what it inlined.
-                for (k, &node) in idx.location_nodes(loc as usize).iter().rev().enumerate() {
-                    if stamp[node as usize] != si {
-                        stamp[node as usize] = si;
+                let nodes = idx.location_nodes(loc as usize);
+                let mut k = nodes.len();
+                while k > 0 {
+                    k -= 1;
+                    let node = nodes[k];
+                    if stamp[node as usize] != stamp_id {
+                        stamp[node as usize] = stamp_id;
                         cum[node as usize] += w;
                     }
-                    if k == 0 && parent != u32::MAX && parent != node {
-                        match callers[node as usize].iter().find(|(c, _)| *c == parent) {
-                            Some(&(_, id)) => non_inline_seen[id as usize] = true,
+                    if k == nodes.len() - 1 && parent != u32::MAX && parent != node {
+                        let mut found = None;
+                        for &(c, id) in &callers[node as usize] {
+                            if c == parent {
+                                found = Some(id);
+                                break;
+                            }
+                        }
+                        match found {
+                            Some(id) => non_inline_seen[id as usize] = true,
                             None => noinline[node as usize] = true,
                         }
                     }
                     parent = node;
                 }
-            }
+            });
             if parent != u32::MAX {
                 flat[parent as usize] += w;
             }
+            si += 1;
         }
         for (id, key) in pair_keys.iter().enumerate() {
             if non_inline_seen[id] {

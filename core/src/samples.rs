@@ -124,6 +124,7 @@ impl Samples {
         self.frames.len()
     }
 
+    #[inline(always)]
     fn start(&self, i: usize) -> usize {
         if i == 0 {
             0
@@ -133,6 +134,7 @@ impl Samples {
     }
 
     /// Sample `i` (panics past the end, like indexing).
+    #[inline(always)]
     pub fn get(&self, i: usize) -> SampleRef<'_> {
         let (a, b) = (self.start(i), self.ends[i] as usize);
         SampleRef {
@@ -143,11 +145,13 @@ impl Samples {
     }
 
     /// Sample `i`'s frames, leaf first.
+    #[inline(always)]
     pub fn locations(&self, i: usize) -> Frames<'_> {
         self.frames.slice(self.start(i), self.ends[i] as usize)
     }
 
     /// Sample `i`'s value of type `k` (0 past the stride).
+    #[inline(always)]
     pub fn value(&self, i: usize, k: usize) -> i64 {
         if k < self.stride {
             self.values[i * self.stride + k]

@@ -3,6 +3,7 @@
 //! goroutine dumps and the legacy text forms are told apart by content.
 
 mod builder;
+pub mod crc32;
 pub mod goroutine;
 pub mod gzip;
 pub mod input;

@@ -132,12 +132,26 @@ impl prost::Message for PbSample {
                     return prost::encoding::decode_varint(&mut &[][..]).map(|_| ());
                 }
                 let end = buf.remaining() - len;
-                // Exactly as many ids as bytes ending a varint: no slack
-                // capacity in millions of frames.
-                if let (LocationIds::Narrow(v), Some(field)) =
-                    (&mut self.location_id, buf.chunk().get(..len))
-                {
-                    v.reserve_exact(field.iter().filter(|b| **b & 0x80 == 0).count());
+                if let Some(field) = buf.chunk().get(..len) {
+                    // The whole run is in one piece (always, from a
+                    // slice): the fast path, millions of ids.
+                    if let LocationIds::Narrow(v) = &mut self.location_id {
+                        // Exactly as many ids as bytes ending a varint: no
+                        // slack capacity in millions of frames.
+                        v.reserve_exact(field.iter().filter(|b| **b & 0x80 == 0).count());
+                    }
+                    let mut rest = field;
+                    while !rest.is_empty() {
+                        match varint(&mut rest) {
+                            Some(id) => self.location_id.push(id),
+                            // The last varint runs past the field.
+                            None => {
+                                return prost::encoding::decode_varint(&mut &[][..]).map(|_| ())
+                            }
+                        }
+                    }
+                    buf.advance(len);
+                    return Ok(());
                 }
                 while buf.remaining() > end {
                     self.location_id.push(prost::encoding::decode_varint(buf)?);
@@ -146,6 +160,32 @@ impl prost::Message for PbSample {
                     // The last varint ran past the field.
                     return prost::encoding::decode_varint(&mut &[][..]).map(|_| ());
                 }
+                Ok(())
+            }
+            2 if wire_type == prost::encoding::WireType::LengthDelimited => {
+                let len = prost::encoding::decode_varint(buf)? as usize;
+                let Some(field) = buf.chunk().get(..len) else {
+                    // Split or truncated: value by value, as prost would.
+                    if len > buf.remaining() {
+                        return prost::encoding::decode_varint(&mut &[][..]).map(|_| ());
+                    }
+                    let end = buf.remaining() - len;
+                    while buf.remaining() > end {
+                        self.value.push(prost::encoding::decode_varint(buf)? as i64);
+                    }
+                    if buf.remaining() != end {
+                        return prost::encoding::decode_varint(&mut &[][..]).map(|_| ());
+                    }
+                    return Ok(());
+                };
+                let mut rest = field;
+                while !rest.is_empty() {
+                    match varint(&mut rest) {
+                        Some(v) => self.value.push(v as i64),
+                        None => return prost::encoding::decode_varint(&mut &[][..]).map(|_| ()),
+                    }
+                }
+                buf.advance(len);
                 Ok(())
             }
             1 => {
@@ -169,6 +209,32 @@ impl prost::Message for PbSample {
     fn clear(&mut self) {
         *self = PbSample::default();
     }
+}
+
+/// A base-128 varint at the start of `s`, which moves past it; `None`
+/// when `s` ends inside it or it runs past 10 bytes. prost's own decoder
+/// is a call per id in the page's size-optimized build; this one is
+/// inlined into the loops over millions of location ids and values.
+#[inline(always)]
+fn varint(s: &mut &[u8]) -> Option<u64> {
+    let mut x = 0u64;
+    let mut shift = 0;
+    let mut i = 0;
+    while i < s.len() && i < 10 {
+        let b = s[i];
+        x |= ((b & 0x7f) as u64) << shift;
+        i += 1;
+        if b & 0x80 == 0 {
+            // The tenth byte may only carry the top bit (prost agrees).
+            if i == 10 && b > 1 {
+                return None;
+            }
+            *s = &s[i..];
+            return Some(x);
+        }
+        shift += 7;
+    }
+    None
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
@@ -1098,4 +1164,75 @@ pub fn encode_proto(p: &Profile) -> Vec<u8> {
     pb.default_sample_type = s(&p.default_sample_type);
     pb.string_table = table;
     prost::Message::encode_to_vec(&pb)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prost_varint(mut s: &[u8]) -> Option<(u64, usize)> {
+        let len = s.len();
+        prost::encoding::decode_varint(&mut s)
+            .ok()
+            .map(|v| (v, len - s.len()))
+    }
+
+    fn ours(s: &[u8]) -> Option<(u64, usize)> {
+        let mut rest = s;
+        varint(&mut rest).map(|v| (v, s.len() - rest.len()))
+    }
+
+    #[test]
+    fn varint_agrees_with_prost() {
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for v in [
+            0u64,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            u32::MAX as u64,
+            1 << 56,
+            u64::MAX,
+        ] {
+            let mut b = Vec::new();
+            prost::encoding::encode_varint(v, &mut b);
+            cases.push(b.clone());
+            b.push(0x05); // bytes after it are left alone
+            cases.push(b);
+        }
+        // Cut short, overlong, a tenth byte carrying more than the top bit.
+        cases.push(vec![]);
+        cases.push(vec![0x80]);
+        cases.push(vec![0xff; 9]);
+        cases.push([vec![0xff; 9], vec![0x01]].concat());
+        cases.push([vec![0xff; 9], vec![0x02]].concat());
+        cases.push(vec![0xff; 11]);
+        cases.push([vec![0x80; 9], vec![0x00]].concat());
+        for c in &cases {
+            assert_eq!(ours(c), prost_varint(c), "{c:x?}");
+        }
+    }
+
+    #[test]
+    fn packed_runs_decode_like_prost() {
+        use prost::Message;
+        let ids: Vec<u64> = vec![1, 300, u32::MAX as u64 + 7, 5];
+        let values: Vec<i64> = vec![-1, 0, i64::MAX, 42];
+        let mut b = Vec::new();
+        prost::encoding::uint64::encode_packed(1, &ids, &mut b);
+        prost::encoding::int64::encode_packed(2, &values, &mut b);
+        let s = PbSample::decode(&b[..]).unwrap();
+        assert_eq!(s.location_id.to_u64(), ids);
+        assert_eq!(s.value, values);
+        // The last varint of a run cut inside the run is an error.
+        let mut cut = Vec::new();
+        prost::encoding::encode_key(2, prost::encoding::WireType::LengthDelimited, &mut cut);
+        cut.extend([2, 0x05, 0x80]);
+        assert!(PbSample::decode(&cut[..]).is_err());
+        cut[1] = 3; // longer than what follows
+        assert!(PbSample::decode(&cut[..]).is_err());
+    }
 }

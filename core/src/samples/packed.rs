@@ -28,6 +28,7 @@ fn fits(id: u32) -> bool {
 }
 
 impl Packed {
+    #[inline(always)]
     pub fn len(&self) -> usize {
         self.bytes.len() / self.width
     }
@@ -57,6 +58,7 @@ impl Packed {
     }
 
     /// Frames `a..b`.
+    #[inline(always)]
     pub fn slice(&self, a: usize, b: usize) -> Frames<'_> {
         Frames {
             bytes: &self.bytes[a * self.width..b * self.width],
@@ -155,12 +157,13 @@ impl Packed {
     }
 }
 
+#[inline(always)]
 fn read(bytes: &[u8], width: usize, i: usize) -> u32 {
     decode(&bytes[i * width..(i + 1) * width])
 }
 
 /// One frame's bytes (3 or 4) as its id.
-#[inline]
+#[inline(always)]
 fn decode(b: &[u8]) -> u32 {
     match *b {
         [x, y, z] => u32::from_le_bytes([x, y, z, 0]),
@@ -186,13 +189,28 @@ impl<'a> Frames<'a> {
     }
 
     /// Frame `i` (panics past the end, like indexing).
+    #[inline(always)]
     pub fn get(&self, i: usize) -> u32 {
         read(self.bytes, self.width, i)
     }
 
+    #[inline(always)]
     pub fn iter(&self) -> FramesIter<'a> {
         FramesIter {
             chunks: self.bytes.chunks_exact(self.width),
+        }
+    }
+
+    /// Calls `f` with each frame, root first. A plain loop rather than
+    /// `iter().rev()`: in the page's size-optimized build the iterator
+    /// adapters stay calls, and the reports' hot loops go through here.
+    #[inline(always)]
+    pub fn each_root_first(&self, mut f: impl FnMut(u32)) {
+        let w = self.width;
+        let mut end = self.bytes.len();
+        while end >= w {
+            end -= w;
+            f(decode(&self.bytes[end..end + w]));
         }
     }
 
@@ -232,9 +250,15 @@ pub struct FramesIter<'a> {
 impl Iterator for FramesIter<'_> {
     type Item = u32;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<u32> {
-        self.chunks.next().map(decode)
+        // A match, not `Option::map`: the page's size-optimized build
+        // would leave that generic helper a call in every hot loop.
+        #[allow(clippy::manual_map)]
+        match self.chunks.next() {
+            Some(b) => Some(decode(b)),
+            None => None,
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -243,9 +267,13 @@ impl Iterator for FramesIter<'_> {
 }
 
 impl DoubleEndedIterator for FramesIter<'_> {
-    #[inline]
+    #[inline(always)]
     fn next_back(&mut self) -> Option<u32> {
-        self.chunks.next_back().map(decode)
+        #[allow(clippy::manual_map)]
+        match self.chunks.next_back() {
+            Some(b) => Some(decode(b)),
+            None => None,
+        }
     }
 }
 
