@@ -92,14 +92,24 @@ enum Kind {
     List,
     Leaks,
     Summary,
+    Export,
 }
+
+const KINDS: usize = Kind::Export as usize + 1;
 
 #[derive(Default)]
 struct Seqs {
     next: u32,
     /// Per kind: the latest request sent, and the latest answered.
-    latest: [u32; 6],
-    answered: [u32; 6],
+    latest: [u32; KINDS],
+    answered: [u32; KINDS],
+}
+
+/// An export under way: its file name and the pieces received so far.
+struct Export {
+    seq: u32,
+    name: String,
+    parts: js_sys::Array,
 }
 
 impl Seqs {
@@ -128,6 +138,9 @@ pub struct Derived {
     pub leaks: RwSignal<Shared<LeakReport>>,
     /// True while requests are out: the page marks itself busy for tests.
     pub waiting: RwSignal<bool>,
+    /// True while an export is being written.
+    pub exporting: RwSignal<bool>,
+    export: StoredValue<Option<Export>, LocalStorage>,
     seqs: StoredValue<Seqs>,
     client: StoredValue<Option<Client>, LocalStorage>,
 }
@@ -168,6 +181,8 @@ impl Derived {
             list_fn: RwSignal::new(None),
             leaks: RwSignal::new(Shared::new(LeakReport::default())),
             waiting: RwSignal::new(false),
+            exporting: RwSignal::new(false),
+            export: StoredValue::new_local(None),
             seqs: StoredValue::new(Seqs::default()),
             client: StoredValue::new_local(None),
         };
@@ -224,6 +239,24 @@ impl Derived {
         });
     }
 
+    /// Asks the worker for every stack matching the Traces filter as CSV,
+    /// saved as `name` once the last piece has come.
+    pub fn export_traces(&self, store: Store, name: String) {
+        let Some(ask) = self.ask.get_untracked() else {
+            return;
+        };
+        let filter = store.filter.get_untracked();
+        self.exporting.set(true);
+        self.ask_for(Kind::Export, |seq| {
+            self.export.set_value(Some(Export {
+                seq,
+                name,
+                parts: js_sys::Array::new(),
+            }));
+            Request::ExportTraces { seq, ask, filter }
+        });
+    }
+
     /// True when `seq` answers the latest request of its kind.
     fn fresh(&self, seq: u32, kind: Kind) -> bool {
         let mut latest = false;
@@ -260,7 +293,14 @@ impl Derived {
                 store.progress.set(None);
                 self.seqs.update_value(|s| s.answered = s.latest);
                 self.waiting.set(false);
+                self.exporting.set(false);
+                self.export.set_value(None);
             }
+            Event::Chunk(seq, data) => self.export.with_value(|e| {
+                if let Some(e) = e.as_ref().filter(|e| e.seq == seq) {
+                    e.parts.push(&data);
+                }
+            }),
             Event::Reply(r, mem) => {
                 // The benchmark reads the worker's peak memory from here.
                 if let Some(b) = document().body() {
@@ -299,6 +339,21 @@ impl Derived {
                     }
                     self.base_top.set(base.map(Shared::new));
                     self.query_error.set(error);
+                }
+            }
+            Response::Exported { seq, rows, error } => {
+                if !self.fresh(seq, Kind::Export) {
+                    return;
+                }
+                self.exporting.set(false);
+                let Some(e) = self.export.try_update_value(|e| e.take()).flatten() else {
+                    return;
+                };
+                match error {
+                    Some(err) => store.push_error(format!("Export of {}: {err}", e.name)),
+                    None if rows == 0 => store
+                        .push_error(format!("Export of {}: no stack matches the filter", e.name)),
+                    None => crate::download::save_parts(&e.name, "text/csv", &e.parts),
                 }
             }
             Response::Traces {

@@ -4,10 +4,19 @@
 use wasm_bindgen::JsCast;
 
 pub fn save(name: &str, mime: &str, bytes: &[u8]) {
-    let arr = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    save_parts(
+        name,
+        mime,
+        &js_sys::Array::of1(&js_sys::Uint8Array::from(bytes)),
+    );
+}
+
+/// A file made of JavaScript byte arrays, joined by the Blob (never by us:
+/// an export of hundreds of megabytes is never whole in wasm memory).
+pub fn save_parts(name: &str, mime: &str, parts: &js_sys::Array) {
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&arr, &opts) else {
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &opts) else {
         return;
     };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {

@@ -20,6 +20,8 @@ pub enum Event {
         stage: String,
     },
     Reply(Response, f64),
+    /// A piece of export `seq`'s bytes (its reply follows the last one).
+    Chunk(u32, Uint8Array),
     /// The worker died (a crash, or its script failed to load).
     Stopped(String),
 }
@@ -82,6 +84,10 @@ impl Client {
                         Err(err) => ev(Event::Stopped(format!("unreadable reply: {err}"))),
                     }
                 }
+                Some("chunk") => ev(Event::Chunk(
+                    get(&data, "seq").as_f64().unwrap_or(0.0) as u32,
+                    Uint8Array::new(&get(&data, "data")),
+                )),
                 Some("error") => ev(Event::Stopped(
                     get(&data, "message").as_string().unwrap_or_default(),
                 )),

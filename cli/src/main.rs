@@ -116,6 +116,13 @@ enum Cmd {
     Traces {
         #[command(flatten)]
         query: QueryArgs,
+        /// text (pprof's -traces, profile order) or csv (the page's
+        /// export: largest first, one row per stack).
+        #[arg(long, default_value = "text", value_parser = ["text", "csv"])]
+        format: String,
+        /// Only stacks with a frame whose name matches this regex.
+        #[arg(long = "match")]
+        matching: Option<String>,
         file: PathBuf,
     },
     /// Find goroutine and memory leaks in one snapshot or a series of them.
@@ -184,10 +191,37 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             let t = top::top(&view, &opts);
             Ok((top::format_top(&view, &t), 0))
         }
-        Cmd::Traces { query, file } => {
+        Cmd::Traces {
+            query,
+            format,
+            matching,
+            file,
+        } => {
             let prep = std::mem::ManuallyDrop::new(query.prepare(&file, limits)?);
             let view = prep.view();
-            Ok((traces::format_traces(&view, &traces::traces(&view)), 0))
+            let re = matching
+                .map(|m| regex_lite::Regex::new(&m).map_err(|e| format!("--match: {e}")))
+                .transpose()?;
+            if format == "text" {
+                let mut all = traces::traces(&view);
+                if let Some(re) = &re {
+                    all.retain(|t| t.frames.iter().any(|f| re.is_match(&f.name)));
+                }
+                return Ok((traces::format_traces(&view, &all), 0));
+            }
+            let idx = leakscope_core::graph::NodeIndex::new(
+                view.profile,
+                view.granularity,
+                false,
+                view.noinlines,
+            );
+            let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
+            let keep = keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool);
+            let mut out = leakscope_core::export::traces_csv_header(&view.sample_unit);
+            traces::each_largest(&view, &idx, keep, &mut |t| {
+                leakscope_core::export::traces_csv_row(&t, &mut out)
+            });
+            Ok((out, 0))
         }
         Cmd::List {
             regex,

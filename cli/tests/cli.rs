@@ -250,3 +250,43 @@ fn a_closed_pipe_ends_quietly() {
         out.status
     );
 }
+
+#[test]
+fn traces_as_csv_and_filtered() {
+    let pb = fx("a1-chanrecv-leak-n3/goroutine-2.pb.gz");
+    let pb = pb.to_str().unwrap();
+    let sep = "-----------+-------------------------------------------------------\n";
+    let (_, text, _) = run(&["traces", pb]);
+    // pprof ends the list with a separator too.
+    let blocks: Vec<&str> = text.split(sep).skip(1).filter(|b| !b.is_empty()).collect();
+    let (code, csv, _) = run(&["traces", "--format", "csv", pb]);
+    assert_eq!(code, 0);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "value_count,labels,stack");
+    assert_eq!(rows.len() - 1, blocks.len());
+    // Largest first; each row is a block of the text, frames joined.
+    let values: Vec<i64> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+    assert!(rows.contains(
+        &"2,,runtime.gopark <- runtime.chanrecv <- runtime.chanrecv1 <- main.searchHandler.func1"
+    ));
+
+    // --match keeps the stacks with a matching frame, in either format.
+    let (code, only, _) = run(&["traces", "--match", "^main\\.", pb]);
+    assert_eq!(code, 0);
+    let kept: Vec<&str> = only.split(sep).skip(1).filter(|b| !b.is_empty()).collect();
+    assert!(!kept.is_empty() && kept.len() < blocks.len());
+    assert!(kept
+        .iter()
+        .all(|b| blocks.contains(b) && b.contains(" main.")));
+    let (_, only_csv, _) = run(&["traces", "--format", "csv", "--match", "^main\\.", pb]);
+    assert_eq!(only_csv.lines().count() - 1, kept.len());
+    assert!(only_csv.lines().skip(1).all(|r| rows.contains(&r)));
+
+    let (code, _, err) = run(&["traces", "--match", "(", pb]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--match"), "{err}");
+}

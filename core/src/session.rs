@@ -99,6 +99,14 @@ pub enum Request {
         filter: String,
         limit: u32,
     },
+    /// Every stack `Traces` would list with this filter, as CSV: the rows
+    /// go to the sink of [`Session::handle_with`] as they are written,
+    /// then [`Response::Exported`] says how many there were.
+    ExportTraces {
+        seq: u32,
+        ask: Ask,
+        filter: String,
+    },
     /// A flame tree pruned to frames at least `min_fraction` of the root
     /// wide (of the focused frame below it), plus search hits.
     Flame {
@@ -152,6 +160,12 @@ pub enum Response {
         traces: Vec<Trace>,
         matching: u64,
         unit: String,
+        error: Option<String>,
+    },
+    /// The end of an export whose bytes went to the sink.
+    Exported {
+        seq: u32,
+        rows: u64,
         error: Option<String>,
     },
     Flame {
@@ -360,6 +374,48 @@ impl Session {
         }
     }
 
+    /// What Traces and its export share: the prepared query, its node
+    /// index (Top's, when this is Top's query) and the filter compiled.
+    /// `Some` with an error: the last good query, the filter refused.
+    #[allow(clippy::type_complexity)]
+    fn traces_query(
+        &mut self,
+        ask: &Ask,
+        filter: &str,
+    ) -> (
+        Option<(
+            Arc<Prepared>,
+            Arc<crate::graph::NodeIndex>,
+            Option<regex_lite::Regex>,
+        )>,
+        Option<String>,
+    ) {
+        let (p, mut error) = self.prepare(ask);
+        let Some(p) = p else { return (None, error) };
+        let key = Ask {
+            base: None,
+            ..ask.clone()
+        };
+        let idx = if error.is_none() {
+            self.index_of(&key, &p)
+        } else {
+            Arc::new(crate::graph::NodeIndex::new(
+                &p.profile,
+                p.granularity,
+                false,
+                p.noinlines,
+            ))
+        };
+        let re = if filter.is_empty() {
+            None
+        } else {
+            regex_lite::Regex::new(filter)
+                .map_err(|e| error = Some(e.to_string()))
+                .ok()
+        };
+        (Some((p, idx, re)), error)
+    }
+
     fn series(&self, ids: &[u32]) -> Vec<(&str, &Profile)> {
         ids.iter()
             .filter_map(|id| self.snapshots.iter().find(|s| s.id == *id))
@@ -368,6 +424,12 @@ impl Session {
     }
 
     pub fn handle(&mut self, req: Request) -> Option<Response> {
+        self.handle_with(req, &mut |_| {})
+    }
+
+    /// [`Session::handle`], with a sink for what is streamed rather than
+    /// replied: an export's bytes, in pieces of about [`EXPORT_PIECE`].
+    pub fn handle_with(&mut self, req: Request, sink: &mut dyn FnMut(&[u8])) -> Option<Response> {
         Some(match req {
             Request::Forget { id } => {
                 self.snapshots.retain(|s| s.id != id);
@@ -425,35 +487,13 @@ impl Session {
                 filter,
                 limit,
             } => {
-                let (p, mut error) = self.prepare(&ask);
+                let (q, error) = self.traces_query(&ask, &filter);
                 let mut out = Vec::new();
                 let mut matching = 0;
                 let mut unit = String::new();
-                if let Some(p) = p {
-                    // The node index Top uses, when this is its query.
-                    let key = Ask {
-                        base: None,
-                        ..ask.clone()
-                    };
-                    let idx = if error.is_none() {
-                        self.index_of(&key, &p)
-                    } else {
-                        Arc::new(crate::graph::NodeIndex::new(
-                            &p.profile,
-                            p.granularity,
-                            false,
-                            p.noinlines,
-                        ))
-                    };
+                if let Some((p, idx, re)) = q {
                     let view = p.view();
                     unit = view.sample_unit.clone();
-                    let re = if filter.is_empty() {
-                        None
-                    } else {
-                        regex_lite::Regex::new(&filter)
-                            .map_err(|e| error = Some(e.to_string()))
-                            .ok()
-                    };
                     let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
                     let (largest, n) = traces::largest(
                         &view,
@@ -471,6 +511,32 @@ impl Session {
                     unit,
                     error,
                 }
+            }
+            Request::ExportTraces { seq, ask, filter } => {
+                let (q, error) = self.traces_query(&ask, &filter);
+                let mut rows = 0;
+                // A refused filter exports nothing rather than everything.
+                if let (Some((p, idx, re)), None) = (q, &error) {
+                    let view = p.view();
+                    let mut buf = crate::export::traces_csv_header(&view.sample_unit);
+                    let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
+                    rows = traces::each_largest(
+                        &view,
+                        &idx,
+                        keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool),
+                        &mut |t| {
+                            crate::export::traces_csv_row(&t, &mut buf);
+                            if buf.len() >= EXPORT_PIECE {
+                                sink(buf.as_bytes());
+                                buf.clear();
+                            }
+                        },
+                    ) as u64;
+                    if !buf.is_empty() {
+                        sink(buf.as_bytes());
+                    }
+                }
+                Response::Exported { seq, rows, error }
             }
             Request::Flame {
                 seq,
@@ -713,6 +779,10 @@ impl Response {
 
 const CHUNK: usize = 64 * 1024;
 
+/// About how many bytes of an export go to the sink at once: few
+/// messages to the page, little held in the worker.
+pub const EXPORT_PIECE: usize = 256 << 10;
+
 /// A postcard output that passes on its bytes a chunk at a time.
 struct Chunks<'a> {
     buf: Vec<u8>,
@@ -764,7 +834,7 @@ impl Request {
             Request::Top { .. } => 1,
             Request::Flame { .. } => 2,
             Request::List { .. } => 3,
-            Request::Traces { .. } => 4,
+            Request::Traces { .. } | Request::ExportTraces { .. } => 4,
             Request::Summary { .. } => 5,
             Request::Leaks { .. } => 6,
         }

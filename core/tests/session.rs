@@ -466,3 +466,100 @@ fn replies_encode_in_chunks_to_exactly_their_size() {
         assert_eq!(postcard::from_bytes::<Response>(&whole).unwrap(), r);
     }
 }
+
+/// The export streamed in pieces, joined.
+fn export(s: &mut Session, ask: Ask, filter: &str) -> (Vec<Vec<u8>>, Response) {
+    let mut pieces = Vec::new();
+    let req = Request::ExportTraces {
+        seq: 9,
+        ask,
+        filter: filter.into(),
+    };
+    let wire = postcard::to_allocvec(&req).unwrap();
+    let r = s
+        .handle_with(postcard::from_bytes(&wire).unwrap(), &mut |p| {
+            pieces.push(p.to_vec())
+        })
+        .unwrap();
+    (pieces, r)
+}
+
+#[test]
+fn the_traces_export_streams_every_matching_stack_in_pieces() {
+    use leakscope_core::export::traces_csv;
+    use leakscope_core::session::EXPORT_PIECE;
+    // 380 KB of CSV: more than one piece.
+    let rel = "h1-substring-retention/heap-3.pb.gz";
+    let mut s = Session::new();
+    let id = open(&mut s, rel);
+    let p = leakscope_core::decode(&bytes(rel)).unwrap();
+    let view = View::new(&p, p.default_sample_index());
+    let a = Ask {
+        current: id,
+        ..Default::default()
+    };
+    // What the page would get asking Traces for everything, as one CSV.
+    let Some(Response::Traces {
+        traces: all,
+        matching,
+        unit,
+        ..
+    }) = ask(
+        &mut s,
+        Request::Traces {
+            seq: 1,
+            ask: a.clone(),
+            filter: String::new(),
+            limit: u32::MAX,
+        },
+    )
+    else {
+        panic!()
+    };
+    assert_eq!(all.len(), traces::traces(&view).len());
+    let want = traces_csv(&all, &unit);
+
+    let (pieces, r) = export(&mut s, a.clone(), "");
+    assert_eq!(
+        r,
+        Response::Exported {
+            seq: 9,
+            rows: matching,
+            error: None
+        }
+    );
+    assert!(pieces.len() >= 2, "{} pieces", pieces.len());
+    let longest_row = want.lines().map(|l| l.len() + 1).max().unwrap();
+    for piece in &pieces {
+        assert!(!piece.is_empty() && piece.len() < EXPORT_PIECE + longest_row);
+    }
+    assert_eq!(String::from_utf8(pieces.concat()).unwrap(), want);
+
+    // A filter keeps the stacks with a matching frame, in the same order.
+    let (pieces, r) = export(&mut s, a.clone(), "strings\\.");
+    let Response::Exported {
+        rows, error: None, ..
+    } = r
+    else {
+        panic!("{r:?}")
+    };
+    let kept: Vec<_> = all
+        .iter()
+        .filter(|t| t.frames.iter().any(|f| f.name.contains("strings.")))
+        .cloned()
+        .collect();
+    assert!(!kept.is_empty() && kept.len() < all.len());
+    assert_eq!(rows as usize, kept.len());
+    assert_eq!(
+        String::from_utf8(pieces.concat()).unwrap(),
+        traces_csv(&kept, &unit)
+    );
+
+    // A refused filter exports nothing and says why.
+    let (pieces, r) = export(&mut s, a, "(");
+    assert!(pieces.is_empty());
+    assert!(
+        matches!(&r, Response::Exported { rows: 0, error: Some(e), .. } if !e.is_empty()),
+        "{r:?}"
+    );
+}

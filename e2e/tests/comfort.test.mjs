@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { serve, launch, openPage, drop, shot, topRows, fixture, ROOT } from '../lib.mjs';
 
@@ -147,6 +148,32 @@ test('exports: Top and Traces CSV, leak report Markdown, flame SVG and PNG', asy
   const png = (await download(page, '[data-testid=export-png]')).data;
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   assert.deepEqual(errors, []);
+});
+
+test('the Traces export is every matching stack, streamed from the worker, equal to the CLI', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=traces', errors);
+  const file = fixture('go/h1-substring-retention/heap-3.pb.gz');
+  await drop(page, [file]);
+  await page.waitForSelector('[data-testid=traces] li');
+  const shown = await page.$$eval('[data-testid=traces] > li', (l) => l.length);
+  const cli = (args) => execFileSync(join(ROOT, 'target/release/leakscope'), ['traces', '--format', 'csv', ...args, file]);
+  // 380 KB of CSV: the worker sends it in more than one piece.
+  const want = cli([]);
+  assert.ok(want.length > 300_000, `${want.length} bytes`);
+  const all = await download(page, '[data-testid=export-traces]');
+  assert.equal(all.name, 'heap-3-traces.csv');
+  assert.ok(all.data.equals(want), `export ${all.data.length} bytes, CLI ${want.length}`);
+  // The view keeps its page of stacks: the export did not go through it.
+  assert.equal(await page.$$eval('[data-testid=traces] > li', (l) => l.length), shown);
+  assert.equal(await page.textContent('[data-testid=export-traces]'), 'Export CSV');
+  await page.fill('[data-testid=filter]', 'strings\\.');
+  await page.waitForTimeout(300);
+  const some = await download(page, '[data-testid=export-traces]');
+  assert.ok(some.data.equals(cli(['--match', 'strings\\.'])));
+  assert.ok(some.data.length < all.data.length);
+  assert.deepEqual(errors, []);
+  await page.close();
 });
 
 test('axe-core finds no serious or critical violation on any view', async () => {

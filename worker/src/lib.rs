@@ -12,7 +12,8 @@
 //! a postcard `Request`. The worker posts `{t: "ready"}`,
 //! `{t: "progress", name, f, stage}` and `{t: "reply", data, mem}` where
 //! `data` is a postcard `Response` and `mem` the size of this worker's
-//! wasm memory (it never shrinks: the peak).
+//! wasm memory (it never shrinks: the peak). An export first posts its
+//! bytes as `{t: "chunk", seq, data}` pieces, then its reply.
 //!
 //! Messages are queued and worked off in a task of their own: whatever
 //! arrived meanwhile is then seen at once, so a request superseded by a
@@ -110,7 +111,22 @@ fn tick(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<Worker>>, again: 
             reply(scope, &r);
         }
         Err(req) => {
-            if let Some(r) = w.session.handle(req) {
+            let seq = match &req {
+                Request::ExportTraces { seq, .. } => *seq,
+                _ => 0,
+            };
+            // An export's bytes go out as they are written, each piece
+            // moved (not copied) to the page, which joins them in a Blob.
+            let mut sink = |piece: &[u8]| {
+                let data = Uint8Array::from(piece);
+                let msg = obj(&[
+                    ("t", "chunk".into()),
+                    ("seq", seq.into()),
+                    ("data", data.clone().into()),
+                ]);
+                let _ = scope.post_message_with_transfer(&msg, &js_sys::Array::of1(&data.buffer()));
+            };
+            if let Some(r) = w.session.handle_with(req, &mut sink) {
                 reply(scope, &r);
             }
         }

@@ -19,43 +19,23 @@ pub fn TracesView() -> impl IntoView {
     let derived = Derived::use_context();
     let show_all = RwSignal::new(false);
     derived.traces_limit.set(PAGE);
-    // Export wants every matching stack: ask for all, save when they come.
-    let export_pending = RwSignal::new(false);
-    let save = move || {
-        if let Some(t) = derived.traces.get_untracked() {
-            let name = store
-                .current_snapshot()
-                .map(|s| crate::download::stem(&s.name))
-                .unwrap_or_default();
-            crate::download::save(
-                &format!("{name}-traces.csv"),
-                "text/csv",
-                leakscope_core::export::traces_csv(&t.traces, &t.unit).as_bytes(),
-            );
-        }
+    // The export is written by the worker, every matching stack, and
+    // saved when its last piece has come: the view keeps its page.
+    let export = move || {
+        let name = store
+            .current_snapshot()
+            .map(|s| crate::download::stem(&s.name))
+            .unwrap_or_default();
+        derived.export_traces(store, format!("{name}-traces.csv"));
     };
-    Effect::new(move |_| {
-        let complete = derived.traces.with(|t| {
-            t.as_ref()
-                .is_some_and(|t| t.traces.len() as u64 == t.matching)
-        });
-        if export_pending.get_untracked() && complete {
-            export_pending.set(false);
-            save();
-        }
-    });
     view! {
         <section class="view traces-view" aria-label="Traces">
             <div class="toolbar"><FilterInput/>
                 <span class="muted">{move || format!("{} stacks", derived.traces.with(|t| t.as_ref().map(|t| t.matching).unwrap_or(0)))}</span>
-                <button data-testid="export-traces" on:click=move |_| {
-                    if derived.traces.with_untracked(|t| t.as_ref().is_some_and(|t| t.traces.len() as u64 == t.matching)) {
-                        save();
-                    } else {
-                        export_pending.set(true);
-                        derived.traces_limit.set(u32::MAX);
-                    }
-                }>"Export CSV"</button>
+                <button data-testid="export-traces" disabled=move || derived.exporting.get()
+                    on:click=move |_| export()>
+                    {move || if derived.exporting.get() { "Exporting…" } else { "Export CSV" }}
+                </button>
             </div>
             <ol class="traces" data-testid="traces">
                 {move || {

@@ -47,28 +47,39 @@ pub fn top_csv(rows: &[TopRow], total: i64, unit: &str) -> String {
 
 /// Traces as CSV: one row per stack, frames leaf first joined by ` <- `.
 pub fn traces_csv(traces: &[Trace], unit: &str) -> String {
-    let mut out = format!("value_{unit},labels,stack\n");
+    let mut out = traces_csv_header(unit);
     for t in traces {
-        let labels: Vec<String> = t.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let stack: Vec<String> = t
-            .frames
-            .iter()
-            .map(|f| {
-                if f.inline {
-                    format!("{} (inline)", f.name)
-                } else {
-                    f.name.clone()
-                }
-            })
-            .collect();
-        out.push_str(&format!(
-            "{},{},{}\n",
-            t.value,
-            csv_field(&labels.join(" ")),
-            csv_field(&stack.join(" <- "))
-        ));
+        traces_csv_row(t, &mut out);
     }
     out
+}
+
+/// The header line of [`traces_csv`].
+pub fn traces_csv_header(unit: &str) -> String {
+    format!("value_{unit},labels,stack\n")
+}
+
+/// One line of [`traces_csv`], appended to `out` (the worker streams a
+/// big export a row at a time).
+pub fn traces_csv_row(t: &Trace, out: &mut String) {
+    let labels: Vec<String> = t.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let stack: Vec<String> = t
+        .frames
+        .iter()
+        .map(|f| {
+            if f.inline {
+                format!("{} (inline)", f.name)
+            } else {
+                f.name.clone()
+            }
+        })
+        .collect();
+    out.push_str(&format!(
+        "{},{},{}\n",
+        t.value,
+        csv_field(&labels.join(" ")),
+        csv_field(&stack.join(" <- "))
+    ));
 }
 
 /// Markdown that escapes what would change the rendering of a table cell

@@ -32,14 +32,48 @@ pub fn traces(view: &View) -> Vec<Trace> {
 /// The `limit` largest traces (by |value|; profile order among equals) of
 /// those with a frame whose name `keep`s, and how many there are: what the
 /// page shows, without building every trace (a big profile's traces are
-/// millions of frame names: 1.3 s and a gigabyte on the benchmark's CPU
-/// profile, against 40 ms). `idx` is the view's node index.
+/// hundreds of megabytes as strings).
 pub fn largest(
     view: &View,
     idx: &NodeIndex,
     keep: Option<&dyn Fn(&str) -> bool>,
     limit: usize,
 ) -> (Vec<Trace>, usize) {
+    let mut picked = ranked(view, idx, keep);
+    let matching = picked.len();
+    picked.truncate(limit);
+    let num_units = num_label_units(view.profile);
+    let out = picked
+        .iter()
+        .filter_map(|&si| trace_of(view, idx, &num_units, &view.profile.samples.get(si)))
+        .collect();
+    (out, matching)
+}
+
+/// Every trace `largest` would give, in its order, handed to `each` one
+/// at a time (never all at once: the CSV export of a big profile streams
+/// through here). Returns how many there were.
+pub fn each_largest(
+    view: &View,
+    idx: &NodeIndex,
+    keep: Option<&dyn Fn(&str) -> bool>,
+    each: &mut dyn FnMut(Trace),
+) -> usize {
+    let picked = ranked(view, idx, keep);
+    let num_units = num_label_units(view.profile);
+    let mut n = 0;
+    for &si in &picked {
+        if let Some(t) = trace_of(view, idx, &num_units, &view.profile.samples.get(si)) {
+            each(t);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The samples with frames, and with a frame `keep` accepts, largest
+/// |value| first (profile order among equals).
+fn ranked(view: &View, idx: &NodeIndex, keep: Option<&dyn Fn(&str) -> bool>) -> Vec<usize> {
     let p = view.profile;
     // Each node's name is matched once.
     let mut hit: Vec<Option<bool>> = vec![None; idx.infos.len()];
@@ -69,17 +103,10 @@ pub fn largest(
             ));
         }
     }
-    let matching = picked.len();
     // Equal values keep the profile's order (by index: no stable sort's
     // scratch buffer).
     picked.sort_unstable_by_key(|&(v, si)| (std::cmp::Reverse(v), si));
-    picked.truncate(limit);
-    let num_units = num_label_units(p);
-    let out = picked
-        .iter()
-        .filter_map(|&(_, si)| trace_of(view, idx, &num_units, &p.samples.get(si)))
-        .collect();
-    (out, matching)
+    picked.into_iter().map(|(_, si)| si).collect()
 }
 
 /// One sample as pprof's `-traces` prints it; `None` without frames.
