@@ -129,7 +129,7 @@ impl Store {
                 meta: Arc::new(meta),
             });
             let all_timed = v.iter().all(|s| s.meta.time_nanos != 0);
-            v.sort_by(|a, b| {
+            leakscope_core::order::sort_by(v, |a, b| {
                 if all_timed {
                     a.meta
                         .time_nanos

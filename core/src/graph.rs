@@ -421,12 +421,22 @@ impl Graph {
         noinline: &mut [bool],
     ) {
         let n = flat.len();
-        // Per callee: its inline callers and a slot for "also called not inline".
-        let mut callers: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-        let mut pair_keys: Vec<(u32, u32)> = Vec::with_capacity(pairs.len());
-        for &(par, node) in pairs.keys() {
-            callers[node as usize].push((par, pair_keys.len() as u32));
-            pair_keys.push((par, node));
+        // Per callee: its inline callers, each with a slot for "also called
+        // not inline". One flat array by callee (`callers[from[node]..
+        // from[node + 1]]`): a vector per node cost a cache miss per frame.
+        let pair_keys: Vec<(u32, u32)> = pairs.keys().copied().collect();
+        let mut from = vec![0u32; n + 1];
+        for &(_, node) in &pair_keys {
+            from[node as usize + 1] += 1;
+        }
+        for i in 0..n {
+            from[i + 1] += from[i];
+        }
+        let mut fill = from.clone();
+        let mut callers = vec![(0u32, 0u32); pair_keys.len()];
+        for (id, &(par, node)) in pair_keys.iter().enumerate() {
+            callers[fill[node as usize] as usize] = (par, id as u32);
+            fill[node as usize] += 1;
         }
         let mut non_inline_seen = vec![false; pair_keys.len()];
         let mut used = vec![false; idx.location_count()];
@@ -456,7 +466,8 @@ impl Graph {
                     }
                     if k == nodes.len() - 1 && parent != u32::MAX && parent != node {
                         let mut found = None;
-                        for &(c, id) in &callers[node as usize] {
+                        let (a, b) = (from[node as usize], from[node as usize + 1]);
+                        for &(c, id) in &callers[a as usize..b as usize] {
                             if c == parent {
                                 found = Some(id);
                                 break;
@@ -510,7 +521,7 @@ pub fn sort_nodes(nodes: &mut [u32], g: &Graph, idx: &NodeIndex, cum: bool) {
     for &n in nodes.iter() {
         names[n as usize] = idx.infos[n as usize].printable_name_cow();
     }
-    nodes.sort_by(|&a, &b| {
+    crate::order::sort_ids_by(nodes, |a, b| {
         let (fa, fb) = (g.flat[a as usize].abs(), g.flat[b as usize].abs());
         let (ca, cb) = (g.cum[a as usize].abs(), g.cum[b as usize].abs());
         let (first, third) = if cum {

@@ -25,6 +25,7 @@ pub mod filter;
 pub mod graph;
 pub mod leak;
 pub mod measurement;
+pub mod order;
 pub mod permalink;
 pub mod profile;
 pub mod report;

@@ -290,11 +290,17 @@ fn compact_names(s: &mut Summary) {
 }
 
 fn prune_flame(s: &mut Summary, keep: usize) {
-    let mut order: Vec<usize> = (0..s.flame.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(s.flame[i].total.abs()), i));
+    let mut order: Vec<u32> = (0..s.flame.len() as u32).collect();
+    crate::order::sort_ids_by(&mut order, |a, b| {
+        s.flame[b as usize]
+            .total
+            .abs()
+            .cmp(&s.flame[a as usize].total.abs())
+    });
     let mut kept = vec![false; s.flame.len()];
     kept[0] = true;
     for &i in order.iter() {
+        let i = i as usize;
         if kept.iter().filter(|k| **k).count() >= keep.max(1) {
             break;
         }

@@ -98,25 +98,13 @@ pub struct LabelSet {
 
 impl LabelSet {
     pub fn new(mut strs: Vec<(String, String)>, mut nums: Vec<NumLabel>) -> LabelSet {
-        sort_by_key_stable(&mut strs, |l| &l.0);
-        sort_by_key_stable(&mut nums, |n| &n.key);
+        crate::order::sort_by(&mut strs, |a, b| a.0.cmp(&b.0));
+        crate::order::sort_by(&mut nums, |a, b| a.key.cmp(&b.key));
         LabelSet { strs, nums }
     }
 
     pub fn is_empty(&self) -> bool {
         self.strs.is_empty() && self.nums.is_empty()
-    }
-}
-
-/// Insertion sort: label lists are short, and this keeps the wasm free of
-/// one more copy of the standard library's stable sort.
-fn sort_by_key_stable<T>(v: &mut [T], key: impl Fn(&T) -> &String) {
-    for i in 1..v.len() {
-        let mut j = i;
-        while j > 0 && key(&v[j - 1]) > key(&v[j]) {
-            v.swap(j - 1, j);
-            j -= 1;
-        }
     }
 }
 

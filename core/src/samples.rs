@@ -176,7 +176,9 @@ impl Samples {
         self.ends.push(self.frames.len() as u32);
         let n = values.len().min(self.stride);
         self.values.extend_from_slice(&values[..n]);
-        self.values.resize(self.values.len() + self.stride - n, 0);
+        if n < self.stride {
+            self.values.resize(self.values.len() + self.stride - n, 0);
+        }
         self.labels.push(labels);
     }
 

@@ -20,7 +20,7 @@ pub fn SourceView() -> impl IntoView {
             .filter(|r| !r.function().is_empty())
             .map(|r| (r.function().to_string(), r.cum))
             .collect();
-        f.sort_by_key(|(n, c)| {
+        leakscope_core::order::sort_by_key(&mut f, |(n, c)| {
             (
                 !leakscope_core::leak::frames::is_user_function(n),
                 std::cmp::Reverse(c.abs()),

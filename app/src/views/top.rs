@@ -90,7 +90,7 @@ pub fn TopView() -> impl IntoView {
         };
         // The core's order is pprof's: keep it for the default sort.
         if (col, desc) != (Col::Flat, true) {
-            rows.sort_by(|a, b| {
+            leakscope_core::order::sort_by(&mut rows, |a, b| {
                 let o = match col {
                     Col::Flat => a.flat.abs().cmp(&b.flat.abs()),
                     Col::Cum => a.cum.abs().cmp(&b.cum.abs()),

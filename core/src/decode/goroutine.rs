@@ -94,7 +94,7 @@ pub fn decode_debug1_with(
             lines.next();
         }
         let locs = locations_from_pcs(&mut b, &pcs, &frames);
-        labels.sort();
+        crate::order::sort_by(&mut labels, |a, b| a.cmp(b));
         sum = sum.saturating_add(count);
         b.add_sample(locs, labels, &[count]);
     }
@@ -381,7 +381,7 @@ pub fn decode_debug2_with(
             ));
         }
         let mut labels = h.labels;
-        labels.sort();
+        crate::order::sort_by(&mut labels, |a, b| a.cmp(b));
         g.sample = b.add_sample(locs, labels, &[1]);
         goroutines.push(g);
     }

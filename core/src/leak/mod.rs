@@ -83,7 +83,9 @@ impl LeakReport {
 /// the given order.
 pub fn order_series<'a>(profiles: &mut [(&'a str, &'a Profile)]) {
     if profiles.iter().all(|(_, p)| p.time_nanos != 0) {
-        profiles.sort_by_key(|(_, p)| p.time_nanos);
+        let mut v = profiles.to_vec();
+        crate::order::sort_by_key(&mut v, |(_, p)| p.time_nanos);
+        profiles.copy_from_slice(&v);
     }
 }
 
@@ -136,7 +138,7 @@ pub fn analyze(series: &[(&str, &Profile)]) -> LeakReport {
             "no goroutine or heap profile among the inputs: nothing to check for leaks".into(),
         );
     }
-    findings.sort_by(|a, b| {
+    crate::order::sort_by(&mut findings, |a, b| {
         b.severity
             .cmp(&a.severity)
             .then(b.counts.last().cmp(&a.counts.last()))

@@ -304,12 +304,15 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                     .iter()
                     .enumerate()
                     .any(|(k, c)| c.0 == focus[depth] && !keep(k));
-            let mut order: Vec<usize> = if focus_hidden {
-                (0..kids.len()).collect()
+            let mut order: Vec<u32> = if focus_hidden {
+                (0..kids.len() as u32).collect()
             } else {
-                (0..kids.len()).filter(|&k| keep(k)).collect()
+                (0..kids.len() as u32)
+                    .filter(|&k| keep(k as usize))
+                    .collect()
             };
-            order.sort_by(|&a, &b| {
+            crate::order::sort_ids_by(&mut order, |a, b| {
+                let (a, b) = (a as usize, b as usize);
                 kids[b]
                     .1
                     .abs()
@@ -321,7 +324,7 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             let mut children = Vec::new();
             // The kept children's samples, by kid.
             let mut lists: Vec<Option<Vec<Cursor>>> = vec![None; kids.len()];
-            for &k in &order {
+            for k in order.iter().map(|&k| k as usize) {
                 let (key, _, count) = kids[k];
                 if keep(k) || on_focus && focus[depth] == key {
                     lists[k] = Some(Vec::with_capacity(count));
@@ -352,7 +355,7 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                     }
                 }
             }
-            for &k in &order {
+            for k in order.iter().map(|&k| k as usize) {
                 let (key, w, _) = kids[k];
                 let next_on_path = on_focus && focus[depth] == key;
                 if let Some(list) = lists[k].take() {

@@ -132,7 +132,7 @@ fn trace_of(
     // pprof sorts the formatted `%10s:  %s` lines, padding included.
     let padded = |(k, v): &(String, String)| format!("{k:>10}:  {v}");
     let mut labels = group(s.labels.strs.iter().map(|(k, v)| (k.clone(), v.clone())));
-    labels.sort_by_key(padded);
+    crate::order::sort_by_key(&mut labels, padded);
     let mut nums = group(s.labels.nums.iter().map(|n| {
         let unit = num_units
             .get(&n.key)
@@ -140,7 +140,7 @@ fn trace_of(
             .unwrap_or_else(|| n.key.clone());
         (n.key.clone(), measurement::label(n.value, &unit))
     }));
-    nums.sort_by_key(padded);
+    crate::order::sort_by_key(&mut nums, padded);
     labels.extend(nums);
     Some(Trace {
         labels,

@@ -72,13 +72,31 @@ impl Packed {
     }
 
     pub fn extend(&mut self, ids: &[u32]) {
-        if self.width == NARROW && !ids.iter().all(|&id| fits(id)) {
+        // Plain loops and byte stores: this runs for every frame of every
+        // sample, and the page's size-optimized build keeps iterator
+        // adapters and `copy_from_slice` as calls.
+        let mut any = 0;
+        for &id in ids {
+            any |= id;
+        }
+        if self.width == NARROW && !fits(any) {
             self.widen();
         }
-        let (w, at) = (self.width, self.bytes.len());
-        self.bytes.resize(at + ids.len() * w, 0);
-        for (slot, &id) in self.bytes[at..].chunks_exact_mut(w).zip(ids) {
-            slot.copy_from_slice(&id.to_le_bytes()[..w]);
+        // Through a buffer on the stack, one copy per 64 frames.
+        let w = self.width;
+        self.bytes.reserve(ids.len() * w);
+        let mut buf = [0u8; 64 * WIDE];
+        for chunk in ids.chunks(64) {
+            let mut k = 0;
+            for &id in chunk {
+                let b = id.to_le_bytes();
+                buf[k] = b[0];
+                buf[k + 1] = b[1];
+                buf[k + 2] = b[2];
+                buf[k + 3] = b[3];
+                k += w;
+            }
+            self.bytes.extend_from_slice(&buf[..k]);
         }
     }
 
