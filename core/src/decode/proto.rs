@@ -217,70 +217,85 @@ impl prost::Message for PbSample {
 /// per byte advanced in the page's size-optimized build. Accepts what
 /// prost accepts (packed or not; unknown fields skipped) except groups,
 /// which profile.proto never has.
-fn merge_sample(s: &mut PbSample, mut b: &[u8]) -> Result<(), DecodeError> {
+fn merge_sample(s: &mut PbSample, b: &[u8]) -> Result<(), DecodeError> {
     let bad = |what: &str| DecodeError::Protobuf(format!("Sample: {what}"));
     let cut = || bad("a field runs past the message");
-    while !b.is_empty() {
-        let key = varint(&mut b).ok_or_else(cut)?;
+    // A plain match: `ok_or_else` stays a call per id in the page's
+    // size-optimized build.
+    macro_rules! need {
+        ($e:expr) => {
+            match $e {
+                Some(v) => v,
+                None => return Err(cut()),
+            }
+        };
+    }
+    let mut r = Reader::new(b);
+    while !r.done() {
+        let key = need!(r.varint());
         let (tag, wire) = (key >> 3, key & 7);
         if tag == 0 || tag > u32::MAX as u64 {
             return Err(bad("invalid field number"));
         }
         match (tag, wire) {
             (1, 2) => {
-                let mut run = delimited(&mut b).ok_or_else(cut)?;
+                let mut run = need!(r.delimited());
                 let mut wide = None;
                 if let LocationIds::Narrow(v) = &mut s.location_id {
                     // Sized once, exactly (as many ids as bytes ending a
                     // varint), then filled in place: no push per id.
-                    let mut ends = 0;
-                    for &byte in run {
-                        ends += (byte & 0x80 == 0) as usize;
-                    }
                     let at = v.len();
-                    v.resize(at + ends, 0);
-                    let mut k = at;
-                    while let Some(slot) = v.get_mut(k) {
-                        let id = varint(&mut run).ok_or_else(cut)?;
-                        match u32::try_from(id) {
-                            Ok(id) => *slot = id,
-                            Err(_) => {
-                                wide = Some(id);
-                                break;
-                            }
+                    v.resize(at + run.ends(), 0);
+                    let ids = &mut v[at..];
+                    let mut k = 0;
+                    while k < ids.len() {
+                        let id = need!(run.varint());
+                        if id > u32::MAX as u64 {
+                            wide = Some(id);
+                            break;
                         }
+                        ids[k] = id as u32;
                         k += 1;
                     }
-                    v.truncate(k);
+                    v.truncate(at + k);
                 }
                 // An id past 32 bits widens them all, then the rest go one
                 // by one.
                 if let Some(id) = wide {
                     s.location_id.push(id);
                 }
-                while !run.is_empty() {
-                    s.location_id.push(varint(&mut run).ok_or_else(cut)?);
+                while !run.done() {
+                    s.location_id.push(need!(run.varint()));
                 }
             }
-            (1, 0) => s.location_id.push(varint(&mut b).ok_or_else(cut)?),
+            (1, 0) => s.location_id.push(need!(r.varint())),
             (2, 2) => {
-                let mut run = delimited(&mut b).ok_or_else(cut)?;
-                while !run.is_empty() {
-                    s.value.push(varint(&mut run).ok_or_else(cut)? as i64);
+                let mut run = need!(r.delimited());
+                let at = s.value.len();
+                s.value.resize(at + run.ends(), 0);
+                let values = &mut s.value[at..];
+                let mut k = 0;
+                while !run.done() {
+                    let v = need!(run.varint()) as i64;
+                    // Never past the end: each varint read is counted.
+                    if k < values.len() {
+                        values[k] = v;
+                    }
+                    k += 1;
                 }
             }
-            (2, 0) => s.value.push(varint(&mut b).ok_or_else(cut)? as i64),
+            (2, 0) => s.value.push(need!(r.varint()) as i64),
             (3, 2) => {
-                let mut m = delimited(&mut b).ok_or_else(cut)?;
+                let mut m = need!(r.delimited());
                 let mut l = PbLabel::default();
-                while !m.is_empty() {
-                    let key = varint(&mut m).ok_or_else(cut)?;
+                while !m.done() {
+                    let key = need!(m.varint());
                     let (tag, wire) = (key >> 3, key & 7);
                     if tag == 0 || tag > u32::MAX as u64 {
                         return Err(bad("invalid field number in a label"));
                     }
                     if wire == 0 {
-                        let v = varint(&mut m).ok_or_else(cut)? as i64;
+                        let v = need!(m.varint()) as i64;
                         match tag {
                             1 => l.key = v,
                             2 => l.str = v,
@@ -293,66 +308,116 @@ fn merge_sample(s: &mut PbSample, mut b: &[u8]) -> Result<(), DecodeError> {
                     } else if !matches!(wire, 1 | 2 | 5) {
                         return Err(bad("groups are not supported"));
                     } else {
-                        skip(&mut m, wire).ok_or_else(cut)?;
+                        need!(m.skip(wire));
                     }
                 }
                 s.label.push(l);
             }
             (1..=3, _) => return Err(bad("a field has the wrong wire type")),
-            (_, 0 | 1 | 2 | 5) => skip(&mut b, wire).ok_or_else(cut)?,
+            (_, 0 | 1 | 2 | 5) => need!(r.skip(wire)),
             _ => return Err(bad("groups are not supported")),
         }
     }
     Ok(())
 }
 
-/// A length-delimited field's bytes; `b` moves past them.
-#[inline(always)]
-fn delimited<'a>(b: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let len = varint(b)?;
-    let len = usize::try_from(len).ok().filter(|&n| n <= b.len())?;
-    let (field, rest) = b.split_at(len);
-    *b = rest;
-    Some(field)
+/// Bytes `b[at..end]` read front to back by position. It indexes and never
+/// reslices: a reslice is a call in the page's size-optimized build, and
+/// these loops read millions of varints.
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+    end: usize,
 }
 
-/// Skips an unknown field's value of wire type `wire` (not a group).
-fn skip(b: &mut &[u8], wire: u64) -> Option<()> {
-    let n = match wire {
-        0 => return varint(b).map(|_| ()),
-        1 => 8,
-        2 => return delimited(b).map(|_| ()),
-        5 => 4,
-        _ => return None,
-    };
-    *b = b.get(n..)?;
-    Some(())
+impl<'a> Reader<'a> {
+    fn new(b: &'a [u8]) -> Reader<'a> {
+        Reader {
+            b,
+            at: 0,
+            end: b.len(),
+        }
+    }
+
+    #[inline(always)]
+    fn done(&self) -> bool {
+        self.at >= self.end
+    }
+
+    /// A base-128 varint; `None` when the bytes end inside it or it runs
+    /// past 10 bytes (the tenth may only carry the top bit, as in prost).
+    #[inline(always)]
+    fn varint(&mut self) -> Option<u64> {
+        let mut x = 0u64;
+        let mut i = self.at;
+        let last = self.end.min(self.at + 10);
+        while i < last {
+            let byte = self.b[i];
+            x |= ((byte & 0x7f) as u64) << (7 * (i - self.at));
+            i += 1;
+            if byte & 0x80 == 0 {
+                if i - self.at == 10 && byte > 1 {
+                    return None;
+                }
+                self.at = i;
+                return Some(x);
+            }
+        }
+        None
+    }
+
+    /// A length-delimited field's bytes, as a reader of their own.
+    #[inline(always)]
+    fn delimited(&mut self) -> Option<Reader<'a>> {
+        let len = self.varint()?;
+        if len > (self.end - self.at) as u64 {
+            return None;
+        }
+        let start = self.at;
+        self.at += len as usize;
+        Some(Reader {
+            b: self.b,
+            at: start,
+            end: self.at,
+        })
+    }
+
+    /// How many varints end in what is left (bytes without the top bit).
+    fn ends(&self) -> usize {
+        let mut n = 0;
+        let mut i = self.at;
+        while i < self.end {
+            n += (self.b[i] & 0x80 == 0) as usize;
+            i += 1;
+        }
+        n
+    }
+
+    /// Skips an unknown field's value of wire type `wire` (not a group).
+    fn skip(&mut self, wire: u64) -> Option<()> {
+        let n = match wire {
+            0 => return self.varint().map(|_| ()),
+            1 => 8,
+            2 => return self.delimited().map(|_| ()),
+            5 => 4,
+            _ => return None,
+        };
+        if n > self.end - self.at {
+            return None;
+        }
+        self.at += n;
+        Some(())
+    }
 }
 
-/// A base-128 varint at the start of `s`, which moves past it; `None`
-/// when `s` ends inside it or it runs past 10 bytes. prost's own decoder
-/// is a call per id in the page's size-optimized build; this one is
-/// inlined into the loops over millions of location ids and values.
+/// A varint at the start of `s`, which moves past it (see
+/// [`Reader::varint`]).
 #[inline(always)]
 fn varint(s: &mut &[u8]) -> Option<u64> {
-    let mut x = 0u64;
-    let mut shift = 0;
-    let mut i = 0;
-    while i < s.len() && i < 10 {
-        let b = s[i];
-        x |= ((b & 0x7f) as u64) << shift;
-        i += 1;
-        if b & 0x80 == 0 {
-            // The tenth byte may only carry the top bit (prost agrees).
-            if i == 10 && b > 1 {
-                return None;
-            }
-            *s = &s[i..];
-            return Some(x);
-        }
-        shift += 7;
-    }
-    None
+    let mut r = Reader::new(s);
+    let v = r.varint()?;
+    *s = &s[r.at..];
+    Some(v)
 }
 
 #[derive(Clone, PartialEq, Eq, Hash, prost::Message)]
