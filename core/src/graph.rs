@@ -440,8 +440,12 @@ impl Graph {
         }
         let mut non_inline_seen = vec![false; pair_keys.len()];
         let mut used = vec![false; idx.location_count()];
-        // The hottest loop of Top: written with plain loops, because the
-        // page's size-optimized build leaves iterator adapters as calls.
+        // The hottest loop of Top: written with plain loops over slices,
+        // because the page's size-optimized build leaves iterator adapters
+        // and even indexing a `Vec` (not a slice) as calls.
+        let (from, callers) = (from.as_slice(), callers.as_slice());
+        let (seen, used_l) = (non_inline_seen.as_mut_slice(), used.as_mut_slice());
+        let (all_nodes, starts) = (idx.nodes.as_slice(), idx.starts.as_slice());
         let samples = &p.samples;
         let mut si = 0;
         while si < samples.len() {
@@ -453,9 +457,10 @@ impl Graph {
             let stamp_id = si as u32;
             let mut parent = u32::MAX;
             samples.locations(si).each_root_first(|loc| {
-                used[loc as usize] = true;
+                used_l[loc as usize] = true;
                 // Caller first: the location's own line, then what it inlined.
-                let nodes = idx.location_nodes(loc as usize);
+                let (a, b) = (starts[loc as usize], starts[loc as usize + 1]);
+                let nodes = &all_nodes[a as usize..b as usize];
                 let mut k = nodes.len();
                 while k > 0 {
                     k -= 1;
@@ -474,7 +479,7 @@ impl Graph {
                             }
                         }
                         match found {
-                            Some(id) => non_inline_seen[id as usize] = true,
+                            Some(id) => seen[id as usize] = true,
                             None => noinline[node as usize] = true,
                         }
                     }

@@ -673,8 +673,10 @@ fn count_location_ids(mut s: &[u8]) -> usize {
 
 /// A length-delimited value without its length prefix.
 fn payload(mut v: &[u8]) -> Result<&[u8], DecodeError> {
-    prost::encoding::decode_varint(&mut v).map_err(|e| DecodeError::Protobuf(e.to_string()))?;
-    Ok(v)
+    match varint(&mut v) {
+        Some(_) => Ok(v),
+        None => Err(DecodeError::Protobuf("invalid varint".into())),
+    }
 }
 
 /// Decodes profile.proto from a stream that `open` starts anew: once when
@@ -1035,9 +1037,16 @@ enum Ids {
 }
 
 impl Ids {
+    #[inline(always)]
     fn get(&self, id: u64) -> Option<u32> {
         match self {
-            Ids::Dense(n) => (id != 0 && id as usize <= *n).then(|| (id - 1) as u32),
+            Ids::Dense(n) => {
+                if id != 0 && id as usize <= *n {
+                    Some((id - 1) as u32)
+                } else {
+                    None
+                }
+            }
             Ids::Map(m) => m.get(&id).copied(),
         }
     }
@@ -1177,8 +1186,9 @@ fn convert(
                 location_ix.get(id).ok_or_else(|| missing(id))
             })?;
         } else {
-            samples.map_locations(si, |_, id| {
-                location_ix.get(id as u64).ok_or_else(|| missing(id as u64))
+            samples.map_locations(si, |_, id| match location_ix.get(id as u64) {
+                Some(ix) => Ok(ix),
+                None => Err(missing(id as u64)),
             })?;
         }
         if let Some(l) = sets.get(set as usize) {

@@ -109,13 +109,30 @@ impl Packed {
     ) -> Result<(), E> {
         let w = self.width;
         let mut wide_from = None;
-        for (k, slot) in self.bytes[a * w..b * w].chunks_exact_mut(w).enumerate() {
-            let id = f(k, decode(slot))?;
+        // Plain indexing (every frame of every sample goes through here
+        // once; see `extend`).
+        let bytes = &mut self.bytes[a * w..b * w];
+        let mut k = 0;
+        while k < b - a {
+            let at = k * w;
+            let old = if w == NARROW {
+                u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], 0])
+            } else {
+                u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+            };
+            let id = f(k, old)?;
             if w == NARROW && !fits(id) {
                 wide_from = Some((k, id));
                 break;
             }
-            slot.copy_from_slice(&id.to_le_bytes()[..w]);
+            let new = id.to_le_bytes();
+            bytes[at] = new[0];
+            bytes[at + 1] = new[1];
+            bytes[at + 2] = new[2];
+            if w == WIDE {
+                bytes[at + 3] = new[3];
+            }
+            k += 1;
         }
         // Rare (over 16M locations): every frame widens, the rest one by one.
         if let Some((k, id)) = wide_from {
