@@ -341,7 +341,7 @@ impl Derived {
                     self.query_error.set(error);
                 }
             }
-            Response::Exported { seq, rows, error } => {
+            Response::Exported { seq, error, .. } => {
                 if !self.fresh(seq, Kind::Export) {
                     return;
                 }
@@ -349,10 +349,9 @@ impl Derived {
                 let Some(e) = self.export.try_update_value(|e| e.take()).flatten() else {
                     return;
                 };
+                // No matching stack still saves the header: a valid empty table.
                 match error {
                     Some(err) => store.push_error(format!("Export of {}: {err}", e.name)),
-                    None if rows == 0 => store
-                        .push_error(format!("Export of {}: no stack matches the filter", e.name)),
                     None => crate::download::save_parts(&e.name, "text/csv", &e.parts),
                 }
             }

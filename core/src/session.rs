@@ -377,19 +377,7 @@ impl Session {
     /// What Traces and its export share: the prepared query, its node
     /// index (Top's, when this is Top's query) and the filter compiled.
     /// `Some` with an error: the last good query, the filter refused.
-    #[allow(clippy::type_complexity)]
-    fn traces_query(
-        &mut self,
-        ask: &Ask,
-        filter: &str,
-    ) -> (
-        Option<(
-            Arc<Prepared>,
-            Arc<crate::graph::NodeIndex>,
-            Option<regex_lite::Regex>,
-        )>,
-        Option<String>,
-    ) {
+    fn traces_query(&mut self, ask: &Ask, filter: &str) -> (Option<TracesQuery>, Option<String>) {
         let (p, mut error) = self.prepare(ask);
         let Some(p) = p else { return (None, error) };
         let key = Ask {
@@ -518,7 +506,10 @@ impl Session {
                 // A refused filter exports nothing rather than everything.
                 if let (Some((p, idx, re)), None) = (q, &error) {
                     let view = p.view();
-                    let mut buf = crate::export::traces_csv_header(&view.sample_unit);
+                    // Room for a piece and the row that ends it, so the
+                    // buffer never doubles.
+                    let mut buf = String::with_capacity(EXPORT_PIECE + (64 << 10));
+                    buf.push_str(&crate::export::traces_csv_header(&view.sample_unit));
                     let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
                     rows = traces::each_largest(
                         &view,
@@ -776,6 +767,13 @@ impl Response {
         }
     }
 }
+
+/// A prepared query, its node index and the Traces filter, compiled.
+type TracesQuery = (
+    Arc<Prepared>,
+    Arc<crate::graph::NodeIndex>,
+    Option<regex_lite::Regex>,
+);
 
 const CHUNK: usize = 64 * 1024;
 

@@ -172,6 +172,12 @@ test('the Traces export is every matching stack, streamed from the worker, equal
   const some = await download(page, '[data-testid=export-traces]');
   assert.ok(some.data.equals(cli(['--match', 'strings\\.'])));
   assert.ok(some.data.length < all.data.length);
+  // Nothing matching still saves the header: an empty table, not an error.
+  await page.fill('[data-testid=filter]', 'no_such_frame_anywhere');
+  await page.waitForTimeout(300);
+  const none = await download(page, '[data-testid=export-traces]');
+  assert.ok(none.data.equals(cli(['--match', 'no_such_frame_anywhere'])));
+  assert.equal(none.data.toString().split('\n').filter(Boolean).length, 1);
   assert.deepEqual(errors, []);
   await page.close();
 });
