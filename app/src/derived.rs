@@ -138,9 +138,8 @@ pub struct Derived {
     pub leaks: RwSignal<Shared<LeakReport>>,
     /// True while requests are out: the page marks itself busy for tests.
     pub waiting: RwSignal<bool>,
-    /// True while an export is being written.
-    pub exporting: RwSignal<bool>,
-    export: StoredValue<Option<Export>, LocalStorage>,
+    /// The export being written, if any.
+    export: RwSignal<Option<Export>, LocalStorage>,
     seqs: StoredValue<Seqs>,
     client: StoredValue<Option<Client>, LocalStorage>,
 }
@@ -181,8 +180,7 @@ impl Derived {
             list_fn: RwSignal::new(None),
             leaks: RwSignal::new(Shared::new(LeakReport::default())),
             waiting: RwSignal::new(false),
-            exporting: RwSignal::new(false),
-            export: StoredValue::new_local(None),
+            export: RwSignal::new_local(None),
             seqs: StoredValue::new(Seqs::default()),
             client: StoredValue::new_local(None),
         };
@@ -246,15 +244,19 @@ impl Derived {
             return;
         };
         let filter = store.filter.get_untracked();
-        self.exporting.set(true);
         self.ask_for(Kind::Export, |seq| {
-            self.export.set_value(Some(Export {
+            self.export.set(Some(Export {
                 seq,
                 name,
                 parts: js_sys::Array::new(),
             }));
             Request::ExportTraces { seq, ask, filter }
         });
+    }
+
+    /// True while an export is being written.
+    pub fn exporting(&self) -> bool {
+        self.export.with(|e| e.is_some())
     }
 
     /// True when `seq` answers the latest request of its kind.
@@ -293,10 +295,9 @@ impl Derived {
                 store.progress.set(None);
                 self.seqs.update_value(|s| s.answered = s.latest);
                 self.waiting.set(false);
-                self.exporting.set(false);
-                self.export.set_value(None);
+                self.export.set(None);
             }
-            Event::Chunk(seq, data) => self.export.with_value(|e| {
+            Event::Chunk(seq, data) => self.export.with_untracked(|e| {
                 if let Some(e) = e.as_ref().filter(|e| e.seq == seq) {
                     e.parts.push(&data);
                 }
@@ -345,8 +346,7 @@ impl Derived {
                 if !self.fresh(seq, Kind::Export) {
                     return;
                 }
-                self.exporting.set(false);
-                let Some(e) = self.export.try_update_value(|e| e.take()).flatten() else {
+                let Some(e) = self.export.try_update(|e| e.take()).flatten() else {
                     return;
                 };
                 // No matching stack still saves the header: a valid empty table.

@@ -32,9 +32,9 @@ pub fn TracesView() -> impl IntoView {
         <section class="view traces-view" aria-label="Traces">
             <div class="toolbar"><FilterInput/>
                 <span class="muted">{move || format!("{} stacks", derived.traces.with(|t| t.as_ref().map(|t| t.matching).unwrap_or(0)))}</span>
-                <button data-testid="export-traces" disabled=move || derived.exporting.get()
+                <button data-testid="export-traces" disabled=move || derived.exporting()
                     on:click=move |_| export()>
-                    {move || if derived.exporting.get() { "Exporting…" } else { "Export CSV" }}
+                    {move || if derived.exporting() { "Exporting…" } else { "Export CSV" }}
                 </button>
             </div>
             <ol class="traces" data-testid="traces">
