@@ -15,10 +15,21 @@ fn main() {
         .iter()
         .map(|s| std::sync::Arc::as_ptr(&s.labels))
         .collect();
+    // Names are shared (`Arc<str>`): each distinct allocation once.
+    let names: HashSet<*const u8> = p
+        .functions
+        .iter()
+        .flat_map(|f| [&f.name, &f.system_name, &f.filename])
+        .filter(|s| !s.is_empty())
+        .map(|s| s.as_ptr())
+        .collect();
+    let mut seen = HashSet::new();
     let strs: usize = p
         .functions
         .iter()
-        .map(|f| f.name.len() + f.system_name.len() + f.filename.len())
+        .flat_map(|f| [&f.name, &f.system_name, &f.filename])
+        .filter(|s| !s.is_empty() && seen.insert(s.as_ptr()))
+        .map(|s| s.len() + 2 * size_of::<usize>())
         .sum();
     let mb = |b: usize| format!("{:6.1} MB", b as f64 / 1e6);
     println!("{path}: {} samples, {frames} frames, {} locations, {lines} lines, {} functions, {} label sets", p.samples.len(), p.locations.len(), p.functions.len(), sets.len());
@@ -40,7 +51,7 @@ fn main() {
         mb(p.functions.len() * size_of::<Function>() + strs)
     );
     println!(
-        "  allocations         {} (samples: one per column; one per location's lines, per name)",
-        4 + p.locations.len() + p.functions.len() * 3
+        "  allocations         {} (samples: one per column; one per location's lines, per distinct name)",
+        4 + p.locations.len() + names.len()
     );
 }

@@ -44,9 +44,10 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
                 i % 97,
                 i % 13,
                 i
-            ),
-            system_name: String::new(),
-            filename: format!("github.com/acme/service/pkg{}/file{}.go", i % 97, i % 7),
+            )
+            .into(),
+            system_name: "".into(),
+            filename: format!("github.com/acme/service/pkg{}/file{}.go", i % 97, i % 7).into(),
             start_line: 0,
         })
         .collect();

@@ -217,11 +217,29 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             );
             let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
             let keep = keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool);
+            // Written as it is made: the CSV of a big profile is hundreds
+            // of megabytes, and held whole it tripled the process's memory.
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
             let mut out = leakscope_core::export::traces_csv_header(&view.sample_unit);
+            let mut failed = None;
             traces::each_largest(&view, &idx, keep, &mut |t| {
-                leakscope_core::export::traces_csv_row(&t, &mut out)
+                if failed.is_some() {
+                    return;
+                }
+                leakscope_core::export::traces_csv_row(&t, &mut out);
+                if out.len() >= 1 << 16 {
+                    failed = stdout.write_all(out.as_bytes()).err();
+                    out.clear();
+                }
             });
-            Ok((out, 0))
+            match failed.map_or_else(|| stdout.write_all(out.as_bytes()), Err) {
+                // A closed pipe ends the output quietly, as in `main`.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("writing the output: {e}"))
+                }
+                _ => Ok((String::new(), 0)),
+            }
         }
         Cmd::List {
             regex,

@@ -226,29 +226,37 @@ fn diff_filters_and_granularity_flags() {
 fn a_closed_pipe_ends_quietly() {
     use std::io::Read;
     use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leakscope"))
-        .args(["traces", fx("j-cpu-profile/cpu.pb.gz").to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read a little, then close the pipe, as `| head` does.
-    let mut first = [0u8; 16];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut first)
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(
-        out.status.code().is_some_and(|c| c == 0),
-        "{:?} {err}",
-        out.status
-    );
+    let cpu = fx("j-cpu-profile/cpu.pb.gz");
+    // The CSV (380 KB, more than a pipe holds) is written while it is made.
+    let heap = fx("h1-substring-retention/heap-3.pb.gz");
+    for args in [
+        vec!["traces", cpu.to_str().unwrap()],
+        vec!["traces", "--format", "csv", heap.to_str().unwrap()],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leakscope"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read a little, then close the pipe, as `| head` does.
+        let mut first = [0u8; 16];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?} {err}");
+        assert!(
+            out.status.code().is_some_and(|c| c == 0),
+            "{args:?} {:?} {err}",
+            out.status
+        );
+    }
 }
 
 #[test]

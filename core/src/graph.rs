@@ -6,6 +6,7 @@
 use crate::chains::{hash_of, Chains};
 use crate::profile::Profile;
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 
 /// How finely frames are told apart (pprof's `-granularity`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -43,11 +44,12 @@ impl Granularity {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeInfo {
     pub address: u64,
-    pub name: String,
-    pub file: String,
+    /// Shared with the function's own name (no copy per node).
+    pub name: Arc<str>,
+    pub file: Arc<str>,
     pub lineno: i64,
     pub start_line: i64,
-    pub objfile: String,
+    pub objfile: Arc<str>,
 }
 
 impl NodeInfo {
@@ -68,12 +70,12 @@ impl NodeInfo {
             parts.push(format!("{:016x}", self.address));
         }
         if !self.name.is_empty() {
-            parts.push(self.name.clone());
+            parts.push(self.name.to_string());
         }
         if self.lineno != 0 {
             parts.push(format!("{}:{}", self.file, self.lineno));
         } else if !self.file.is_empty() {
-            parts.push(self.file.clone());
+            parts.push(self.file.to_string());
         } else if !self.name.is_empty() {
         } else if !self.objfile.is_empty() {
             parts.push(format!("[{}]", base_name(&self.objfile)));
@@ -175,7 +177,7 @@ impl NodeIndex {
             if loc.lines.is_empty() {
                 let info = NodeInfo {
                     address,
-                    objfile: objfile.to_string(),
+                    objfile: objfile.into(),
                     ..Default::default()
                 };
                 all_nodes.push(dedup.intern(info));
@@ -209,20 +211,25 @@ impl NodeIndex {
                         let mut info = NodeInfo {
                             address,
                             name: if g == Granularity::Files {
-                                String::new()
+                                Arc::default()
                             } else {
                                 f.name.clone()
                             },
                             file: if g == Granularity::Functions {
-                                String::new()
+                                Arc::default()
                             } else {
-                                clean_path(&f.filename)
+                                let clean = clean_path(&f.filename);
+                                if clean == *f.filename {
+                                    f.filename.clone()
+                                } else {
+                                    clean.into()
+                                }
                             },
                             lineno,
                             ..Default::default()
                         };
                         if obj_names || (info.name.is_empty()) {
-                            info.objfile = objfile.to_string();
+                            info.objfile = objfile.into();
                             info.start_line = f.start_line;
                         }
                         let id = dedup.intern(info);
@@ -539,4 +546,32 @@ pub fn sort_nodes(nodes: &mut [u32], g: &Graph, idx: &NodeIndex, cum: bool) {
             .then(third)
             .then_with(|| idx.infos[a as usize].cmp(&idx.infos[b as usize]))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_share_their_function_names() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/go/h1-substring-retention/heap-3.pb.gz"
+        ))
+        .unwrap();
+        let p = crate::decode::decode(&bytes).unwrap();
+        for g in [Granularity::Functions, Granularity::Lines] {
+            let idx = NodeIndex::new(&p, g, false, false);
+            for (l, loc) in p.locations.iter().enumerate() {
+                for (line, &n) in loc.lines.iter().zip(idx.location_nodes(l)) {
+                    let (f, info) = (&p.functions[line.function as usize], &idx.infos[n as usize]);
+                    assert!(Arc::ptr_eq(&f.name, &info.name), "{}", f.name);
+                    // A file name already clean is shared too.
+                    if g == Granularity::Lines && clean_path(&f.filename) == *f.filename {
+                        assert!(Arc::ptr_eq(&f.filename, &info.file), "{}", f.filename);
+                    }
+                }
+            }
+        }
+    }
 }

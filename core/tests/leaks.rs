@@ -314,11 +314,11 @@ fn heap(paths: &[(&[&str], i64, i64, i64)]) -> Profile {
             let fi = p
                 .functions
                 .iter()
-                .position(|x| x.name == *f)
+                .position(|x| *x.name == **f)
                 .unwrap_or_else(|| {
                     p.functions.push(Function {
                         id: p.functions.len() as u64 + 1,
-                        name: f.to_string(),
+                        name: (*f).into(),
                         filename: "app/x.go".into(),
                         ..Default::default()
                     });

@@ -4,11 +4,12 @@
 
 use crate::profile::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Default)]
 pub struct Builder {
     pub profile: Profile,
-    functions: HashMap<(String, String), u32>,
+    functions: HashMap<(Arc<str>, Arc<str>), u32>,
     locations: HashMap<(u64, Vec<Line>), u32>,
     samples: HashMap<(Vec<u32>, Vec<(String, String)>), u32>,
     label_sets: LabelSets,
@@ -29,7 +30,7 @@ impl Builder {
     }
 
     pub fn function(&mut self, name: &str, file: &str) -> u32 {
-        let key = (name.to_string(), file.to_string());
+        let key: (Arc<str>, Arc<str>) = (name.into(), file.into());
         if let Some(&i) = self.functions.get(&key) {
             return i;
         }

@@ -6,6 +6,7 @@ use crate::error::DecodeError;
 use crate::profile::*;
 use prost::encoding::WireType;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct PbProfile {
@@ -936,17 +937,30 @@ struct RawSamples {
 struct Strings(Vec<String>);
 
 impl Strings {
-    /// Like [`Strings::get`], moving the string out on its last use
-    /// (`uses` counts what is left).
-    fn take_last(&mut self, idx: i64, what: &str, uses: &mut [u32]) -> Result<String, DecodeError> {
-        let s = self.get_ref(idx, what)?;
-        let i = idx as usize;
-        uses[i] = uses[i].saturating_sub(1);
-        Ok(if uses[i] == 0 {
-            std::mem::take(&mut self.0[i])
-        } else {
-            s.clone()
-        })
+    /// A function's string, shared: the first use moves it out of the
+    /// table, and a string that more fields use (a file name, a system
+    /// name equal to the name) is kept once in `shared` and cloned from
+    /// there.
+    fn take_shared(
+        &mut self,
+        idx: i64,
+        what: &str,
+        uses: &[u32],
+        shared: &mut HashMap<u32, Arc<str>>,
+    ) -> Result<Arc<str>, DecodeError> {
+        let i = idx as u32;
+        // Shared ones first: the table's entry is empty once moved out.
+        if let Some(s) = shared.get(&i) {
+            return Ok(s.clone());
+        }
+        if self.get_ref(idx, what)?.is_empty() {
+            return Ok(Arc::default()); // allocation-free
+        }
+        let s: Arc<str> = Arc::from(std::mem::take(&mut self.0[i as usize]));
+        if uses[i as usize] > 1 {
+            shared.insert(i, s.clone());
+        }
+        Ok(s)
     }
 
     fn get_ref(&self, idx: i64, what: &str) -> Result<&String, DecodeError> {
@@ -1149,9 +1163,9 @@ fn convert(
         .as_ref()
         .map(|v| vt(v, "the period type"))
         .transpose()?;
-    // Functions last, the table's last readers: a string is moved into
-    // its last function rather than copied (names were copied whole
-    // while the table still held them).
+    // Functions last, the table's last readers: a string is moved out
+    // of the table into the first function that names it and shared by
+    // the others (names were copied whole while the table still held them).
     let mut uses = vec![0u32; strings.0.len()];
     for f in &pb.function {
         for i in [f.name, f.system_name, f.filename] {
@@ -1161,17 +1175,20 @@ fn convert(
         }
     }
     let mut strings = strings;
+    let mut shared = HashMap::default();
     let mut functions = Vec::with_capacity(pb.function.len());
     for f in &pb.function {
+        let mut take = |i, what| strings.take_shared(i, what, &uses, &mut shared);
         functions.push(Function {
             id: f.id,
-            name: strings.take_last(f.name, "a function name", &mut uses)?,
-            system_name: strings.take_last(f.system_name, "a function's system name", &mut uses)?,
-            filename: strings.take_last(f.filename, "a function's file name", &mut uses)?,
+            name: take(f.name, "a function name")?,
+            system_name: take(f.system_name, "a function's system name")?,
+            filename: take(f.filename, "a function's file name")?,
             start_line: f.start_line,
         });
     }
     drop(strings);
+    drop(shared);
     Ok(Profile {
         sample_types,
         default_sample_type,
@@ -1435,5 +1452,52 @@ mod tests {
         assert!(read(&cut).is_err());
         cut[1] = 3; // longer than what follows
         assert!(read(&cut).is_err());
+    }
+
+    #[test]
+    fn function_strings_are_shared_not_copied() {
+        let f = |name: &str, system_name: &str, filename: &str| Function {
+            id: 0,
+            name: name.into(),
+            system_name: system_name.into(),
+            filename: filename.into(),
+            start_line: 0,
+        };
+        let mut p = Profile::default();
+        p.functions = vec![
+            f("main.a", "main.a", "x.go"),
+            f("main.b", "", "x.go"),
+            f("x.go", "main.c", "y.go"), // a file's name used as a name
+            f("main.c", "main.c", "x.go"),
+        ];
+        // encode_proto writes each distinct string once, as Go does.
+        let got = crate::decode::decode(&encode_proto(&p)).unwrap().functions;
+        let text = |f: &Function| [&f.name, &f.system_name, &f.filename].map(|s| s.to_string());
+        assert_eq!(
+            got.iter().map(text).collect::<Vec<_>>(),
+            p.functions.iter().map(text).collect::<Vec<_>>()
+        );
+        // One allocation per distinct string, whichever field reads it.
+        assert!(Arc::ptr_eq(&got[0].name, &got[0].system_name));
+        assert!(Arc::ptr_eq(&got[0].filename, &got[1].filename));
+        assert!(Arc::ptr_eq(&got[0].filename, &got[2].name));
+        assert!(Arc::ptr_eq(&got[0].filename, &got[3].filename));
+        assert!(Arc::ptr_eq(&got[2].system_name, &got[3].name));
+        assert!(Arc::ptr_eq(&got[3].name, &got[3].system_name));
+    }
+
+    #[test]
+    fn a_real_profile_shares_each_function_name_with_its_system_name() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/go/h1-substring-retention/heap-3.pb.gz"
+        ))
+        .unwrap();
+        let p = crate::decode::decode(&bytes).unwrap();
+        assert!(p.functions.len() > 10);
+        for f in &p.functions {
+            assert_eq!(f.name, f.system_name);
+            assert!(Arc::ptr_eq(&f.name, &f.system_name), "{}", f.name);
+        }
     }
 }

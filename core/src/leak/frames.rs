@@ -86,8 +86,8 @@ pub fn frames(p: &Profile, s: &SampleRef) -> Vec<Frame> {
         for line in &p.locations[l as usize].lines {
             let f = &p.functions[line.function as usize];
             out.push(Frame {
-                function: f.name.clone(),
-                file: f.filename.clone(),
+                function: f.name.to_string(),
+                file: f.filename.to_string(),
                 line: line.line,
             });
         }

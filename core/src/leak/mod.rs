@@ -502,7 +502,7 @@ fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
         let marker: Vec<Option<&'static str>> = p
             .functions
             .iter()
-            .map(|f| match f.name.as_str() {
+            .map(|f| match &*f.name {
                 "time.NewTicker" | "time.Tick" | "time.NewTimer" | "time.After"
                 | "time.newTimer" | "time.AfterFunc" => Some("timer"),
                 "runtime.deferproc" | "runtime.newdefer" => Some("defer"),
@@ -514,9 +514,7 @@ fn heap_rules(series: &[&Profile]) -> Vec<Finding> {
             .iter()
             .map(|f| {
                 let next = interned.len() as u32;
-                *interned
-                    .entry((f.name.as_str(), f.filename.as_str()))
-                    .or_insert(next)
+                *interned.entry((&*f.name, &*f.filename)).or_insert(next)
             })
             .collect();
         for s in &p.samples {

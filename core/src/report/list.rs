@@ -59,12 +59,12 @@ pub fn list(
         if !re.is_match(&info.name) {
             continue;
         }
-        let files = funcs.entry(info.name.clone()).or_default();
+        let files = funcs.entry(info.name.to_string()).or_default();
         if info.file.is_empty() {
             continue;
         }
         files
-            .entry((info.file.clone(), info.start_line))
+            .entry((info.file.to_string(), info.start_line))
             .or_default()
             .push(n);
     }

@@ -109,7 +109,7 @@ pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
                 &idx.infos[n as usize].name,
             );
             TopRow {
-                function: (*function != name).then(|| function.clone()),
+                function: (**function != *name).then(|| function.to_string()),
                 name,
                 inline: g.inline_label(n).to_string(),
                 flat: g.flat[n as usize],
