@@ -2,7 +2,7 @@
 //! a typed error that says what is wrong.
 
 use leakscope_core::decode::proto::{
-    encode_proto, PbLabel, PbLocation, PbProfile, PbSample, PbValueType,
+    encode_proto, PbFunction, PbLabel, PbLocation, PbProfile, PbSample, PbValueType,
 };
 use leakscope_core::{decode, decode_with, DecodeError, Limits};
 use std::path::Path;
@@ -198,6 +198,20 @@ fn string_index_out_of_range() {
     });
     let e = decode(&pb(&p)).unwrap_err();
     assert!(e.to_string().contains("string index -5"), "{e}");
+    // A function's names are shared among the functions that use them:
+    // an index 2^32 past a shared one is still out of range.
+    let mut p = minimal();
+    for (id, name) in [(1, 1), (2, 1), (3, 1 + (1 << 32))] {
+        p.function.push(PbFunction {
+            id,
+            name,
+            system_name: name,
+            filename: 2,
+            start_line: 0,
+        });
+    }
+    let e = decode(&pb(&p)).unwrap_err();
+    assert!(e.to_string().contains("string index 4294967297"), "{e}");
 }
 
 #[test]

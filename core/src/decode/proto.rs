@@ -946,18 +946,19 @@ impl Strings {
         idx: i64,
         what: &str,
         uses: &[u32],
-        shared: &mut HashMap<u32, Arc<str>>,
+        shared: &mut HashMap<usize, Arc<str>>,
     ) -> Result<Arc<str>, DecodeError> {
-        let i = idx as u32;
+        let empty = self.get_ref(idx, what)?.is_empty(); // checks idx
+        let i = idx as usize;
         // Shared ones first: the table's entry is empty once moved out.
         if let Some(s) = shared.get(&i) {
             return Ok(s.clone());
         }
-        if self.get_ref(idx, what)?.is_empty() {
+        if empty {
             return Ok(Arc::default()); // allocation-free
         }
-        let s: Arc<str> = Arc::from(std::mem::take(&mut self.0[i as usize]));
-        if uses[i as usize] > 1 {
+        let s: Arc<str> = Arc::from(std::mem::take(&mut self.0[i]));
+        if uses[i] > 1 {
             shared.insert(i, s.clone());
         }
         Ok(s)
