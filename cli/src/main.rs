@@ -221,21 +221,14 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             // of megabytes, and held whole it tripled the process's memory.
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();
-            let mut out = leakscope_core::export::traces_csv_header(&view.sample_unit);
             let mut failed = None;
-            traces::each_largest(&view, &idx, keep, &mut |t| {
-                if failed.is_some() {
-                    return;
-                }
-                leakscope_core::export::traces_csv_row(&t, &mut out);
-                if out.len() >= 1 << 16 {
-                    failed = stdout.write_all(out.as_bytes()).err();
-                    out.clear();
-                }
+            leakscope_core::export::traces_csv_pieces(&view, &idx, keep, 1 << 16, &mut |piece| {
+                failed = stdout.write_all(piece).err();
+                failed.is_none()
             });
-            match failed.map_or_else(|| stdout.write_all(out.as_bytes()), Err) {
+            match failed {
                 // A closed pipe ends the output quietly, as in `main`.
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Some(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     Err(format!("writing the output: {e}"))
                 }
                 _ => Ok((String::new(), 0)),

@@ -505,27 +505,17 @@ impl Session {
                 let mut rows = 0;
                 // A refused filter exports nothing rather than everything.
                 if let (Some((p, idx, re)), None) = (q, &error) {
-                    let view = p.view();
-                    // Room for a piece and the row that ends it, so the
-                    // buffer never doubles.
-                    let mut buf = String::with_capacity(EXPORT_PIECE + (64 << 10));
-                    buf.push_str(&crate::export::traces_csv_header(&view.sample_unit));
                     let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
-                    rows = traces::each_largest(
-                        &view,
+                    rows = crate::export::traces_csv_pieces(
+                        &p.view(),
                         &idx,
                         keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool),
-                        &mut |t| {
-                            crate::export::traces_csv_row(&t, &mut buf);
-                            if buf.len() >= EXPORT_PIECE {
-                                sink(buf.as_bytes());
-                                buf.clear();
-                            }
+                        EXPORT_PIECE,
+                        &mut |piece| {
+                            sink(piece);
+                            true
                         },
                     ) as u64;
-                    if !buf.is_empty() {
-                        sink(buf.as_bytes());
-                    }
                 }
                 Response::Exported { seq, rows, error }
             }

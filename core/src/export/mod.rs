@@ -3,11 +3,13 @@
 //! flame graph. Pure string building; every profile string is escaped
 //! for its format.
 
+use crate::graph::NodeIndex;
 use crate::leak::{LeakReport, Severity};
 use crate::measurement::{percentage, scaled_label};
 use crate::report::flame::FlameTree;
 use crate::report::top::TopRow;
-use crate::report::traces::Trace;
+use crate::report::traces::{self, Trace};
+use crate::report::View;
 
 /// RFC 4180 field: quoted when it holds a comma, quote or newline.
 /// A leading `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets do
@@ -80,6 +82,37 @@ pub fn traces_csv_row(t: &Trace, out: &mut String) {
         csv_field(&labels.join(" ")),
         csv_field(&stack.join(" <- "))
     ));
+}
+
+/// Every stack [`traces::each_largest`] gives, as the CSV of
+/// [`traces_csv`], handed to `sink` in pieces of about `piece` bytes as it
+/// is written (a big profile's CSV is hundreds of megabytes: it is never
+/// whole in memory). `sink` returns false to stop (a closed pipe): no
+/// more rows are written. Returns how many stacks there were.
+pub fn traces_csv_pieces(
+    view: &View,
+    idx: &NodeIndex,
+    keep: Option<&dyn Fn(&str) -> bool>,
+    piece: usize,
+    sink: &mut dyn FnMut(&[u8]) -> bool,
+) -> usize {
+    // Room for a piece and the row that ends it, so the buffer never doubles.
+    let mut buf = String::with_capacity(piece + (64 << 10));
+    buf.push_str(&traces_csv_header(&view.sample_unit));
+    let mut open = true;
+    let rows = traces::each_largest(view, idx, keep, &mut |t| {
+        if open {
+            traces_csv_row(&t, &mut buf);
+            if buf.len() >= piece {
+                open = sink(buf.as_bytes());
+                buf.clear();
+            }
+        }
+    });
+    if open && !buf.is_empty() {
+        sink(buf.as_bytes());
+    }
+    rows
 }
 
 /// Markdown that escapes what would change the rendering of a table cell
