@@ -388,7 +388,7 @@ fn progress_advances_through_a_large_text_dump() {
 
 #[test]
 fn the_queue_opens_files_first_then_what_is_looked_at_and_keeps_only_the_latest_of_a_kind() {
-    use leakscope_core::session::Queue;
+    use leakscope_core::session::{Job, Queue};
     let a = Ask::default();
     let mut q = Queue::default();
     q.push(Request::Leaks {
@@ -423,12 +423,12 @@ fn the_queue_opens_files_first_then_what_is_looked_at_and_keeps_only_the_latest_
     let mut order = Vec::new();
     while let Some(j) = q.pop() {
         order.push(match j {
-            Ok((name, _)) => name,
-            Err(Request::Top { seq, .. })
-            | Err(Request::Flame { seq, .. })
-            | Err(Request::Leaks { seq, .. }) => format!("#{seq}"),
-            Err(Request::Source { name, .. }) => name,
-            Err(r) => format!("{r:?}"),
+            Job::Open { name, .. } => name,
+            Job::Request(Request::Top { seq, .. })
+            | Job::Request(Request::Flame { seq, .. })
+            | Job::Request(Request::Leaks { seq, .. }) => format!("#{seq}"),
+            Job::Request(Request::Source { name, .. }) => name,
+            Job::Request(r) => format!("{r:?}"),
         });
     }
     assert_eq!(order, ["m.go", "x.pb.gz", "#2", "#4", "#1"]);

@@ -21,7 +21,7 @@
 
 use js_sys::{Object, Reflect, Uint8Array};
 use leakscope_core::decode::Input;
-use leakscope_core::session::{Queue, Request, Response, Session};
+use leakscope_core::session::{Job, Queue, Request, Response, Session};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -92,7 +92,7 @@ fn tick(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<Worker>>, again: 
     w.scheduled = false;
     let Some(job) = w.queue.pop() else { return };
     match job {
-        Ok((name, file)) => {
+        Job::Open { name, file } => {
             // At most one message per percent: posting is not free.
             let mut last = -1.0f32;
             let r = w.session.open(&name, &file, &mut |f, stage| {
@@ -110,7 +110,7 @@ fn tick(scope: &DedicatedWorkerGlobalScope, state: &Rc<RefCell<Worker>>, again: 
             });
             reply(scope, &r);
         }
-        Err(req) => {
+        Job::Request(req) => {
             let seq = match &req {
                 Request::ExportTraces { seq, .. } => *seq,
                 _ => 0,

@@ -166,6 +166,12 @@ impl Prepared {
         })
     }
 
+    /// The node index Top, Traces and the flame graph read this query
+    /// through: at its granularity, without object-file names.
+    pub fn node_index(&self) -> crate::graph::NodeIndex {
+        crate::graph::NodeIndex::new(&self.profile, self.granularity, false, self.noinlines)
+    }
+
     pub fn view(&self) -> View<'_> {
         let mut v = View::new(&self.profile, self.sample_index);
         v.total = self.total;

@@ -4,195 +4,32 @@
 //! [`Response`], both plain serde data (postcard on the wire), so
 //! decoding and every report run off the page's main thread, and this
 //! module is tested natively like the rest of the core.
+//!
+//! One file per job: `wire` (the request and response types), this file
+//! (the [`Session`] that answers them), `chunks` (a response's bytes
+//! handed out a chunk at a time) and `queue` (the order the worker works
+//! off what arrived).
+
+mod chunks;
+mod queue;
+mod wire;
+
+pub use queue::{Job, Queue};
+pub use wire::{Ask, Meta, Request, Response, TopData};
 
 use crate::decode::Input;
-use crate::filter::Filters;
-use crate::graph::Granularity;
-use crate::leak::{self, LeakReport};
+use crate::graph::NodeIndex;
+use crate::leak;
 use crate::permalink;
 use crate::profile::Profile;
 use crate::report::flame::{FlameStacks, FlameTree};
-use crate::report::list::{self, DroppedSources, Listing};
-use crate::report::top::{self, TopRow};
-use crate::report::traces::{self, Trace};
+use crate::report::list::{self, DroppedSources};
+use crate::report::top;
+use crate::report::traces;
 use crate::report::{Prepared, Query};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-/// What the page shows about a snapshot without asking again.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Meta {
-    pub kind: String,
-    /// How the file was written ("profile.proto", "goroutine debug=2"...).
-    pub format: String,
-    /// (type, unit) per sample type.
-    pub sample_types: Vec<(String, String)>,
-    pub default_sample_index: usize,
-    pub time_nanos: i64,
-    pub duration_nanos: i64,
-}
-
-impl Meta {
-    fn of(p: &Profile) -> Meta {
-        Meta {
-            kind: p.kind(),
-            format: p.format.map(|f| f.describe()).unwrap_or("").to_string(),
-            sample_types: p
-                .sample_types
-                .iter()
-                .map(|t| (t.r#type.clone(), t.unit.clone()))
-                .collect(),
-            default_sample_index: p.default_sample_index(),
-            time_nanos: p.time_nanos,
-            duration_nanos: p.duration_nanos,
-        }
-    }
-
-    /// The sample type `name`, else the default (a type the profile lacks
-    /// falls back, as the page's selector does).
-    pub fn sample_index(&self, name: Option<&str>) -> usize {
-        name.and_then(|n| self.sample_types.iter().position(|(t, _)| t == n))
-            .unwrap_or(self.default_sample_index)
-    }
-}
-
-/// The snapshot and narrowing every report request carries.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Ask {
-    pub current: u32,
-    /// A snapshot whose Top is returned alongside, for the Δ columns.
-    pub base: Option<u32>,
-    pub sample_type: Option<String>,
-    pub filters: Filters,
-    pub granularity: Granularity,
-}
-
-/// The Top table: every row, in pprof's units.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TopData {
-    pub rows: Vec<TopRow>,
-    pub total: i64,
-    pub unit: String,
-    pub output_unit: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Request {
-    /// Forget a snapshot (the page closed or replaced it).
-    Forget {
-        id: u32,
-    },
-    /// A `.go` file for the Source view, matched by path suffix.
-    Source {
-        name: String,
-        text: String,
-    },
-    Top {
-        seq: u32,
-        ask: Ask,
-    },
-    /// The largest `limit` stacks with a frame matching `filter` (a regex,
-    /// empty for all), and how many match.
-    Traces {
-        seq: u32,
-        ask: Ask,
-        filter: String,
-        limit: u32,
-    },
-    /// Every stack `Traces` would list with this filter, as CSV: the rows
-    /// go to the sink of [`Session::handle_with`] as they are written,
-    /// then [`Response::Exported`] says how many there were.
-    ExportTraces {
-        seq: u32,
-        ask: Ask,
-        filter: String,
-    },
-    /// A flame tree pruned to frames at least `min_fraction` of the root
-    /// wide (of the focused frame below it), plus search hits.
-    Flame {
-        seq: u32,
-        ask: Ask,
-        bottom_up: bool,
-        focus: Vec<u32>,
-        min_fraction: f64,
-        search: String,
-    },
-    List {
-        seq: u32,
-        ask: Ask,
-        function: String,
-    },
-    /// Leak findings over these snapshots, in this order.
-    Leaks {
-        seq: u32,
-        series: Vec<u32>,
-    },
-    /// A permalink to `base_url` carrying the summary of this series (Top
-    /// and Flame of the last), cut to fit a chat message.
-    Summary {
-        seq: u32,
-        series: Vec<u32>,
-        base_url: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Response {
-    Opened {
-        id: u32,
-        name: String,
-        meta: Meta,
-    },
-    Failed {
-        name: String,
-        error: String,
-    },
-    /// `error`: the query was refused (a bad regex...); the reports are
-    /// then those of the last good query on the same snapshot, if any.
-    Top {
-        seq: u32,
-        top: Option<TopData>,
-        base: Option<TopData>,
-        error: Option<String>,
-    },
-    Traces {
-        seq: u32,
-        traces: Vec<Trace>,
-        matching: u64,
-        unit: String,
-        error: Option<String>,
-    },
-    /// The end of an export whose bytes went to the sink.
-    Exported {
-        seq: u32,
-        rows: u64,
-        error: Option<String>,
-    },
-    Flame {
-        seq: u32,
-        tree: Option<FlameTree>,
-        hits: Vec<u32>,
-        covered: i64,
-        error: Option<String>,
-    },
-    List {
-        seq: u32,
-        listings: Vec<Listing>,
-        unit: String,
-        total: i64,
-        error: Option<String>,
-    },
-    Leaks {
-        seq: u32,
-        report: LeakReport,
-    },
-    /// The link and what was left out to fit it (None: nothing to summarize).
-    Summary {
-        seq: u32,
-        link: Option<(String, Vec<String>)>,
-    },
-}
-
+/// An opened profile and the name it was dropped as.
 struct Snapshot {
     id: u32,
     name: String,
@@ -209,9 +46,9 @@ pub struct Session {
     prepared: Option<(Ask, Arc<Prepared>)>,
     /// The last query that worked, per current snapshot.
     good: Option<(Ask, Arc<Prepared>)>,
-    stacks: Option<(Ask, bool, Arc<FlameStacks<Arc<Profile>>>)>,
+    stacks: Option<(Ask, bool, Stacks)>,
     /// The node index of `prepared`, shared by Top and the flame graph.
-    index: Option<(Ask, Arc<crate::graph::NodeIndex>)>,
+    index: Option<(Ask, Arc<NodeIndex>)>,
     /// Work to do once the reply is out: the flame graph of a new Top.
     warm: Option<Ask>,
     /// The unfocused top-down tree of `stacks` at [`FINE`], laid out
@@ -302,10 +139,7 @@ impl Session {
     /// The prepared profile for `ask`, or the last good one on the same
     /// snapshot with the error that refused `ask`.
     fn prepare(&mut self, ask: &Ask) -> (Option<Arc<Prepared>>, Option<String>) {
-        let base_free = Ask {
-            base: None,
-            ..ask.clone()
-        };
+        let base_free = ask.without_base();
         if let Some((k, p)) = &self.prepared {
             if *k == base_free {
                 return (Some(p.clone()), None);
@@ -332,30 +166,22 @@ impl Session {
         }
     }
 
-    fn index_of(&mut self, key: &Ask, p: &Prepared) -> Arc<crate::graph::NodeIndex> {
+    fn index_of(&mut self, key: &Ask, p: &Prepared) -> Arc<NodeIndex> {
         if let Some((k, i)) = &self.index {
             if k == key {
                 return i.clone();
             }
         }
-        let i = Arc::new(crate::graph::NodeIndex::new(
-            &p.profile,
-            p.granularity,
-            false,
-            p.noinlines,
-        ));
+        let i = Arc::new(p.node_index());
         self.index = Some((key.clone(), i.clone()));
         i
     }
 
     fn top_of(p: &Prepared) -> TopData {
-        Self::top_with(
-            p,
-            &crate::graph::NodeIndex::new(&p.profile, p.granularity, false, p.noinlines),
-        )
+        Self::top_with(p, &p.node_index())
     }
 
-    fn top_with(p: &Prepared, idx: &crate::graph::NodeIndex) -> TopData {
+    fn top_with(p: &Prepared, idx: &NodeIndex) -> TopData {
         let view = p.view();
         let t = top::top_indexed(
             &view,
@@ -380,19 +206,11 @@ impl Session {
     fn traces_query(&mut self, ask: &Ask, filter: &str) -> (Option<TracesQuery>, Option<String>) {
         let (p, mut error) = self.prepare(ask);
         let Some(p) = p else { return (None, error) };
-        let key = Ask {
-            base: None,
-            ..ask.clone()
-        };
+        let key = ask.without_base();
         let idx = if error.is_none() {
             self.index_of(&key, &p)
         } else {
-            Arc::new(crate::graph::NodeIndex::new(
-                &p.profile,
-                p.granularity,
-                false,
-                p.noinlines,
-            ))
+            Arc::new(p.node_index())
         };
         let re = if filter.is_empty() {
             None
@@ -446,10 +264,7 @@ impl Session {
             }
             Request::Top { seq, ask } => {
                 let (p, error) = self.prepare(&ask);
-                let key = Ask {
-                    base: None,
-                    ..ask.clone()
-                };
+                let key = ask.without_base();
                 // The index is cached for the query answered, not for a fallback.
                 let top = p.as_deref().map(|p| {
                     if error.is_none() {
@@ -537,21 +352,13 @@ impl Session {
                         error,
                     });
                 };
-                let key = Ask {
-                    base: None,
-                    ..ask.clone()
-                };
+                let key = ask.without_base();
                 let stacks = match &self.stacks {
                     Some((k, b, s)) if *k == key && *b == bottom_up && error.is_none() => s.clone(),
                     _ if error.is_none() => self.stacks_for(&key, &p, bottom_up),
                     _ => {
                         let v = p.view();
-                        let idx = Arc::new(crate::graph::NodeIndex::new(
-                            &p.profile,
-                            v.granularity,
-                            false,
-                            v.noinlines,
-                        ));
+                        let idx = Arc::new(p.node_index());
                         Arc::new(FlameStacks::indexed(p.profile.clone(), &v, bottom_up, idx))
                     }
                 };
@@ -635,12 +442,7 @@ impl Session {
         })
     }
 
-    fn stacks_for(
-        &mut self,
-        key: &Ask,
-        p: &Prepared,
-        bottom_up: bool,
-    ) -> Arc<FlameStacks<Arc<Profile>>> {
+    fn stacks_for(&mut self, key: &Ask, p: &Prepared, bottom_up: bool) -> Stacks {
         let idx = self.index_of(key, p);
         let s = Arc::new(FlameStacks::indexed(
             p.profile.clone(),
@@ -677,15 +479,9 @@ impl Session {
         if ask.base == Some(ask.current) || b.sample_types != cur.sample_types {
             return None;
         }
-        prepare(
-            b,
-            &Ask {
-                base: None,
-                ..ask.clone()
-            },
-        )
-        .ok()
-        .map(|p| Self::top_of(&p))
+        prepare(b, &ask.without_base())
+            .ok()
+            .map(|p| Self::top_of(&p))
     }
 }
 
@@ -709,154 +505,12 @@ fn prepare(p: &Arc<Profile>, ask: &Ask) -> Result<Prepared, String> {
     Prepared::shared(p.clone(), None, &q).map_err(|e| e.to_string())
 }
 
-/// Work waiting for the worker, in the order worth doing it: files first
-/// (in the order dropped), then what the user looks at (Top, Flame, List,
-/// Traces), then Summary and Leaks. A request replaces a queued one of the
-/// same kind: the page only reads the answer to its latest.
-/// `F` is how a queued file is held (the worker: its JavaScript buffer).
-pub struct Queue<F = Vec<u8>> {
-    files: std::collections::VecDeque<(String, F)>,
-    requests: Vec<Request>,
-}
-
-impl<F> Default for Queue<F> {
-    fn default() -> Self {
-        Queue {
-            files: Default::default(),
-            requests: Vec::new(),
-        }
-    }
-}
-
-impl Response {
-    /// The postcard bytes, in a buffer of exactly their size: grown by
-    /// doubling, a 4.5 MB Top reply held up to 12 MB while it moved, and
-    /// the worker's wasm memory kept that as its peak.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        self.write_chunks(&mut |c| out.extend_from_slice(c));
-        out
-    }
-
-    /// The size of [`Response::to_bytes`].
-    pub fn encoded_len(&self) -> usize {
-        postcard::experimental::serialized_size(self).unwrap_or(0)
-    }
-
-    /// The postcard bytes handed to `sink` a 64 KiB chunk at a time (the
-    /// worker copies each into a JavaScript buffer of
-    /// [`Response::encoded_len`] bytes: the reply is never whole in wasm
-    /// memory, beside the report it encodes).
-    pub fn write_chunks(&self, sink: &mut dyn FnMut(&[u8])) {
-        let chunks = Chunks {
-            buf: Vec::with_capacity(CHUNK),
-            sink,
-        };
-        if let Ok(mut c) = postcard::serialize_with_flavor::<Self, Chunks, Chunks>(self, chunks) {
-            c.flush();
-        }
-    }
-}
+/// Flame stacks over an opened profile, shared between requests.
+type Stacks = Arc<FlameStacks<Arc<Profile>>>;
 
 /// A prepared query, its node index and the Traces filter, compiled.
-type TracesQuery = (
-    Arc<Prepared>,
-    Arc<crate::graph::NodeIndex>,
-    Option<regex_lite::Regex>,
-);
-
-const CHUNK: usize = 64 * 1024;
+type TracesQuery = (Arc<Prepared>, Arc<NodeIndex>, Option<regex_lite::Regex>);
 
 /// About how many bytes of an export go to the sink at once: few
 /// messages to the page, little held in the worker.
 pub const EXPORT_PIECE: usize = 256 << 10;
-
-/// A postcard output that passes on its bytes a chunk at a time.
-struct Chunks<'a> {
-    buf: Vec<u8>,
-    sink: &'a mut dyn FnMut(&[u8]),
-}
-
-impl Chunks<'_> {
-    fn flush(&mut self) {
-        if !self.buf.is_empty() {
-            (self.sink)(&self.buf);
-            self.buf.clear();
-        }
-    }
-}
-
-impl<'a> postcard::ser_flavors::Flavor for Chunks<'a> {
-    type Output = Chunks<'a>;
-
-    fn try_push(&mut self, b: u8) -> postcard::Result<()> {
-        if self.buf.len() == CHUNK {
-            self.flush();
-        }
-        self.buf.push(b);
-        Ok(())
-    }
-
-    fn try_extend(&mut self, mut data: &[u8]) -> postcard::Result<()> {
-        while !data.is_empty() {
-            if self.buf.len() == CHUNK {
-                self.flush();
-            }
-            let n = (CHUNK - self.buf.len()).min(data.len());
-            self.buf.extend_from_slice(&data[..n]);
-            data = &data[n..];
-        }
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<Self::Output> {
-        Ok(self)
-    }
-}
-
-impl Request {
-    /// Lower runs first.
-    fn rank(&self) -> u8 {
-        match self {
-            Request::Forget { .. } | Request::Source { .. } => 0,
-            Request::Top { .. } => 1,
-            Request::Flame { .. } => 2,
-            Request::List { .. } => 3,
-            Request::Traces { .. } | Request::ExportTraces { .. } => 4,
-            Request::Summary { .. } => 5,
-            Request::Leaks { .. } => 6,
-        }
-    }
-}
-
-impl<F> Queue<F> {
-    pub fn open(&mut self, name: String, file: F) {
-        self.files.push_back((name, file));
-    }
-
-    pub fn push(&mut self, r: Request) {
-        // Forget and Source are state changes: never replaced, kept in order.
-        if r.rank() != 0 {
-            self.requests
-                .retain(|q| std::mem::discriminant(q) != std::mem::discriminant(&r));
-        }
-        self.requests.push(r);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.requests.is_empty()
-    }
-
-    /// The next job: a file to open, or a request.
-    pub fn pop(&mut self) -> Option<Result<(String, F), Request>> {
-        // State changes queued before a file keep their place before it.
-        if let Some(i) = self.requests.iter().position(|r| r.rank() == 0) {
-            return Some(Err(self.requests.remove(i)));
-        }
-        if let Some(f) = self.files.pop_front() {
-            return Some(Ok(f));
-        }
-        let i = (0..self.requests.len()).min_by_key(|&i| (self.requests[i].rank(), i))?;
-        Some(Err(self.requests.remove(i)))
-    }
-}
