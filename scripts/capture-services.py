@@ -9,8 +9,9 @@ listener in every form. Writes
 
     core/tests/fixtures/services/<scenario>/<run>/
         goroutine-K.pb.gz  goroutine-K.debug1.txt  goroutine-K.debug2.txt[.gz]
-        goroutineleak-K.pb.gz goroutineleak-K.debug1.txt  (Go >= 1.26)
-        goroutineleak-3.debug2.txt (the last snapshot only: a full dump with leaked ones marked)
+        goroutineleak-3.pb.gz goroutineleak-3.debug1.txt goroutineleak-3.debug2.txt[.gz]
+                      (Go >= 1.26; the last snapshot only, except run-2: .pb.gz and
+                      .debug1.txt at every snapshot, see capture_run)
         heap-K.pb.gz (?gc=1)  heap-K.debug1.txt  allocs-K.pb.gz
         run.json      (Go version, flags, snapshot times, files in series order)
     core/tests/fixtures/services/manifest.json  (what a correct detector says)
@@ -97,6 +98,7 @@ SCENARIOS = [
     dict(name="httpclient-leak", healthy=False,
          leaks=[dict(marker="body", rule="unclosed-response-body", kind="goroutine",
                      function="net/http.(*persistConn).readLoop", wait="select",
+                     alt_functions=["net/http.(*persistConn).writeLoop"],
                      note="the client transport's readLoop/writeLoop pairs grow, one per request; the line that forgets resp.Body.Close() is the marked call site in main.go, which is not on their stacks")]),
     dict(name="scheduler-leak", healthy=False,
          leaks=[dict(marker="select", rule="select-forever", kind="goroutine",
@@ -227,6 +229,14 @@ def capture_run(sc, gobin, exe, run_name, times):
                                   "goroutineleak.pb.gz", "goroutineleak.debug1", "goroutineleak.debug2",
                                   "heap.pb.gz", "heap.debug1", "allocs.pb.gz")}
         trimmed = []
+        # The leak-detecting GC behind /debug/pprof/goroutineleak leaves the
+        # goroutines it proves leaked marked: every later goroutine?debug=2
+        # dump of the process shows them as `[chan send (leaked)]`. So it is
+        # fetched after the goroutine forms of the last snapshot only, which
+        # keeps the goroutine series plain, except in run-2, which fetches it
+        # at every snapshot and so shows those marks from snapshot 1 on.
+        leak_every = run_name == "run-2"
+        leak_at = []
         for k, at in enumerate(times):
             delay = t0 + at - time.monotonic()
             if delay > 0:
@@ -236,8 +246,11 @@ def capture_run(sc, gobin, exe, run_name, times):
             started = time.monotonic() - t0
             forms = FORMS_GOROUTINE + (FORMS_LEAK if leak_forms else []) + FORMS_HEAP
             for prof, ext, path in forms:
-                if prof == "goroutineleak" and ext == "debug2.txt" and k != len(times) - 1:
-                    continue  # the full marked dump once per run, at the last snapshot
+                last = k == len(times) - 1
+                if prof == "goroutineleak" and not last and (ext == "debug2.txt" or not leak_every):
+                    continue
+                if prof == "goroutineleak" and ext == "pb.gz":
+                    leak_at.append(k)
                 data = fetch(addr, path)
                 name = "%s-%d.%s" % (prof, k, ext)
                 if prof == "heap" and ext == "debug1.txt":
@@ -259,7 +272,7 @@ def capture_run(sc, gobin, exe, run_name, times):
         files = {k: v for k, v in files.items() if v}
         meta = dict(scenario=sc["name"], run=run_name, go_version=version,
                     build="go build -trimpath (module services)", command=[os.path.basename(exe)] + args[1:],
-                    seed=seed, snapshot_offset_s=offset,
+                    seed=seed, snapshot_offset_s=offset, goroutineleak_at=leak_at if leak_forms else [],
                     snapshots=snaps, files=files, heap_debug1_trimmed=trimmed)
         with open(os.path.join(outdir, "run.json"), "w") as f:
             json.dump(meta, f, indent=1)
@@ -343,6 +356,8 @@ def write_manifest():
                      min_severity="medium")
             if "wait" in lk:
                 e["wait"] = lk["wait"]
+            if "alt_functions" in lk:
+                e["alt_functions"] = lk["alt_functions"]  # the same leak, also reported here
             if "note" in lk:
                 e["note"] = lk["note"]
             entry["leaks"].append(e)
