@@ -114,8 +114,13 @@ def main():
                         leaks.append(dict(rule=lk["rule"], function=lk["function"], line=lk["line"], expected=expected,
                                           best=best, rule_ok=rule_ok,
                                           found=expected and best in ("medium", "high")))
+                    secondary = {x["function"] for x in sc.get("secondary", [])}
                     for f in fs:
                         if SEV[f["severity"]] >= 2 and not any(matches(f, lk) for lk in sc["leaks"]):
+                            if f["function"] in secondary:
+                                row.setdefault("secondary_findings", []).append(
+                                    "%s %s %s:%s" % (f["severity"], f["rule"], f["function"], f["line"]))
+                                continue
                             alarms.append("%s %s %s:%s" % (f["severity"], f["rule"], f["function"], f["line"]))
                     row["false_alarms"] = alarms
                     row["leaks"] = leaks
@@ -221,11 +226,16 @@ def write_md(rows, head):
         for r in rs:
             for x in r.get("false_alarms", []):
                 alarms["%s (%s)" % (x, r["form"] + " " + r["shape"])] += 1
-        if other_rules or alarms:
-            L.append("- **%s**: %s%s" % (
+        second = collections.Counter()
+        for r in rs:
+            for x in r.get("secondary_findings", []):
+                second["%s (%s)" % (x, r["form"] + " " + r["shape"])] += 1
+        if other_rules or alarms or second:
+            L.append("- **%s**: %s%s%s" % (
                 name,
                 ("leak reported as " + ", ".join("%s ×%d" % kv for kv in other_rules.most_common()) + ". ") if other_rules else "",
-                ("elsewhere: " + "; ".join("%s ×%d" % kv for kv in alarms.most_common(6))) if alarms else ""))
+                ("elsewhere: " + "; ".join("%s ×%d" % kv for kv in alarms.most_common(6)) + ". ") if alarms else "",
+                ("secondary (true, not counted): " + "; ".join("%s ×%d" % kv for kv in second.most_common(4))) if second else ""))
     L.append("")
     # --- per form detail
     L.append("## Per form\n")
