@@ -1,18 +1,21 @@
-# leakscope: `make serve` builds and serves the site, `make test` runs every
-# test (the browser ones included). Both install what is missing first
-# (scripts/setup.sh is idempotent).
+# leakscope: `make serve` builds and serves the site, `make test` checks
+# format and lints and runs every test (the browser ones included). Both
+# install what is missing first (scripts/setup.sh is idempotent).
 SHELL := /bin/bash
 # npm's binaryen (wasm-opt 132) must win over any /usr/bin/wasm-opt.
 export PATH := $(CURDIR)/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup setup-native build serve test test-native test-e2e bench clean
+.PHONY: setup setup-native setup-lint build serve lint test test-native test-e2e screenshots bench clean
 
 setup:
 	@scripts/setup.sh all
 
 setup-native:
 	@scripts/setup.sh native
+
+setup-lint:
+	@scripts/setup.sh lint
 
 # The static site in dist/ (any static host, any sub-path).
 build: setup
@@ -26,6 +29,17 @@ serve: build
 	@echo "leakscope: serving dist/ on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
 	@cd dist && python3 -m http.server $(PORT) --bind 127.0.0.1
 
+# Format, then clippy with warnings denied: the native crates (all
+# targets: tests, benches, examples), the page's crates on their wasm
+# target, and the fuzz target (checked on stable; running it needs nightly).
+# clippy.toml holds the one-sort rule.
+lint: setup-lint
+	cargo fmt --all --check
+	cd fuzz && cargo fmt --check
+	cargo clippy --workspace --exclude leakscope-app --all-targets -- -D warnings
+	cargo clippy -p leakscope-core -p leakscope-worker -p leakscope-app --target wasm32-unknown-unknown -- -D warnings
+	cd fuzz && cargo clippy -- -D warnings
+
 test-native: setup-native
 	cargo test --workspace --exclude leakscope-app
 
@@ -33,7 +47,7 @@ test-e2e: build
 	cargo build --release -p leakscope
 	cd e2e && node --test --test-timeout=180000 tests/
 
-test: test-native test-e2e
+test: lint test-native test-e2e
 
 bench: build
 	scripts/bench.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is present.
-# `native`: the Rust toolchain only. `all`: also the wasm target, Trunk,
+# `native`: the Rust toolchain only. `lint`: also rustfmt, clippy and the
+# wasm target (clippy checks the page's crates on it). `all`: also Trunk,
 # wasm-bindgen-cli, npm packages (binaryen, playwright-core) and Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,9 +15,15 @@ if ! have cargo; then
 fi
 [ "$what" = native ] && exit 0
 
+for c in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$c"; then
+    rustup component add "$c"
+  fi
+done
 if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
   rustup target add wasm32-unknown-unknown
 fi
+[ "$what" = lint ] && exit 0
 
 if ! trunk --version 2>/dev/null | grep -q '0.21.14'; then
   cargo install --locked trunk --version 0.21.14

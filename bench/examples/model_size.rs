@@ -13,7 +13,7 @@ fn main() {
     let sets: HashSet<*const _> = p
         .samples
         .iter()
-        .map(|s| std::sync::Arc::as_ptr(&s.labels))
+        .map(|s| std::sync::Arc::as_ptr(s.labels))
         .collect();
     // Names are shared (`Arc<str>`): each distinct allocation once.
     let names: HashSet<*const u8> = p

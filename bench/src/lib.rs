@@ -12,14 +12,14 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed.max(1))
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.next_u64() % n
     }
 }
 
@@ -90,7 +90,7 @@ pub fn cpu_profile(stacks: usize, locations: usize, seed: u64) -> Profile {
             st.extend(trunk.iter().rev()); // leaf first, trunk at the root end
             let n = 1 + r.below(5) as i64;
             Sample {
-                locations: st.into(),
+                locations: st,
                 values: vec![n, n * 10_000_000],
                 labels: sets.intern(LabelSet::new(
                     vec![("phase".into(), phases[r.below(5) as usize].into())],
@@ -161,7 +161,7 @@ pub fn heap_profile(n: usize, locations: usize, seed: u64) -> Profile {
                 0
             };
             Sample {
-                locations: st.into(),
+                locations: st,
                 values: vec![objects, objects * size, live, live * size],
                 labels: sets.intern(LabelSet::new(
                     vec![],
@@ -211,7 +211,7 @@ pub fn goroutine_debug1(n: usize, seed: u64) -> String {
         *groups.entry((site, tenant)).or_default() += 1;
     }
     let mut recs: Vec<((usize, usize), i64)> = groups.into_iter().collect();
-    recs.sort_by_key(|&(k, c)| (-c, k));
+    leakscope_core::order::sort_by_key(&mut recs, |&(k, c)| (-c, k));
     let mut out = format!("goroutine profile: total {n}\n");
     for ((site, tenant), count) in recs {
         let depth = 1 + site % 3;

@@ -186,7 +186,6 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 cum_sort: cum,
                 node_count: nodecount,
                 node_fraction: nodefraction,
-                ..Default::default()
             };
             let t = top::top(&view, &opts);
             Ok((top::format_top(&view, &t), 0))

@@ -108,7 +108,7 @@ pub fn subtract(current: &Profile, base: &Profile, diff: bool) -> Result<Profile
     for s in &base.samples {
         let labels = if diff {
             marked
-                .entry(std::sync::Arc::as_ptr(&s.labels))
+                .entry(std::sync::Arc::as_ptr(s.labels))
                 .or_insert_with(|| {
                     let mut strs = s.labels.strs.clone();
                     strs.push((BASE_LABEL.into(), "true".into()));

@@ -207,6 +207,8 @@ fn filter_by_name(
 
 fn show_from_filter(p: &mut Profile, re: &Regex) {
     let mut keep = vec![false; p.locations.len()];
+    // By index: location `i` is rewritten while `p` is read.
+    #[allow(clippy::needless_range_loop)]
     for i in 0..p.locations.len() {
         let loc = &p.locations[i];
         if mapping_matches(p, loc, re) {

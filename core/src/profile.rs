@@ -14,8 +14,9 @@ pub struct ValueType {
 }
 
 /// Which input format a profile came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum SourceFormat {
+    #[default]
     Proto,
     GoroutineDebug1,
     GoroutineDebug2,
@@ -191,12 +192,6 @@ pub struct Profile {
     /// Set by text decoders that know the profile kind better than the
     /// sample types do (`mutex` vs `block`, `goroutineleak`).
     pub kind_hint: String,
-}
-
-impl Default for SourceFormat {
-    fn default() -> Self {
-        SourceFormat::Proto
-    }
 }
 
 impl Profile {

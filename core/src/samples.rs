@@ -266,6 +266,8 @@ impl Samples {
         // Kept samples move to the front as they are found (`kept` so far,
         // their frames up to `w`); `start` is where sample `i`'s were.
         let (mut w, mut kept, mut start) = (0usize, 0usize, 0usize);
+        // By index: several columns are read and written at `i`.
+        #[allow(clippy::needless_range_loop)]
         for i in 0..n {
             let (a, b) = (start, self.ends[i] as usize);
             start = b;
@@ -387,7 +389,7 @@ mod tests {
         assert_eq!(s.stride(), 2);
         assert_eq!(s.get(2).locations.to_vec(), [5, 6]);
         assert_eq!(s.get(3).locations.to_vec(), [0u32; 0]);
-        assert_eq!(s.iter().rev().next().unwrap().values, [40, 400]);
+        assert_eq!(s.iter().next_back().unwrap().values, [40, 400]);
         // Drop the second, cut the first's leaf, double the third's values.
         s.rebuild(|frames, values, labels| {
             if labels.strs[0].0 == "b" {

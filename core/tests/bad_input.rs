@@ -434,9 +434,9 @@ fn samples_share_one_label_set_per_distinct_set() {
     };
     // Keys sorted, one shared set for one set of labels.
     assert_eq!(pairs(0), "a=y,k=x");
-    assert!(std::sync::Arc::ptr_eq(&s.get(0).labels, &s.get(1).labels));
+    assert!(std::sync::Arc::ptr_eq(s.get(0).labels, s.get(1).labels));
     // A key's values keep the file's order (pprof's sample identity does).
     assert_eq!(pairs(2), "k=x,k=y");
     assert_eq!(pairs(3), "k=y,k=x");
-    assert!(!std::sync::Arc::ptr_eq(&s.get(2).labels, &s.get(3).labels));
+    assert!(!std::sync::Arc::ptr_eq(s.get(2).labels, s.get(3).labels));
 }

@@ -25,7 +25,7 @@ fn profiles() -> Vec<PathBuf> {
             }
         }
     }
-    out.sort();
+    leakscope_core::order::sort_by(&mut out, |a, b| a.cmp(b));
     assert!(
         out.len() >= 60,
         "expected the fixture profiles, found {}",

@@ -62,7 +62,9 @@ const FORMS: [&str; 3] = ["pb.gz", "debug1.txt", "debug2.txt"];
 
 #[test]
 fn goroutine_leak_scenarios_from_every_form() {
-    let cases: [(&str, &[(&str, i64)], &str); 6] = [
+    // (scenario, blocking sites and their goroutine counts, wait kind)
+    type Case<'a> = (&'a str, &'a [(&'a str, i64)], &'a str);
+    let cases: [Case; 6] = [
         (
             "a1-chanrecv-leak-n3",
             &[("main.searchHandler.func1", 28)],
@@ -347,7 +349,7 @@ fn heap(paths: &[(&[&str], i64, i64, i64)]) -> Profile {
 #[test]
 fn heap_patterns_are_named() {
     let mb = 1 << 20;
-    let series = |f: &dyn Fn(i64) -> Profile| -> Vec<Profile> { (1..=4).map(|k| f(k)).collect() };
+    let series = |f: &dyn Fn(i64) -> Profile| -> Vec<Profile> { (1..=4).map(f).collect() };
     let run_series =
         |snaps: &[Profile]| analyze(&snaps.iter().map(|p| ("s", p)).collect::<Vec<_>>());
     // Tickers made per request and never stopped.

@@ -47,7 +47,7 @@ fn every_fixture_round_trips_and_fits() {
                 continue;
             }
             let rel = format!("{}/{name}", sc.file_name().unwrap().to_string_lossy());
-            let s = summary_of(&[rel.clone()]);
+            let s = summary_of(std::slice::from_ref(&rel));
             let (url, kept) = link(BASE, s);
             assert!(url.len() <= MAX_LINK, "{rel}: {} chars", url.len());
             let back = decode(&url).unwrap_or_else(|e| panic!("{rel}: {e}"));
@@ -194,13 +194,13 @@ fn property_random_summaries_round_trip() {
                 function: r.string(),
                 file: r.string(),
                 line: r.int(),
-                created_by: if r.next() % 2 == 0 {
+                created_by: if r.next().is_multiple_of(2) {
                     None
                 } else {
                     Some(r.string())
                 },
                 wait: r.string(),
-                wait_minutes: if r.next() % 2 == 0 {
+                wait_minutes: if r.next().is_multiple_of(2) {
                     None
                 } else {
                     Some(r.next())

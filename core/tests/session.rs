@@ -80,7 +80,7 @@ fn top_traces_flame_and_list_equal_the_reports() {
     s.idle();
 
     let mut all = traces::traces(&view);
-    all.sort_by_key(|t| std::cmp::Reverse(t.value.abs()));
+    leakscope_core::order::sort_by_key(&mut all, |t| std::cmp::Reverse(t.value.abs()));
     let Some(Response::Traces {
         traces: got,
         matching,

@@ -6,12 +6,15 @@ use crate::profile::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A sample as the builder dedups it: its location indexes and labels.
+type SampleKey = (Vec<u32>, Vec<(String, String)>);
+
 #[derive(Default)]
 pub struct Builder {
     pub profile: Profile,
     functions: HashMap<(Arc<str>, Arc<str>), u32>,
     locations: HashMap<(u64, Vec<Line>), u32>,
-    samples: HashMap<(Vec<u32>, Vec<(String, String)>), u32>,
+    samples: HashMap<SampleKey, u32>,
     label_sets: LabelSets,
 }
 

@@ -460,7 +460,7 @@ internal/poll.(*pollDesc).waitRead(...)\n\tinternal/poll/fd_poll_runtime.go:89\n
 internal/poll.(*FD).Accept(0xc0000bac80)\n\tinternal/poll/fd_unix.go:614 +0x234\n";
         let p = decode_debug2(text).unwrap();
         assert_eq!(p.samples.len(), 1, "identical stacks share one sample");
-        assert_eq!(&p.samples.get(0).values[..], [2]);
+        assert_eq!(p.samples.get(0).values, [2]);
         assert_eq!(p.samples.get(0).locations.len(), 2);
         let loc = &p.locations[p.samples.get(0).locations.get(1) as usize];
         assert_eq!(

@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn contention_units() {
         let p = decode_contention("--- contention:\ncycles/second=2000000000\n4000 2 @ 0x10 0x20\n#\t0xf\tmain.a+0x1\ta.go:1\n").unwrap();
-        assert_eq!(&p.samples.get(0).values[..], [2, 2000]);
+        assert_eq!(p.samples.get(0).values, [2, 2000]);
         assert_eq!(p.kind(), "block");
     }
 }

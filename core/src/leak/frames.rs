@@ -178,8 +178,7 @@ pub fn creator_from_entry(frames: &[Frame]) -> Option<String> {
         .rev()
         .find(|f| f.function != "runtime.goexit" && f.function != "runtime.main")?;
     let mut name = entry.function.as_str();
-    loop {
-        let Some(i) = name.rfind('.') else { break };
+    while let Some(i) = name.rfind('.') {
         let suffix = &name[i + 1..];
         let is_closure = (suffix.starts_with("func") || suffix.starts_with("gowrap"))
             && suffix.len() > 4

@@ -289,7 +289,7 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
             } else {
                 for c in cursors.iter_mut() {
                     let k = self.next(c);
-                    kid_at.push(group(self.value(&c), k));
+                    kid_at.push(group(self.value(c), k));
                 }
             }
             nodes[n as usize].self_value = self_value;

@@ -69,7 +69,7 @@ pub fn top(view: &View, opts: &TopOptions) -> Top {
 /// worker shares one between Top and the flame graph).
 pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
     let p = view.profile;
-    let mut g = Graph::build(p, &idx, view.sample_index, None);
+    let mut g = Graph::build(p, idx, view.sample_index, None);
     let cutoff = node_cutoff(
         g.nodes.iter().map(|&n| g.flat[n as usize]).sum(),
         opts.node_fraction,
@@ -86,20 +86,20 @@ pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
         }
         if count != g.nodes.len() {
             dropped = g.nodes.len() - count;
-            g = Graph::build(p, &idx, view.sample_index, Some(&kept));
+            g = Graph::build(p, idx, view.sample_index, Some(&kept));
         }
     }
     let orig_count = g.nodes.len();
     let mut nodes = g.nodes.clone();
-    sort_nodes(&mut nodes, &g, &idx, opts.cum_sort);
+    sort_nodes(&mut nodes, &g, idx, opts.cum_sort);
     if let Some(nc) = opts.node_count.filter(|&nc| nc > 0 && nc < nodes.len()) {
         let mut kept = vec![false; idx.infos.len()];
         for &n in &nodes[..nc] {
             kept[n as usize] = true;
         }
-        g = Graph::build(p, &idx, view.sample_index, Some(&kept));
+        g = Graph::build(p, idx, view.sample_index, Some(&kept));
         nodes = g.nodes.clone();
-        sort_nodes(&mut nodes, &g, &idx, opts.cum_sort);
+        sort_nodes(&mut nodes, &g, idx, opts.cum_sort);
     }
     let rows: Vec<TopRow> = nodes
         .iter()

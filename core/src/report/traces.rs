@@ -115,9 +115,8 @@ fn ranked(view: &View, idx: &NodeIndex, keep: Option<&dyn Fn(&str) -> bool>) -> 
             .value(si as usize, view.sample_index)
             .unsigned_abs()
     };
-    // Equal values keep the profile's order (by index: no stable sort's
-    // scratch buffer).
-    picked.sort_unstable_by(|&a, &b| weight(b).cmp(&weight(a)).then(a.cmp(&b)));
+    // Largest first; equal values keep the profile's order.
+    crate::order::sort_ids_by(&mut picked, |a, b| weight(b).cmp(&weight(a)));
     picked
 }
 

@@ -249,7 +249,7 @@ impl<'a> Frames<'a> {
         }
     }
 
-    pub fn to_vec(&self) -> Vec<u32> {
+    pub fn to_vec(self) -> Vec<u32> {
         self.iter().collect()
     }
 }

@@ -300,13 +300,15 @@ mod tests {
             filename: filename.into(),
             start_line: 0,
         };
-        let mut p = Profile::default();
-        p.functions = vec![
-            f("main.a", "main.a", "x.go"),
-            f("main.b", "", "x.go"),
-            f("x.go", "main.c", "y.go"), // a file's name used as a name
-            f("main.c", "main.c", "x.go"),
-        ];
+        let p = Profile {
+            functions: vec![
+                f("main.a", "main.a", "x.go"),
+                f("main.b", "", "x.go"),
+                f("x.go", "main.c", "y.go"), // a file's name used as a name
+                f("main.c", "main.c", "x.go"),
+            ],
+            ..Default::default()
+        };
         // encode_proto writes each distinct string once, as Go does.
         let got = crate::decode::decode(&encode_proto(&p)).unwrap().functions;
         let text = |f: &Function| [&f.name, &f.system_name, &f.filename].map(|s| s.to_string());
