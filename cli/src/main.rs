@@ -1,7 +1,8 @@
 //! `leakscope`: the command line over leakscope-core. Glue only: parse
 //! flags, read files, print what the core computes.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use leakscope_core::graph::Granularity;
 use leakscope_core::report::{self, list, top, traces};
 use leakscope_core::{decode_with, Limits, Profile};
 use leakscope_core::{leak, permalink};
@@ -56,8 +57,8 @@ struct QueryArgs {
     #[arg(long, default_value = "")]
     tagignore: String,
     /// functions, files, lines or addresses.
-    #[arg(long, default_value = "functions", value_parser = ["functions", "files", "filenames", "lines", "addresses"])]
-    granularity: String,
+    #[arg(long, value_enum, default_value_t = GranularityArg::Functions)]
+    granularity: GranularityArg,
     /// Attribute inlined calls to the function they were inlined into.
     #[arg(long)]
     noinlines: bool,
@@ -82,8 +83,7 @@ impl QueryArgs {
                 tagfocus: self.tagfocus.clone(),
                 tagignore: self.tagignore.clone(),
             },
-            granularity: leakscope_core::graph::Granularity::parse(&self.granularity)
-                .unwrap_or_default(),
+            granularity: self.granularity.into(),
             noinlines: self.noinlines,
         };
         report::Prepared::shared(
@@ -92,6 +92,60 @@ impl QueryArgs {
             &q,
         )
         .map_err(|e| e.to_string())
+    }
+}
+
+/// `--granularity`: pprof's `-functions`, `-files`, `-lines`, `-addresses`.
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum GranularityArg {
+    #[default]
+    Functions,
+    #[value(alias = "filenames")]
+    Files,
+    Lines,
+    Addresses,
+}
+
+impl From<GranularityArg> for Granularity {
+    fn from(g: GranularityArg) -> Granularity {
+        match g {
+            GranularityArg::Functions => Granularity::Functions,
+            GranularityArg::Files => Granularity::Files,
+            GranularityArg::Lines => Granularity::Lines,
+            GranularityArg::Addresses => Granularity::Addresses,
+        }
+    }
+}
+
+/// `traces --format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TracesFormat {
+    Text,
+    Csv,
+}
+
+/// `leaks --format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LeaksFormat {
+    Text,
+    Json,
+}
+
+/// `leaks --fail-on`: the lowest severity that fails the run.
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    High,
+    Medium,
+    Low,
+}
+
+impl From<FailOn> for leak::Severity {
+    fn from(f: FailOn) -> leak::Severity {
+        match f {
+            FailOn::High => leak::Severity::High,
+            FailOn::Medium => leak::Severity::Medium,
+            FailOn::Low => leak::Severity::Low,
+        }
     }
 }
 
@@ -118,8 +172,8 @@ enum Cmd {
         query: QueryArgs,
         /// text (pprof's -traces, profile order) or csv (the page's
         /// export: largest first, one row per stack).
-        #[arg(long, default_value = "text", value_parser = ["text", "csv"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = TracesFormat::Text)]
+        format: TracesFormat,
         /// Only stacks with a frame whose name matches this regex.
         #[arg(long = "match")]
         matching: Option<String>,
@@ -128,11 +182,11 @@ enum Cmd {
     /// Find goroutine and memory leaks in one snapshot or a series of them.
     Leaks {
         /// text (for people) or json (stable, documented in the README).
-        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = LeaksFormat::Text)]
+        format: LeaksFormat,
         /// Exit with status 1 when a finding at or above this severity exists.
-        #[arg(long = "fail-on", value_parser = ["high", "medium", "low"])]
-        fail_on: Option<String>,
+        #[arg(long = "fail-on", value_enum)]
+        fail_on: Option<FailOn>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -201,7 +255,7 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             let re = matching
                 .map(|m| regex_lite::Regex::new(&m).map_err(|e| format!("--match: {e}")))
                 .transpose()?;
-            if format == "text" {
+            if format == TracesFormat::Text {
                 let mut all = traces::traces(&view);
                 if let Some(re) = &re {
                     all.retain(|t| t.frames.iter().any(|f| re.is_match(&f.name)));
@@ -297,14 +351,16 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 .collect();
             leak::order_series(&mut series);
             let report = leak::analyze(&series);
-            let out = if format == "json" {
+            let out = if format == LeaksFormat::Json {
                 serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
             } else {
                 leak::format_text(&report)
             };
-            let fail = fail_on
-                .and_then(|s| leak::Severity::parse(&s))
-                .is_some_and(|min| report.max_severity().is_some_and(|m| m >= min));
+            let fail = fail_on.is_some_and(|min| {
+                report
+                    .max_severity()
+                    .is_some_and(|m| m >= leak::Severity::from(min))
+            });
             Ok((out, fail as u8))
         }
     }
