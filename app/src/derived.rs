@@ -464,7 +464,7 @@ impl Derived {
                 ask,
                 bottom_up,
                 focus: fa.focus,
-                min_fraction: 0.4 / fa.width.max(100.0),
+                min_fraction: leakscope_core::report::flame::min_fraction(fa.width),
                 search: fa.search,
             });
         });

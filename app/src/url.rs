@@ -1,8 +1,9 @@
-//! The current view, sample type, filter and function live in the query
-//! string, so a reload or the back button restores them. The fragment is
-//! left for permalinks.
+//! The store in the address bar: the query string's parameters are
+//! `core::page_url`'s table; this module moves them between the store and
+//! the browser's history. The fragment is left for permalinks.
 
 use crate::state::{Store, Tab};
+use leakscope_core::page_url::{self, PageQuery};
 use leptos::prelude::*;
 
 fn params() -> web_sys::UrlSearchParams {
@@ -16,7 +17,7 @@ fn params() -> web_sys::UrlSearchParams {
 /// does not take over when files open).
 pub fn opened_with_view() -> bool {
     thread_local! {
-        static AT_START: bool = params().has("view");
+        static AT_START: bool = params().has(page_url::VIEW);
     }
     AT_START.with(|v| *v)
 }
@@ -25,59 +26,29 @@ pub fn opened_with_view() -> bool {
 pub fn read_into(store: Store) {
     let _ = opened_with_view();
     let p = params();
-    if let Some(t) = p.get("view").and_then(|v| Tab::from_slug(&v)) {
+    let q = PageQuery::read(|k| p.get(k));
+    if let Some(t) = q.view.as_deref().and_then(Tab::from_slug) {
         store.tab.set(t);
     }
-    store.sample_type.set(p.get("si").filter(|s| !s.is_empty()));
-    store.filter.set(p.get("q").unwrap_or_default());
-    store.source_fn.set(p.get("fn").filter(|s| !s.is_empty()));
-    let g = |k: &str| p.get(k).unwrap_or_default();
-    store.filters.set(leakscope_core::filter::Filters {
-        focus: g("focus"),
-        ignore: g("ignore"),
-        hide: g("hide"),
-        show: g("show"),
-        show_from: g("show_from"),
-        tagfocus: g("tagfocus"),
-        tagignore: g("tagignore"),
-    });
-    store.granularity.set(
-        p.get("g")
-            .and_then(|v| leakscope_core::graph::Granularity::parse(&v))
-            .unwrap_or_default(),
-    );
+    store.sample_type.set(q.sample_type);
+    store.filter.set(q.filter);
+    store.source_fn.set(q.function);
+    store.filters.set(q.filters);
+    store.granularity.set(q.granularity);
 }
 
 fn query(store: Store) -> String {
+    let q = PageQuery {
+        view: Some(store.tab.get().slug().to_string()),
+        sample_type: store.sample_type.get(),
+        filter: store.filter.get(),
+        function: store.source_fn.get(),
+        filters: store.filters.get(),
+        granularity: store.granularity.get(),
+    };
     let p = web_sys::UrlSearchParams::new().unwrap();
-    p.set("view", store.tab.get().slug());
-    if let Some(si) = store.sample_type.get() {
-        p.set("si", &si);
-    }
-    let q = store.filter.get();
-    if !q.is_empty() {
-        p.set("q", &q);
-    }
-    if let Some(f) = store.source_fn.get() {
-        p.set("fn", &f);
-    }
-    let f = store.filters.get();
-    for (k, v) in [
-        ("focus", &f.focus),
-        ("ignore", &f.ignore),
-        ("hide", &f.hide),
-        ("show", &f.show),
-        ("show_from", &f.show_from),
-        ("tagfocus", &f.tagfocus),
-        ("tagignore", &f.tagignore),
-    ] {
-        if !v.is_empty() {
-            p.set(k, v);
-        }
-    }
-    let g = store.granularity.get();
-    if g != Default::default() {
-        p.set("g", g.as_str());
+    for (k, v) in q.pairs() {
+        p.set(k, &v);
     }
     format!("?{}", String::from(p.to_string()))
 }

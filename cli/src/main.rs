@@ -162,7 +162,7 @@ enum Cmd {
         #[arg(long)]
         nodecount: Option<usize>,
         /// Hide nodes below this fraction of the total.
-        #[arg(long, default_value_t = 0.005)]
+        #[arg(long, default_value_t = top::PPROF_NODE_FRACTION)]
         nodefraction: f64,
         file: PathBuf,
     },
@@ -326,7 +326,7 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 .collect();
             leak::order_series(&mut series);
             let report = leak::analyze(&series);
-            let summary = permalink::summarize(&series, &report, 200, 0.01, 400)
+            let summary = permalink::summarize(&series, &report, &permalink::LINK_SIZES)
                 .ok_or("no profile with sample types to summarize")?;
             let (url, kept) = permalink::link(&base_url, summary);
             for o in &kept.omitted {

@@ -11,6 +11,8 @@ use crate::profile::{Location, Profile};
 use regex_lite::Regex;
 use thiserror::Error;
 
+/// pprof's filters, each a regex (the tag filters: `key=regex` or numeric
+/// ranges); empty means unset.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Filters {
     pub focus: String,
@@ -58,8 +60,9 @@ impl Filters {
         *self == Filters::default()
     }
 
-    /// The `Active filters:` lines of pprof's report header.
-    pub fn active(&self) -> Vec<String> {
+    /// Every filter by its pprof option name (also its name in the page's
+    /// URL), in pprof's order.
+    pub fn fields(&self) -> [(&'static str, &String); 7] {
         [
             ("focus", &self.focus),
             ("ignore", &self.ignore),
@@ -69,22 +72,34 @@ impl Filters {
             ("tagfocus", &self.tagfocus),
             ("tagignore", &self.tagignore),
         ]
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect()
+    }
+
+    /// [`Filters::fields`], to set.
+    pub fn fields_mut(&mut self) -> [(&'static str, &mut String); 7] {
+        [
+            ("focus", &mut self.focus),
+            ("ignore", &mut self.ignore),
+            ("hide", &mut self.hide),
+            ("show", &mut self.show),
+            ("show_from", &mut self.show_from),
+            ("tagfocus", &mut self.tagfocus),
+            ("tagignore", &mut self.tagignore),
+        ]
+    }
+
+    /// The `Active filters:` lines of pprof's report header.
+    pub fn active(&self) -> Vec<String> {
+        self.fields()
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect()
     }
 
     /// Checks every expression without applying anything (for the page's
     /// filter bar: a bad expression keeps the previous view).
     pub fn validate(&self, p: &Profile) -> Result<(), FilterError> {
-        for (o, v) in [
-            ("focus", &self.focus),
-            ("ignore", &self.ignore),
-            ("hide", &self.hide),
-            ("show", &self.show),
-            ("show_from", &self.show_from),
-        ] {
+        for (o, v) in &self.fields()[..5] {
             compile(o, v)?;
         }
         let units = crate::report::traces::num_label_units(p);

@@ -26,6 +26,7 @@ pub mod graph;
 pub mod leak;
 pub mod measurement;
 pub mod order;
+pub mod page_url;
 pub mod permalink;
 pub mod profile;
 pub mod report;

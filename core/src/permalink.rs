@@ -21,6 +21,24 @@ pub const MAX_LINK: usize = 8000;
 pub const MAX_INFLATED: usize = 1 << 20;
 const VERSION: &str = "1";
 
+/// How much of a series a summary holds before [`link`] prunes it to fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sizes {
+    /// Top rows, in pprof's order.
+    pub top_rows: usize,
+    /// Flame frames narrower than this fraction of the root are left out.
+    pub flame_fraction: f64,
+    /// At most this many flame frames, callers before callees.
+    pub flame_frames: usize,
+}
+
+/// What a link starts from: the page's Share button and `leakscope link`.
+pub const LINK_SIZES: Sizes = Sizes {
+    top_rows: 200,
+    flame_fraction: 0.01,
+    flame_frames: 400,
+};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Row {
     pub name: u32,
@@ -80,14 +98,17 @@ pub enum LinkError {
 }
 
 /// Builds the summary of a series: Top and Flame from the last snapshot,
-/// findings from the whole series.
+/// findings from the whole series, as much as `sizes` says.
 pub fn summarize(
     series: &[(&str, &Profile)],
     report: &LeakReport,
-    top_rows: usize,
-    flame_fraction: f64,
-    flame_cap: usize,
+    sizes: &Sizes,
 ) -> Option<Summary> {
+    let Sizes {
+        top_rows,
+        flame_fraction,
+        flame_frames,
+    } = *sizes;
     let (_, last) = series.last()?;
     if last.sample_types.is_empty() {
         return None;
@@ -100,7 +121,7 @@ pub fn summarize(
             ..Default::default()
         },
     );
-    let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
+    let output_unit = top::pprof_output_unit(&view, &t.rows, top::PPROF_NODE_FRACTION);
     // Only frames at least `min` wide can be kept: prune while laying out
     // (the whole tree of a big profile has millions of frames).
     let stacks = crate::report::flame::FlameStacks::new(&view, false);
@@ -133,7 +154,7 @@ pub fn summarize(
     let mut todo = vec![0u32];
     while let Some(n) = todo.pop() {
         let node = &tree.nodes[n as usize];
-        if flame.len() >= flame_cap {
+        if flame.len() >= flame_frames {
             break;
         }
         let parent = if n == 0 { 0 } else { map[node.parent as usize] };

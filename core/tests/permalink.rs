@@ -26,7 +26,7 @@ fn summary_of(files: &[String]) -> Summary {
         .zip(profiles.iter())
         .collect();
     let report = analyze(&series);
-    permalink::summarize(&series, &report, 200, 0.01, 400).unwrap()
+    permalink::summarize(&series, &report, &permalink::LINK_SIZES).unwrap()
 }
 
 const BASE: &str = "https://example.test/leakscope/";

@@ -10,6 +10,7 @@
 use crate::derived::{Derived, Shared};
 use crate::state::Store;
 use leakscope_core::measurement::{percentage, scaled_label};
+use leakscope_core::report::compare::CumChanges;
 use leakscope_core::report::flame::FlameTree;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -41,22 +42,6 @@ pub fn color(name: &str, inline: bool, dim: bool) -> String {
     let light = if inline { 72.0 } else { 62.0 } + (h >> 8) as f64 % 8.0;
     let sat = if dim { 8.0 } else { 70.0 };
     format!("hsl({hue:.0}, {sat:.0}%, {light:.0}%)")
-}
-
-/// The node under a point: walk down from the zoomed node.
-fn hit(t: &FlameTree, zoom: u32, vx: f64, depth: u32) -> Option<u32> {
-    let mut cur = zoom;
-    if depth == 0 {
-        return Some(zoom);
-    }
-    for _ in 0..depth {
-        let n = &t.nodes[cur as usize];
-        cur = *n.children.iter().find(|&&c| {
-            let c = &t.nodes[c as usize];
-            (c.x as f64) <= vx && vx < (c.x + c.total.abs()) as f64
-        })?;
-    }
-    Some(cur)
 }
 
 #[component]
@@ -106,15 +91,9 @@ pub fn FlameView() -> impl IntoView {
         }
         // Untracked: clearing the request below must not re-run this.
         if let Some(f) = store.flame_fn.get_untracked() {
-            if let Some((i, _)) = t
-                .nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| t.names[n.name as usize] == f)
-                .max_by_key(|(_, n)| n.total.abs())
-            {
+            if let Some(i) = t.widest(&f) {
                 store.flame_fn.set(None);
-                zoom_to(i as u32);
+                zoom_to(i);
                 focus.set(None);
                 return;
             }
@@ -154,19 +133,9 @@ pub fn FlameView() -> impl IntoView {
     // With a base: each function's change in cum, for coloring.
     let diff = Memo::new(move |_| {
         let (cur, base) = (derived.top.get()?, derived.base_top.get()?);
-        let b: std::collections::HashMap<&str, i64> =
-            base.rows.iter().map(|r| (r.name.as_str(), r.cum)).collect();
-        let m: std::collections::HashMap<String, i64> = cur
-            .rows
-            .iter()
-            .map(|r| {
-                (
-                    r.name.clone(),
-                    r.cum - b.get(r.name.as_str()).copied().unwrap_or(0),
-                )
-            })
-            .collect();
-        Some(Shared(std::sync::Arc::new(m)))
+        Some(Shared(std::sync::Arc::new(CumChanges::new(
+            &cur.rows, &base.rows,
+        ))))
     });
 
     // Redraw the frames when what is shown changes; the hovered or
@@ -238,10 +207,11 @@ pub fn FlameView() -> impl IntoView {
             ev.client_x() as f64 - rect.left(),
             ev.client_y() as f64 - rect.top(),
         );
-        let z = zoom.get_untracked();
-        let zn = &t.nodes[z as usize];
-        let vx = zn.x as f64 + px / width.get_untracked() * zn.total.abs().max(1) as f64;
-        hit(&t, z, vx, (py / ROW) as u32)
+        t.frame_at(
+            zoom.get_untracked(),
+            px / width.get_untracked(),
+            (py / ROW) as u32,
+        )
     };
 
     // Arrow keys walk the tree: up to the caller, down to the widest
@@ -311,7 +281,11 @@ pub fn FlameView() -> impl IntoView {
             zoom.get_untracked(),
             width.get_untracked(),
             &top.unit,
-            &|n, inline| color(n, inline, false),
+            // The colors on screen: by change with a base, else by package.
+            &|n, inline| match diff.get_untracked() {
+                Some(d) => diff_color(d.0.relative(n)),
+                None => color(n, inline, false),
+            },
         );
         crate::download::save("flame.svg", "image/svg+xml", svg.as_bytes());
     };
@@ -407,13 +381,14 @@ pub fn FlameView() -> impl IntoView {
 }
 
 /// Red for frames whose function grew since the base, blue for shrank,
-/// stronger with the size of the change; gray when unchanged.
-pub fn diff_color(delta: i64, max_abs: i64) -> String {
-    if delta == 0 || max_abs == 0 {
+/// stronger with the size of the change (`change`: -1 to 1, from
+/// [`CumChanges::relative`]); gray when unchanged.
+pub fn diff_color(change: f64) -> String {
+    if change == 0.0 {
         return "hsl(0, 0%, 72%)".into();
     }
-    let r = (delta.abs() as f64 / max_abs as f64).min(1.0);
-    let hue = if delta > 0 { 0.0 } else { 215.0 };
+    let r = change.abs().min(1.0);
+    let hue = if change > 0.0 { 0.0 } else { 215.0 };
     format!(
         "hsl({hue:.0}, {:.0}%, {:.0}%)",
         25.0 + 65.0 * r,
@@ -449,8 +424,7 @@ fn outline(
     let ctx: web_sys::CanvasRenderingContext2d = ctx.unchecked_into();
     ctx.clear_rect(0.0, 0.0, o.width() as f64, o.height() as f64);
     let Some(n) = node else { return };
-    let (z, n) = (&t.nodes[zoom as usize], &t.nodes[n as usize]);
-    if n.depth < z.depth || n.x < z.x || n.x + n.total.abs() > z.x + z.total.abs() {
+    if !t.is_under(zoom, n) {
         return;
     }
     let dpr = web_sys::window()
@@ -458,12 +432,9 @@ fn outline(
         .unwrap_or(1.0);
     let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
     let css_w = c.width() as f64 / dpr;
-    let scale = css_w / z.total.abs().max(1) as f64;
-    let (x, w, y) = (
-        (n.x - z.x) as f64 * scale,
-        n.total.abs() as f64 * scale,
-        (n.depth - z.depth) as f64 * ROW,
-    );
+    let (fx, fw) = t.span(zoom, n);
+    let rows = t.nodes[n as usize].depth - t.nodes[zoom as usize].depth;
+    let (x, w, y) = (fx * css_w, fw * css_w, rows as f64 * ROW);
     ctx.set_stroke_style_str(if dark { "#fff" } else { "#222" });
     ctx.set_line_width(1.5);
     ctx.stroke_rect(x + 0.75, y + 0.75, (w - 2.0).max(0.5), ROW - 2.5);
@@ -476,11 +447,8 @@ fn draw(
     hits: Option<&[bool]>,
     css_w: f64,
     dark: bool,
-    diff: Option<&std::collections::HashMap<String, i64>>,
+    diff: Option<&CumChanges>,
 ) {
-    let max_abs = diff
-        .map(|d| d.values().map(|v| v.abs()).max().unwrap_or(0))
-        .unwrap_or(0);
     let dpr = web_sys::window()
         .map(|w| w.device_pixel_ratio())
         .unwrap_or(1.0);
@@ -504,20 +472,18 @@ fn draw(
     ctx.clear_rect(0.0, 0.0, css_w, css_h);
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_baseline("middle");
-    let zx = z.x as f64;
-    let zw = z.total.abs().max(1) as f64;
-    let scale = css_w / zw;
     // Walk down from the zoomed frame and skip whole subtrees narrower
     // than half a pixel: drawing costs what is visible, not the tree size
     // (millions of frames on big profiles).
     // Tests and the benchmark read how many frames the tree has.
     let _ = c.set_attribute("data-frames", &t.nodes.len().to_string());
+    let _ = c.set_attribute("data-bottom-up", if t.bottom_up { "true" } else { "false" });
     let mut todo = vec![zoom];
     while let Some(id) = todo.pop() {
         let i = id as usize;
         let n = &t.nodes[i];
-        let x = (n.x as f64 - zx) * scale;
-        let w = n.total.abs() as f64 * scale;
+        let (fx, fw) = t.span(zoom, id);
+        let (x, w) = (fx * css_w, fw * css_w);
         if w < 0.5 || x + w <= 0.0 || x >= css_w {
             continue;
         }
@@ -535,7 +501,7 @@ fn draw(
         };
         let fill = match diff {
             _ if i == 0 => root.to_string(),
-            Some(d) if !dim => diff_color(d.get(name).copied().unwrap_or(0), max_abs),
+            Some(d) if !dim => diff_color(d.relative(name)),
             _ => color(name, n.inline, dim),
         };
         ctx.set_fill_style_str(&fill);

@@ -14,19 +14,10 @@ pub fn SourceView() -> impl IntoView {
         let Some(t) = derived.top.get() else {
             return Vec::new();
         };
-        let mut f: Vec<(String, i64)> = t
-            .rows
-            .iter()
-            .filter(|r| !r.function().is_empty())
-            .map(|r| (r.function().to_string(), r.cum))
-            .collect();
-        leakscope_core::order::sort_by_key(&mut f, |(n, c)| {
-            (
-                !leakscope_core::leak::frames::is_user_function(n),
-                std::cmp::Reverse(c.abs()),
-            )
-        });
-        f.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
+        leakscope_core::report::top::functions_by_cum(
+            &t.rows,
+            &leakscope_core::leak::frames::is_user_function,
+        )
     });
     let chosen = Memo::new(move |_| {
         store

@@ -3,17 +3,8 @@
 use crate::derived::Derived;
 use crate::state::{Store, Tab};
 use leakscope_core::measurement::percentage;
-use leakscope_core::report::top;
+use leakscope_core::report::compare::{self, Column, Sort};
 use leptos::prelude::*;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Col {
-    Flat,
-    Cum,
-    Name,
-    DeltaFlat,
-    DeltaCum,
-}
 
 /// Rows drawn at once; the rest behind "show all" (a DOM row per node of a
 /// 100k-node profile would freeze the page).
@@ -42,71 +33,25 @@ pub fn FilterInput() -> impl IntoView {
 pub fn TopView() -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
-    let sort = RwSignal::new((Col::Flat, true));
+    let sort = RwSignal::new(Sort::default());
     let show_all = RwSignal::new(false);
     let selected = RwSignal::new(None::<usize>);
-    // With a base: each row carries the base's (flat, cum); functions only
-    // in the base are appended with zero current values.
-    let base_of = Memo::new(move |_| {
-        derived.base_top.get().map(|b| {
-            b.rows
-                .iter()
-                .map(|r| (r.name.clone(), (r.flat, r.cum)))
-                .collect::<std::collections::HashMap<_, _>>()
-        })
-    });
+    let has_base = Memo::new(move |_| derived.base_top.with(|b| b.is_some()));
+    // The table as shown: joined with the base, filtered, sorted, summed
+    // (core::report::compare).
     let rows = Memo::new(move |_| {
         let Some(t) = derived.top.get() else {
             return Vec::new();
         };
         let re = filter_regex(&store.filter.get()).ok().flatten();
-        let mut all = t.rows.clone();
-        if let Some(b) = derived.base_top.get() {
-            let cur: std::collections::HashSet<&str> =
-                t.rows.iter().map(|r| r.name.as_str()).collect();
-            all.extend(
-                b.rows
-                    .iter()
-                    .filter(|r| !cur.contains(r.name.as_str()))
-                    .map(|r| top::TopRow {
-                        flat: 0,
-                        cum: 0,
-                        ..r.clone()
-                    }),
-            );
-        }
-        let mut rows: Vec<_> = all
-            .into_iter()
-            .filter(|r| re.as_ref().is_none_or(|re| re.is_match(&r.name)))
-            .collect();
-        let (col, desc) = sort.get();
-        let base = base_of.get();
-        let delta = |r: &top::TopRow| {
-            let (bf, bc) = base
-                .as_ref()
-                .and_then(|b| b.get(&r.name).copied())
-                .unwrap_or((0, 0));
-            (r.flat - bf, r.cum - bc)
-        };
-        // The core's order is pprof's: keep it for the default sort.
-        if (col, desc) != (Col::Flat, true) {
-            leakscope_core::order::sort_by(&mut rows, |a, b| {
-                let o = match col {
-                    Col::Flat => a.flat.abs().cmp(&b.flat.abs()),
-                    Col::Cum => a.cum.abs().cmp(&b.cum.abs()),
-                    Col::Name => a.name.cmp(&b.name),
-                    Col::DeltaFlat => delta(a).0.cmp(&delta(b).0),
-                    Col::DeltaCum => delta(a).1.cmp(&delta(b).1),
-                };
-                let o = o.then_with(|| a.name.cmp(&b.name));
-                if desc {
-                    o.reverse()
-                } else {
-                    o
-                }
-            });
-        }
-        rows
+        let keep = re.map(|re| move |name: &str| re.is_match(name));
+        let base = derived.base_top.get();
+        compare::table(
+            &t.rows,
+            base.as_ref().map(|b| &b.rows[..]),
+            keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool),
+            sort.get(),
+        )
     });
     // Arrow keys move the selection, Enter opens its source.
     let on_keydown = window_event_listener(leptos::ev::keydown, move |ev| {
@@ -131,7 +76,7 @@ pub fn TopView() -> impl IntoView {
                     .get_untracked()
                     .and_then(|i| rows.with_untracked(|r| r.get(i).cloned()))
                 {
-                    store.source_fn.set(Some(r.function().to_string()));
+                    store.source_fn.set(Some(r.row.function().to_string()));
                     store.tab.set(Tab::Source);
                 }
                 return;
@@ -165,22 +110,19 @@ pub fn TopView() -> impl IntoView {
             );
         }
     };
-    let header = move |label: &'static str, col: Col| {
-        let cls = move || {
-            let (c, d) = sort.get();
-            if c == col {
-                if d {
-                    "sorted desc"
-                } else {
-                    "sorted asc"
-                }
-            } else {
-                ""
+    let header = move |label: &'static str, col: Column| {
+        // (class, aria-sort) of the header: whether and how it orders the table.
+        let state = move || {
+            let s = sort.get();
+            match (s.column == col, s.descending) {
+                (true, true) => ("sorted desc", "descending"),
+                (true, false) => ("sorted asc", "ascending"),
+                _ => ("", "none"),
             }
         };
         view! {
-            <th scope="col" class=cls aria-sort=move || { let (c, d) = sort.get(); if c == col { if d { "descending" } else { "ascending" } } else { "none" } }>
-                <button class="sort" data-sort=label on:click=move |_| sort.update(|(c, d)| { if *c == col { *d = !*d } else { *c = col; *d = col != Col::Name } })>{label}</button>
+            <th scope="col" class=move || state().0 aria-sort=move || state().1>
+                <button class="sort" data-sort=label on:click=move |_| sort.update(|s| *s = s.toggled(col))>{label}</button>
             </th>
         }
     };
@@ -192,10 +134,10 @@ pub fn TopView() -> impl IntoView {
             </div>
             <table class="top-table" data-testid="top-table">
                 <thead><tr>
-                    {header("flat", Col::Flat)}<th scope="col">"flat%"</th><th scope="col">"sum%"</th>
-                    {header("cum", Col::Cum)}<th scope="col">"cum%"</th>{header("name", Col::Name)}<th scope="col"><span class="visually-hidden">"links"</span></th>
-                    {move || base_of.with(|b| b.is_some()).then(|| view! {
-                        <th scope="col">"base flat"</th><th scope="col">"base cum"</th>{header("Δ flat", Col::DeltaFlat)}{header("Δ cum", Col::DeltaCum)}
+                    {header("flat", Column::Flat)}<th scope="col">"flat%"</th><th scope="col">"sum%"</th>
+                    {header("cum", Column::Cum)}<th scope="col">"cum%"</th>{header("name", Column::Name)}<th scope="col"><span class="visually-hidden">"links"</span></th>
+                    {move || has_base.get().then(|| view! {
+                        <th scope="col">"base flat"</th><th scope="col">"base cum"</th>{header("Δ flat", Column::DeltaFlat)}{header("Δ cum", Column::DeltaCum)}
                     })}
                 </tr></thead>
                 <tbody>
@@ -203,11 +145,8 @@ pub fn TopView() -> impl IntoView {
                         let Some(t) = derived.top.get() else { return Vec::new() };
                         let rows = rows.get();
                         let limit = if show_all.get() { rows.len() } else { PAGE.min(rows.len()) };
-                        let mut sum = 0i64;
                         let sel = selected.get();
-                        let base = base_of.get();
-                        rows.into_iter().take(limit).enumerate().map(|(i, r)| {
-                            sum += r.flat;
+                        rows.into_iter().take(limit).enumerate().map(|(i, compare::Row { row: r, sum, change })| {
                             let func = r.function().to_string();
                             let func2 = func.clone();
                             view! {
@@ -222,15 +161,13 @@ pub fn TopView() -> impl IntoView {
                                         <button class="link" title="Annotated source" on:click=move |_| { store.source_fn.set(Some(func.clone())); store.tab.set(Tab::Source); }>"source"</button>
                                         <button class="link" title="Show in the flame graph" on:click=move |_| { store.flame_fn.set(Some(func2.clone())); store.tab.set(Tab::Flame); }>"flame"</button>
                                     </td>
-                                    {base.as_ref().map(|b| {
-                                        let (bf, bc) = b.get(&r.name).copied().unwrap_or((0, 0));
+                                    {change.map(|c| {
                                         let d = |v: i64| if v > 0 { format!("+{}", crate::derived::fmt(&t, v)) } else { crate::derived::fmt(&t, v) };
-                                        let (df, dc) = (r.flat - bf, r.cum - bc);
-                                        let cls = |v: i64| if v > 0 { "num grew" } else if v < 0 { "num shrank" } else { "num" };
+                                        let cls = |v: i64| match v.signum() { 1 => "num grew", -1 => "num shrank", _ => "num" };
                                         view! {
-                                            <td class="num">{crate::derived::fmt(&t, bf)}</td><td class="num">{crate::derived::fmt(&t, bc)}</td>
-                                            <td class=cls(df)>{d(df)}</td>
-                                            <td class=cls(dc)>{d(dc)}</td>
+                                            <td class="num">{crate::derived::fmt(&t, c.base_flat)}</td><td class="num">{crate::derived::fmt(&t, c.base_cum)}</td>
+                                            <td class=cls(c.flat)>{d(c.flat)}</td>
+                                            <td class=cls(c.cum)>{d(c.cum)}</td>
                                         }
                                     })}
                                 </tr>

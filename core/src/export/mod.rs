@@ -6,8 +6,8 @@
 use crate::graph::NodeIndex;
 use crate::leak::{LeakReport, Severity};
 use crate::measurement::{percentage, scaled_label};
+use crate::report::compare::{self, Row};
 use crate::report::flame::FlameTree;
-use crate::report::top::TopRow;
 use crate::report::traces::{self, Trace};
 use crate::report::View;
 
@@ -27,22 +27,42 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// Top as CSV: raw values in the sample unit, and pprof's percentages.
-pub fn top_csv(rows: &[TopRow], total: i64, unit: &str) -> String {
-    let mut out = format!("flat_{unit},flat%,sum%,cum_{unit},cum%,name,inline\n");
-    let mut sum = 0;
-    for r in rows {
-        sum += r.flat;
+/// Top as CSV, the table as the page shows it ([`compare::table`]): raw
+/// values in the sample unit and pprof's percentages; with a base, its
+/// flat and cum and the changes too.
+pub fn top_csv(rows: &[compare::Row], total: i64, unit: &str) -> String {
+    let with_base = rows.iter().any(|r| r.change.is_some());
+    let mut out = format!("flat_{unit},flat%,sum%,cum_{unit},cum%,name,inline");
+    if with_base {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{}\n",
+            ",base_flat_{unit},base_cum_{unit},delta_flat_{unit},delta_cum_{unit}"
+        ));
+    }
+    out.push('\n');
+    for Row {
+        row: r,
+        sum,
+        change,
+    } in rows
+    {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}",
             r.flat,
             percentage(r.flat, total).trim(),
-            percentage(sum, total).trim(),
+            percentage(*sum, total).trim(),
             r.cum,
             percentage(r.cum, total).trim(),
             csv_field(&r.name),
             csv_field(&r.inline)
         ));
+        if with_base {
+            let c = change.unwrap_or_default();
+            out.push_str(&format!(
+                ",{},{},{},{}",
+                c.base_flat, c.base_cum, c.flat, c.cum
+            ));
+        }
+        out.push('\n');
     }
     out
 }
@@ -259,6 +279,36 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_field("main.f"), "main.f");
+    }
+
+    #[test]
+    fn top_csv_has_base_columns_only_with_a_base() {
+        let row = |name: &str, flat, cum| crate::report::top::TopRow {
+            name: name.into(),
+            function: None,
+            inline: String::new(),
+            flat,
+            cum,
+        };
+        let now = [row("main.a", 3, 4), row("=b", 1, 1)];
+        let sort = compare::Sort::default();
+        let plain = top_csv(&compare::table(&now, None, None, sort), 4, "count");
+        assert_eq!(
+            plain,
+            "flat_count,flat%,sum%,cum_count,cum%,name,inline\n\
+             3,75.00%,75.00%,4,100%,main.a,\n\
+             1,25.00%,100%,1,25.00%,'=b,\n"
+        );
+        let base = [row("main.a", 1, 1), row("main.gone", 2, 2)];
+        let diff = top_csv(&compare::table(&now, Some(&base), None, sort), 4, "count");
+        assert_eq!(
+            diff,
+            "flat_count,flat%,sum%,cum_count,cum%,name,inline,\
+             base_flat_count,base_cum_count,delta_flat_count,delta_cum_count\n\
+             3,75.00%,75.00%,4,100%,main.a,,1,1,2,3\n\
+             1,25.00%,100%,1,25.00%,'=b,,0,0,1,1\n\
+             0,0%,100%,0,0%,main.gone,,2,2,-2,-2\n"
+        );
     }
 
     #[test]

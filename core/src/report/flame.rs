@@ -15,6 +15,23 @@ use std::borrow::Cow;
 use std::ops::Deref;
 use std::sync::Arc;
 
+/// Frames narrower than this many pixels are not laid out: the page asks
+/// for trees cut at [`min_fraction`] of its canvas width.
+pub const CUT_PX: f64 = 0.4;
+
+/// The canvas width the worker lays out ahead of time, between requests
+/// (`session::Session::idle`): a canvas up to this wide is served a cut of
+/// that tree; wider ones lay out their own. Wider costs memory: the finer
+/// the cut, the more frames the kept tree holds.
+pub const PRELAID_PX: f64 = 2560.0;
+
+/// The cut that keeps frames at least [`CUT_PX`] wide on a canvas
+/// `width_px` wide (canvases under 100 px count as 100).
+pub fn min_fraction(width_px: f64) -> f64 {
+    CUT_PX / width_px.max(100.0)
+}
+
+/// A frame of a laid-out [`FlameTree`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlameNode {
     /// Index into [`FlameTree::names`].
@@ -34,6 +51,8 @@ pub struct FlameNode {
     pub children: Vec<u32>,
 }
 
+/// A laid-out flame graph: nodes with their offset and width in value
+/// units, parents before children; the page scales them to pixels.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlameTree {
     /// Function names; `names[node.name]`. Node 0 is the root, named "root".
@@ -523,6 +542,51 @@ impl FlameTree {
         (matches, covered)
     }
 
+    /// Where frame `n` sits in the graph zoomed to frame `zoom`: its left
+    /// edge and width as fractions of the zoomed frame's width (the page
+    /// multiplies them by the canvas width).
+    pub fn span(&self, zoom: u32, n: u32) -> (f64, f64) {
+        let (z, n) = (&self.nodes[zoom as usize], &self.nodes[n as usize]);
+        let zw = z.total.abs().max(1) as f64;
+        ((n.x - z.x) as f64 / zw, n.total.abs() as f64 / zw)
+    }
+
+    /// Whether frame `n` is drawn in the graph zoomed to frame `zoom`: at
+    /// or below it, within its width.
+    pub fn is_under(&self, zoom: u32, n: u32) -> bool {
+        let (z, n) = (&self.nodes[zoom as usize], &self.nodes[n as usize]);
+        n.depth >= z.depth && n.x >= z.x && n.x + n.total.abs() <= z.x + z.total.abs()
+    }
+
+    /// The frame at a point of the graph zoomed to frame `zoom`: `fx` is
+    /// the point's offset from the left as a fraction of the width, `row`
+    /// how many rows below the zoomed frame it is.
+    pub fn frame_at(&self, zoom: u32, fx: f64, row: u32) -> Option<u32> {
+        let z = &self.nodes[zoom as usize];
+        let vx = z.x as f64 + fx * z.total.abs().max(1) as f64;
+        let mut cur = zoom;
+        for _ in 0..row {
+            cur = *self.nodes[cur as usize].children.iter().find(|&&c| {
+                let c = &self.nodes[c as usize];
+                (c.x as f64) <= vx && vx < (c.x + c.total.abs()) as f64
+            })?;
+        }
+        Some(cur)
+    }
+
+    /// The widest frame of the function `name` (a link from another view
+    /// zooms there); of equal widths, the last laid out.
+    pub fn widest(&self, name: &str) -> Option<u32> {
+        let mut best: Option<(u32, i64)> = None;
+        for (i, n) in self.nodes.iter().enumerate().skip(1) {
+            let w = n.total.abs();
+            if self.names[n.name as usize] == name && best.is_none_or(|(_, b)| w >= b) {
+                best = Some((i as u32, w));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
     /// Ancestors of a node, root first (for the breadcrumb).
     pub fn path(&self, mut n: u32) -> Vec<u32> {
         let mut out = vec![n];
@@ -532,5 +596,62 @@ impl FlameTree {
         }
         out.reverse();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// root 10 = a 6 (c 3 under it) + b 4; c is also a child of b.
+    fn tree() -> FlameTree {
+        let node = |name, parent, depth, x, total, children: Vec<u32>| FlameNode {
+            name,
+            key: name,
+            parent,
+            depth,
+            x,
+            total,
+            self_value: 0,
+            inline: false,
+            children,
+        };
+        FlameTree {
+            names: ["root", "a", "b", "c"].map(String::from).to_vec(),
+            files: vec![String::new(); 4],
+            nodes: vec![
+                node(0, 0, 0, 0, 10, vec![1, 2]),
+                node(1, 0, 1, 0, 6, vec![3]),
+                node(2, 0, 1, 6, 4, vec![4]),
+                node(3, 1, 2, 0, 3, vec![]),
+                node(3, 2, 2, 6, 4, vec![]),
+            ],
+            bottom_up: false,
+            max_depth: 2,
+        }
+    }
+
+    #[test]
+    fn spans_hits_and_widest_frames() {
+        let t = tree();
+        assert_eq!(t.span(0, 2), (0.6, 0.4));
+        assert_eq!(t.span(1, 3), (0.0, 0.5));
+        assert!(t.is_under(1, 3) && !t.is_under(1, 2) && !t.is_under(1, 4));
+        assert_eq!(t.frame_at(0, 0.1, 0), Some(0));
+        assert_eq!(t.frame_at(0, 0.1, 2), Some(3));
+        assert_eq!(t.frame_at(0, 0.55, 2), None); // a has nothing there
+        assert_eq!(t.frame_at(0, 0.7, 1), Some(2));
+        assert_eq!(t.frame_at(1, 0.9, 1), None);
+        assert_eq!(t.frame_at(2, 0.5, 1), Some(4));
+        assert_eq!(t.widest("c"), Some(4));
+        assert_eq!(t.widest("root"), None);
+        assert_eq!(t.widest("nope"), None);
+    }
+
+    #[test]
+    fn the_cut_keeps_frames_wide_enough_to_see() {
+        assert_eq!(min_fraction(1000.0), CUT_PX / 1000.0);
+        assert_eq!(min_fraction(10.0), min_fraction(100.0));
+        assert!(min_fraction(PRELAID_PX) <= min_fraction(1280.0));
     }
 }

@@ -1,6 +1,7 @@
 //! Reports on top of the graph: data first ([`top::Top`], [`traces::Trace`],
 //! [`list::Listing`]), text formatting identical to `go tool pprof` second.
 
+pub mod compare;
 pub mod flame;
 pub mod list;
 pub mod top;

@@ -4,12 +4,16 @@ use super::View;
 use crate::graph::{sort_nodes, Graph, NodeIndex};
 use crate::measurement;
 
+/// pprof's default `-nodefraction`: Top hides nodes whose |cum| is under
+/// this share of the sum of flat.
+pub const PPROF_NODE_FRACTION: f64 = 0.005;
+
 #[derive(Debug, Clone)]
 pub struct TopOptions {
     pub cum_sort: bool,
     /// Maximum rows (pprof `-nodecount`); `None` shows all.
     pub node_count: Option<usize>,
-    /// Drop nodes with |cum| below total x fraction (pprof default 0.005).
+    /// Drop nodes with |cum| below total x fraction ([`PPROF_NODE_FRACTION`]).
     pub node_fraction: f64,
 }
 
@@ -18,7 +22,7 @@ impl Default for TopOptions {
         TopOptions {
             cum_sort: false,
             node_count: None,
-            node_fraction: 0.005,
+            node_fraction: PPROF_NODE_FRACTION,
         }
     }
 }
@@ -41,6 +45,23 @@ impl TopRow {
     pub fn function(&self) -> &str {
         self.function.as_deref().unwrap_or(&self.name)
     }
+}
+
+/// The functions of `rows`, each once: those `first` accepts first (the
+/// Source view puts the program's own code first), then by |cum|, largest
+/// first; ties keep the rows' order.
+pub fn functions_by_cum(rows: &[TopRow], first: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut f: Vec<(&str, i64)> = rows
+        .iter()
+        .filter(|r| !r.function().is_empty())
+        .map(|r| (r.function(), r.cum))
+        .collect();
+    crate::order::sort_by_key(&mut f, |&(n, c)| (!first(n), std::cmp::Reverse(c.abs())));
+    let mut seen = std::collections::HashSet::new();
+    f.into_iter()
+        .filter(|&(n, _)| seen.insert(n))
+        .map(|(n, _)| n.to_string())
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -249,4 +270,32 @@ pub fn format_top(view: &View, t: &Top) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions_by_cum_puts_the_chosen_first_and_lists_each_once() {
+        let row = |name: &str, function: Option<&str>, cum| TopRow {
+            name: name.into(),
+            function: function.map(Into::into),
+            inline: String::new(),
+            flat: 0,
+            cum,
+        };
+        let rows = [
+            row("runtime.gopark", None, 90),
+            row("main.a x.go:3", Some("main.a"), 10),
+            row("main.b", None, -40),
+            row("main.a x.go:9", Some("main.a"), 20),
+            row("", None, 100),
+        ];
+        let user = |n: &str| n.starts_with("main.");
+        assert_eq!(
+            functions_by_cum(&rows, &user),
+            ["main.b", "main.a", "runtime.gopark"]
+        );
+    }
 }

@@ -22,7 +22,7 @@ use crate::graph::NodeIndex;
 use crate::leak;
 use crate::permalink;
 use crate::profile::Profile;
-use crate::report::flame::{FlameStacks, FlameTree};
+use crate::report::flame::{self, FlameStacks, FlameTree};
 use crate::report::list::{self, DroppedSources};
 use crate::report::top;
 use crate::report::traces;
@@ -51,7 +51,7 @@ pub struct Session {
     index: Option<(Ask, Arc<NodeIndex>)>,
     /// Work to do once the reply is out: the flame graph of a new Top.
     warm: Option<Ask>,
-    /// The unfocused top-down tree of `stacks` at [`FINE`], laid out
+    /// The unfocused top-down tree of `stacks` at [`fine_cut`], laid out
     /// between requests: the flame graph opened after Top is a cut of it.
     fine: Option<(Ask, Arc<FlameTree>)>,
 }
@@ -191,7 +191,7 @@ impl Session {
             },
             idx,
         );
-        let output_unit = top::pprof_output_unit(&view, &t.rows, 0.005);
+        let output_unit = top::pprof_output_unit(&view, &t.rows, top::PPROF_NODE_FRACTION);
         TopData {
             rows: t.rows,
             total: t.total,
@@ -368,7 +368,7 @@ impl Session {
                         if *k == key
                             && !bottom_up
                             && focus.is_empty()
-                            && min_fraction >= FINE
+                            && min_fraction >= fine_cut()
                             && error.is_none() =>
                     {
                         fine.pruned(min_fraction)
@@ -433,7 +433,7 @@ impl Session {
             } => {
                 let s = self.series(&series);
                 let report = leak::analyze(&s);
-                let link = permalink::summarize(&s, &report, 200, 0.01, 400).map(|sum| {
+                let link = permalink::summarize(&s, &report, &permalink::LINK_SIZES).map(|sum| {
                     let (url, kept) = permalink::link(&base_url, sum);
                     (url, kept.omitted)
                 });
@@ -456,7 +456,7 @@ impl Session {
 
     /// Work worth doing between requests, called once a reply is out: the
     /// flame stacks of the query Top was just computed for and its tree at
-    /// [`FINE`], so opening the flame graph right after the Top table costs
+    /// [`fine_cut`], so opening the flame graph right after the Top table costs
     /// only a cut of that tree.
     pub fn idle(&mut self) {
         let Some(key) = self.warm.take() else { return };
@@ -468,7 +468,7 @@ impl Session {
             },
         };
         if !self.fine.as_ref().is_some_and(|(k, _)| *k == key) {
-            self.fine = Some((key, Arc::new(stacks.tree(&[], FINE))));
+            self.fine = Some((key, Arc::new(stacks.tree(&[], fine_cut()))));
         }
     }
 
@@ -485,11 +485,10 @@ impl Session {
     }
 }
 
-/// The cut of the flame tree laid out ahead of time: fine enough for a
-/// canvas 2560 pixels wide (the page cuts at 0.4 px); wider ones lay
-/// out their own. Finer costs memory: 4000 px kept ten times the nodes
-/// on the heap profile.
-const FINE: f64 = 0.4 / 2560.0;
+/// The cut of the flame tree laid out ahead of time.
+fn fine_cut() -> f64 {
+    flame::min_fraction(flame::PRELAID_PX)
+}
 
 fn prepare(p: &Arc<Profile>, ask: &Ask) -> Result<Prepared, String> {
     let mut q = Query {
