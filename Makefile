@@ -49,6 +49,10 @@ test-e2e: build
 
 test: lint test-native test-e2e
 
+# The README's images, from the screenshots the browser tests take.
+screenshots: test-e2e
+	scripts/screenshots.sh
+
 bench: build
 	scripts/bench.sh
 

@@ -20,7 +20,7 @@ async function ours(browser, server) {
   await page.waitForSelector('header.top');
   await page.waitForFunction(() => typeof window.leakscopeWasmMemory === 'function');
   // The worker is up once it has said "ready"; start timing after that.
-  await page.waitForTimeout(300);
+  await page.waitForSelector('body[data-worker-ready]', { state: 'attached' });
   // The bytes go in before the clock starts: only drop-to-paint is timed.
   await page.evaluate((b64) => {
     const bin = atob(b64);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { serve, launch, openPage, drop, shot, topRows, fixture, ROOT } from '../lib.mjs';
+import { serve, launch, openPage, drop, shot, topRows, fixture, ROOT, settled } from '../lib.mjs';
 
 let server, browser;
 before(async () => { server = await serve(); browser = await launch(); });
@@ -94,9 +94,9 @@ test('dark mode follows the system, the toggle is remembered', async () => {
   const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(await bg(), 'rgb(22, 23, 27)');
   await drop(page, [fixture('go/j-cpu-profile/cpu.pb.gz')]);
-  await page.waitForSelector('[data-testid=flame-canvas]');
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(ROOT, 'docs/screenshots/dark-flame.png') });
+  await page.waitForSelector('[data-testid=flame-canvas][data-frames]');
+  await settled(page);
+  await shot(page, 'dark-flame');
   await page.click('[data-testid=theme]'); // auto -> dark (already dark)
   await page.click('[data-testid=theme]'); // dark -> light
   assert.equal(await bg(), 'rgb(255, 255, 255)');
@@ -105,9 +105,9 @@ test('dark mode follows the system, the toggle is remembered', async () => {
   await page.waitForSelector('header.top');
   assert.equal(await bg(), 'rgb(255, 255, 255)', 'the choice survives a reload');
   await drop(page, [fixture('go/j-cpu-profile/cpu.pb.gz')]);
-  await page.waitForSelector('[data-testid=flame-canvas]');
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(ROOT, 'docs/screenshots/light-flame.png') });
+  await page.waitForSelector('[data-testid=flame-canvas][data-frames]');
+  await settled(page);
+  await shot(page, 'light-flame');
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -167,14 +167,18 @@ test('the Traces export is every matching stack, streamed from the worker, equal
   // The view keeps its page of stacks: the export did not go through it.
   assert.equal(await page.$$eval('[data-testid=traces] > li', (l) => l.length), shown);
   assert.equal(await page.textContent('[data-testid=export-traces]'), 'Export CSV');
+  // The view's count follows the filter before each export.
+  const rows = (csv) => csv.toString().split('\n').filter(Boolean).length - 1;
+  const counted = (n) => page.waitForFunction((n) => document.querySelector('.traces-view .toolbar .muted')?.textContent === `${n} stacks`, n);
+  await counted(rows(want));
   await page.fill('[data-testid=filter]', 'strings\\.');
-  await page.waitForTimeout(300);
+  await counted(rows(cli(['--match', 'strings\\.'])));
   const some = await download(page, '[data-testid=export-traces]');
   assert.ok(some.data.equals(cli(['--match', 'strings\\.'])));
   assert.ok(some.data.length < all.data.length);
   // Nothing matching still saves the header: an empty table, not an error.
   await page.fill('[data-testid=filter]', 'no_such_frame_anywhere');
-  await page.waitForTimeout(300);
+  await counted(0);
   const none = await download(page, '[data-testid=export-traces]');
   assert.ok(none.data.equals(cli(['--match', 'no_such_frame_anywhere'])));
   assert.equal(none.data.toString().split('\n').filter(Boolean).length, 1);
@@ -205,6 +209,7 @@ test('axe-core finds no serious or critical violation on any view', async () => 
       await check(tab);
     }
     await page.keyboard.press('?');
+    await page.waitForSelector('[data-testid=help]');
     await check('help');
     await context.close();
   }
@@ -251,7 +256,7 @@ test('responsive: nothing overflows a narrow window', async () => {
     for (const tab of ['leaks', 'top', 'source', 'traces', 'flame']) {
       await page.click(`[data-tab=${tab}]`);
       await page.waitForSelector(`section.${tab}-view`);
-      await page.waitForTimeout(100);
+      await settled(page);
       const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(over <= 0, `${w}px ${tab}: page is ${over}px wider than the window`);
     }

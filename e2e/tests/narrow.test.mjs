@@ -1,6 +1,7 @@
 // Compare and narrow in the page (issue: diff, filters, granularity).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { serve, launch, openPage, drop, shot, topRows, fixture, cliTop, settled } from '../lib.mjs';
 
 let server, browser;
@@ -96,6 +97,21 @@ test('compare with a base: delta columns equal pprof -diff_base, flame colored w
   await page.click('button[data-sort="Δ cum"]');
   const first = (await page.$$eval('[data-testid=top-table] tbody tr', (trs) => trs.map((tr) => tr.querySelectorAll('td')[5].textContent)))[0];
   assert.equal(first, 'runtime.gopark', 'sorted by Δ cum, largest growth first');
+  // The CSV export is the table as shown: same order, the base and Δ columns.
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-top]')]);
+  const csv = readFileSync(await d.path(), 'utf8').trim().split('\n').map((l) => l.split(','));
+  assert.deepEqual(csv[0].slice(7), ['base_flat_count', 'base_cum_count', 'delta_flat_count', 'delta_cum_count']);
+  assert.equal(csv[1][5], 'runtime.gopark');
+  assert.equal(csv.length - 1, cells.length);
+  let exported = 0;
+  for (const r of csv.slice(1)) {
+    const name = r[6] ? `${r[5]} ${r[6]}` : r[5]; // name, inline mark
+    const want = diff.get(name);
+    if (!want) continue;
+    assert.deepEqual([r[9], r[10]], [want[0], want[3]], `${name} Δ in the CSV`);
+    exported++;
+  }
+  assert.equal(exported, compared);
   await shot(page, 'compare-top');
   await page.click('[data-tab=flame]');
   await page.waitForSelector('[data-testid=flame-legend]');

@@ -114,10 +114,25 @@ test('flame graph: zoom, breadcrumb, Escape, search share, bottom-up', async () 
   const cumPct = fib.trim().split(/\s+/)[4];
   assert.ok(share.includes(cumPct), `${share} should include ${cumPct}`);
   await shot(page, 'flame-search');
+  // Bottom-up: the first row below the root holds the leaf functions
+  // (those with flat time), not the callers at the top of the stacks.
+  await page.fill('[data-testid=flame-search]', '');
+  const firstRow = async () => {
+    await page.mouse.move(box.x + 20, box.y - 20); // off the canvas, then back
+    await page.waitForSelector('[data-testid=flame-tooltip]', { state: 'detached' });
+    await page.mouse.move(box.x + 20, box.y + 18 + 9);
+    return (await (await page.waitForSelector('[data-testid=flame-tooltip] .name')).textContent()).trim();
+  };
+  assert.equal(await page.getAttribute('[data-testid=flame-canvas]', 'data-bottom-up'), 'false');
+  const topDown = await firstRow();
   await page.check('[data-testid=bottom-up]');
-  await page.mouse.move(box.x + 20, box.y + 18 + 9);
-  const tip2 = await page.waitForSelector('[data-testid=flame-tooltip]');
-  assert.ok((await tip2.textContent()).length > 0);
+  await page.waitForSelector('[data-testid=flame-canvas][data-bottom-up=true]');
+  const bottomUp = await firstRow();
+  assert.notEqual(bottomUp, topDown, 'the tree changed');
+  const flat = new Map(execFileSync(CLI, ['top', '--nodefraction', '0', fixture('go/j-cpu-profile/cpu.pb.gz')], { encoding: 'utf8' })
+    .split('\n').filter((l) => /^\s*[0-9.]+\w*\s+[0-9.]+%/.test(l)).map((l) => { const f = l.trim().split(/\s+/); return [f.slice(5).join(' '), f[0]]; }));
+  assert.ok(flat.has(bottomUp) && !/^0(s|ms)?$/.test(flat.get(bottomUp)), `${bottomUp} is a leaf: flat ${flat.get(bottomUp)}`);
+  assert.ok(!flat.has(topDown) || /^0(s|ms)?$/.test(flat.get(topDown)), `${topDown} is a caller, not a leaf`);
   assert.deepEqual(errors, []);
 });
 
