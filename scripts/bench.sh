@@ -64,58 +64,6 @@ if [ -f dist/leakscope-app_bg.wasm ] && [ -d e2e/node_modules/playwright-core ];
     node e2e/huge.mjs "$data/cpu-huge.pb.gz"
     echo
   } | tee -a BENCHMARKS.md
-  cat >> BENCHMARKS.md <<'MD'
-Decoding and every report run in a Web Worker (`worker/`, `core::session`); the page
-receives only what it draws (Top rows, the largest traces, a flame tree pruned to what
-the canvas can show). The flame graph walks the profile's own samples and keeps only
-frames wide enough to see, so a profile whose stacks share little never becomes a tree
-of millions of frames, and nothing is copied per frame; the worker lays out the
-unfocused tree between requests, right after Top, so opening the flame graph is a cut
-of it. The worker works off its queue files first, then the visible view, the leak
-analysis last.
-
-## Memory: how the worker fits in 2 × the decompressed size
-
-The worker's peak went from 198 / 244 MB (CPU / heap) to the tables' figures. The file
-stays in its JavaScript buffer and is read 64 KiB at a time; profile.proto is inflated
-and parsed as a stream, in one pass sized from the first samples (two, counting first,
-when that guess fails), so the inflated bytes never exist whole; samples are stored by
-column (one vector of frames, 3 bytes each while a profile has under 16 M locations, one
-of values: two allocations per sample were 48 bytes each); merging, node infos and
-deduplication use hash chains over the items instead of maps of copied keys; replies go
-to JavaScript a chunk at a time; the flame graph derives its frame keys from Top's node
-index and holds 12-byte cursors; function names, system names and file names are shared
-strings (`Arc<str>`), one allocation per distinct string, which Top's nodes share too
-instead of copying (65.8 -> 62.7 MB on the heap profile, 67.0 -> 62.7 MB after the
-Traces export). What remains (native counts above; the wasm has 4-byte pointers): the
-heap profile's model holds 7.5 M frames (22.5 MB), 4 values a sample (9.6 MB), 150k
-locations with their lines (10 MB) and 37.5k functions with their names (4.9 MB); Top
-adds its node index and rows, the flame graph its cursors while it splits the root.
-The CLI's `traces --format csv` writes rows as it makes them (peak RSS 750 -> 112 MB
-on the CPU profile, whose CSV is 528 MB).
-
-## Size: how the site fits in 400 KB gzipped
-
-The page and its worker are one wasm module (one download, one compile; code both use
-ships once), the regex engine is `regex-lite`, and the module is built for size. Steps,
-each measured on the build it was added to (wasm + JS, gzip -9):
-
-| step | saved |
-|---|---|
-| CRC-32 tables computed at first use instead of crc32fast's 16 KB of constants (`decode/crc32.rs`) | 16 KB |
-| wasm-bindgen's JS glue through terser (Makefile) | 2.4 KB |
-| every stable sort through one shared instance of std's sort (`core::order`; eleven copies before) | 12 KB |
-| Leptos's `erase_components` (`.cargo/config.toml`): one code path per component, not per nested view type | 36 KB |
-| the core at `opt-level = "z"` (was `"s"`) | 35 KB |
-
-At `"z"` LLVM inlines almost nothing, so the core's hot loops were rewritten to index
-slices, avoid iterator adapters and `Option` combinators and call `#[inline(always)]`
-helpers (sample parsing, packed frames, mapping ids, the graph walk). Measured in the
-browser on the same build otherwise, `"z"` then costs about 5% of drop-to-Top (CPU
-profile 0.98-1.08 s against 0.98-0.99 s at `"s"`, heap 0.88 s against 0.83 s), where
-before the rewrite it cost 20%. What remains is Leptos (tachys and reactive_graph) and
-the core, roughly half each.
-MD
 else
   echo "browser benchmark skipped: run make build first" | tee -a BENCHMARKS.md
 fi

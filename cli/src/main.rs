@@ -233,7 +233,7 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             file,
         } => {
             // Not freed: the process exits next, and freeing a big profile
-            // piece by piece costs a tenth of the run.
+            // piece by piece is a noticeable share of the run.
             let prep = std::mem::ManuallyDrop::new(query.prepare(&file, limits)?);
             let view = prep.view();
             let opts = top::TopOptions {
@@ -368,7 +368,7 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
 
 // A profile's model is millions of small vectors and strings: mimalloc
 // allocates them faster than glibc and reuses freed pages instead of
-// faulting in fresh ones (about a fifth of `top`'s time went to page faults).
+// faulting in fresh ones.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,7 +1,7 @@
 //! Finding equal items without a map of keys: items are chained per hash
 //! bucket and compared in place. A hash map keyed by the items' fields
-//! (or by copies of them) cost 20 to 100 bytes an item, and on big
-//! profiles its peak was the peak of opening a file or building Top.
+//! (or by copies of them) costs several times more per item, and on big
+//! profiles its peak would be the peak of opening a file or building Top.
 
 pub fn hash_of<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
     use std::hash::Hasher;
@@ -11,8 +11,7 @@ pub fn hash_of<T: std::hash::Hash + ?Sized>(v: &T) -> u64 {
 }
 
 /// Items chained per hash bucket: a power-of-two table of each bucket's
-/// newest item and one link per item, 8 bytes an item where a hash map of
-/// keys was 20 to 50 (its peak was the peak of opening a big profile).
+/// newest item and one link per item, 8 bytes an item.
 pub struct Chains {
     heads: Vec<u32>,
     next: Vec<u32>,

@@ -125,7 +125,7 @@ pub struct NodeIndex {
     pub infos: Vec<NodeInfo>,
     /// Location `l`'s nodes, innermost line first, are
     /// `nodes[starts[l]..starts[l + 1]]`: one vector, not one per location
-    /// (their headers and allocations were most of this index).
+    /// (their headers and allocations would be most of this index).
     nodes: Vec<u32>,
     starts: Vec<u32>,
     /// Nodes that appear as an inlined (not last) line of some location:
@@ -137,7 +137,7 @@ impl NodeIndex {
     /// `noinlines` keeps only each location's last (physical) line.
     pub fn new(p: &Profile, g: Granularity, obj_names: bool, noinlines: bool) -> Self {
         // Infos are deduplicated through hash chains over the vector itself
-        // (a map owning them as keys held them twice while built).
+        // (a map owning them as keys would hold them twice while built).
         // Keys repeat across locations: cache by (function, line, mapping,
         // address); by function alone in a vector when only it counts.
         let per_function = g == Granularity::Functions && !obj_names;

@@ -52,10 +52,9 @@ pub struct Mapping {
     pub has_inline_frames: bool,
 }
 
-/// Names are shared, not copied: Go writes a function's system name
-/// equal to its name, many functions share a file, and Top's nodes hold
-/// the same names again (on a 37k-function profile the copies were
-/// megabytes of the worker's memory).
+/// A function of the profile. Names are shared, not copied: Go writes a
+/// function's system name equal to its name, many functions share a file,
+/// and Top's nodes hold the same names again.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Function {
     pub id: u64,
@@ -114,8 +113,8 @@ impl LabelSet {
 }
 
 /// Hands out one shared [`LabelSet`] per distinct set: a server's profile
-/// carries the same few sets on every sample, and a copy per sample was a
-/// fifth of the model's memory.
+/// carries the same few sets on every sample, and a copy per sample would
+/// repeat them all.
 #[derive(Default)]
 pub struct LabelSets {
     sets: rustc_hash::FxHashSet<Arc<LabelSet>>,
@@ -397,8 +396,8 @@ impl Profile {
     pub fn merge_duplicates(&mut self) {
         // Writers rarely repeat a function or a location: find the first
         // of each by hash chains over the items in place, and rebuild
-        // (copy) only when some repeat. A map keyed by borrowed fields was
-        // the peak of opening a big profile (48 bytes a location).
+        // (copy) only when some repeat. A map keyed by borrowed fields
+        // would cost more than the locations themselves.
         let fcanon = first_equal(
             self.functions.len(),
             |i| {
@@ -459,11 +458,11 @@ impl Profile {
         };
         // Samples keyed by (locations, labels, numeric labels) without
         // copying the keys: a hash points at a chain of merged samples,
-        // compared in place (a key copy per sample doubled the memory and
-        // time of this step on 200k-stack profiles). Label sets have one
-        // spelling (`LabelSet::new`), and shared ones compare by pointer.
-        // Compacted in place: a second set of samples, grown by doubling,
-        // was the peak of opening a 300k-sample profile.
+        // compared in place (a key copy per sample would double the memory
+        // and time of this step). Label sets have one spelling
+        // (`LabelSet::new`), and shared ones compare by pointer. Compacted
+        // in place: a second set of samples, grown by doubling, would be
+        // the peak of opening a big profile.
         let sample_canon = self.samples.merge_duplicates(
             (!locations_unique).then_some(&lcanon[..]),
             !self.goroutines.is_empty(),

@@ -1,12 +1,11 @@
 //! A profile's samples, stored by column: every stack's frames in one
 //! vector, every value in another, one label set handle per sample.
 //!
-//! Two small allocations per sample (its frames and its values), with
-//! their headers and fat pointers, were a fifth of a big profile's model:
-//! 48 bytes a sample more than these columns. Reading goes through
-//! [`SampleRef`], whose fields have the old names, so reports read
-//! `s.locations`, `s.values` and `s.labels` as before. The frames are
-//! location indexes packed 3 bytes each (`packed.rs`).
+//! Columns rather than two small allocations per sample (its frames and
+//! its values): those cost a header and a fat pointer each, per sample.
+//! Reading goes through [`SampleRef`] (`s.locations`, `s.values`,
+//! `s.labels`). The frames are location indexes packed 3 bytes each
+//! (`packed.rs`).
 
 mod packed;
 

@@ -298,8 +298,7 @@ test('a large file decodes in the worker: a real progress bar, no long task, a s
   const small = readFileSync(fixture('go/a1-chanrecv-leak-n3/goroutine-3.pb.gz')).toString('base64');
   // Both files are made in the page first, so that watching starts
   // before the first drop and nothing of the decode can be missed, however
-  // slow or fast the machine (a busy CI runner once let the whole decode
-  // pass before the watching began).
+  // slow or fast the machine.
   await page.evaluate((b64) => {
     // ~25 MB debug=2 dump: long enough to see the indicator.
     const one = (id) => `goroutine ${id} [chan receive, 5 minutes]:\nmain.worker(0xc000123456, 0x1)\n\tapp/worker.go:42 +0x1d\nmain.pool.func1()\n\tapp/pool.go:17 +0x2a\ncreated by main.pool in goroutine 1\n\tapp/pool.go:15 +0x6b\n\n`;

@@ -1,8 +1,8 @@
 //! CRC-32 (IEEE, as gzip uses it), slicing by 16 bytes.
 //!
-//! Why not crc32fast: its tables are 16 KB of constants that do not
-//! compress, so they cost the page 16 KB of its gzipped download. The
-//! same tables are computed here on first use (microseconds) instead.
+//! Why not crc32fast: its tables are constants that do not compress, so
+//! the page would download them whole (bench/measured-once.md). The same
+//! tables are computed here on first use (microseconds).
 
 use std::sync::OnceLock;
 

@@ -4,7 +4,7 @@
 //! page's worker can leave a dropped file in its JavaScript `ArrayBuffer`
 //! and copy it into wasm memory a chunk at a time: wasm memory never
 //! shrinks, and the file, the inflated bytes and the model side by side
-//! were most of the worker's peak. A profile is inflated and parsed as a
+//! would set the worker's peak. A profile is inflated and parsed as a
 //! [`Stream`], so its inflated bytes never exist whole either.
 
 use crate::error::DecodeError;

@@ -66,9 +66,10 @@ pub struct FlameTree {
 
 /// What the flame graph needs to lay out any pruned tree of a profile:
 /// the node index (a location's frame keys, `graph node << 1 | inline`,
-/// are its nodes caller first, and the names theirs). Stacks are read from the profile's own samples when a
-/// tree is laid out, never copied: a copy of every frame was a third of
-/// the worker's memory on profiles whose stacks share little.
+/// are its nodes caller first, and the names theirs). Stacks are read
+/// from the profile's own samples when a tree is laid out, never copied:
+/// a copy of every frame would be the worker's largest allocation on
+/// profiles whose stacks share little.
 ///
 /// `P` holds the profile: `&Profile` for one-off trees, `Arc<Profile>`
 /// where the stacks are kept between requests.
@@ -248,7 +249,7 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
         let cut = |w: i64| (w.abs() as f64 * min_fraction).max(0.0);
         // (node, its samples with cursors at its depth, how much of the
         // focus path is matched, cut). The root's samples are every sample,
-        // walked twice rather than held (`None`): that list was the largest.
+        // walked twice rather than held (`None`): that list is the largest.
         let mut todo: Vec<(u32, Option<Vec<Cursor>>, usize, f64)> = vec![(0, None, 0, cut(total))];
         let mut max_depth = 0;
         // Per cursor of the node at hand: the child it goes to, or
@@ -356,7 +357,7 @@ impl<P: Deref<Target = Profile>> FlameStacks<P> {
                 if at_root {
                     // The same cursors again, moved past their first
                     // frame, each to its kid's list (a kid per cursor
-                    // held for every sample was a peak of the worker).
+                    // held for every sample would be a peak of the worker).
                     let kid_of_key: HashMap<u32, usize> =
                         kids.iter().enumerate().map(|(i, kid)| (kid.0, i)).collect();
                     for mut c in self.cursors() {

@@ -31,8 +31,8 @@ impl Default for TopOptions {
 pub struct TopRow {
     pub name: String,
     /// The function name alone (for links to Source and Flame), when it
-    /// is not the name itself (a copy of every name was a fifth of the
-    /// rows): read it with [`TopRow::function`].
+    /// is not the name itself (most rows would otherwise carry their name
+    /// twice): read it with [`TopRow::function`].
     pub function: Option<String>,
     /// "", "(inline)" or "(partial-inline)".
     pub inline: String,

@@ -1,6 +1,6 @@
 //! Location indexes packed 3 bytes each while every one is under 2^24
 //! (a profile has far fewer locations than that), else 4: the frames are
-//! most of a big profile's model, and a quarter of each was zeros.
+//! most of a big profile's model, and a u32's top byte would be zero.
 
 use serde::{Deserialize, Serialize};
 

@@ -69,7 +69,7 @@ pub fn decode_stream<'a>(
     progress: &mut dyn FnMut(u32, u32, usize),
 ) -> Result<Profile, DecodeError> {
     // One pass when it can: inflating twice costs the page a noticeable
-    // share of opening a big profile (BENCHMARKS.md).
+    // share of opening a big profile.
     let guess = Sizing::Guess(Guess { inflated_size });
     if let Some(p) = store::decode_pass(open, limit, &mut |pos| progress(0, 1, pos), guess)? {
         return Ok(p);
