@@ -226,17 +226,15 @@ pub fn flame_svg(
     let z = &t.nodes[zoom as usize];
     let rows = (t.max_depth - z.depth + 1) as f64;
     let height = rows * ROW;
-    let zw = z.total.abs().max(1) as f64;
-    let scale = width / zw;
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\" font-size=\"12\">\n"
     );
-    for n in &t.nodes {
-        if n.depth < z.depth || n.x < z.x || n.x + n.total.abs() > z.x + z.total.abs() {
+    for (i, n) in t.nodes.iter().enumerate() {
+        if !t.is_under(zoom, i as u32) {
             continue;
         }
-        let x = (n.x - z.x) as f64 * scale;
-        let w = n.total.abs() as f64 * scale;
+        let (fx, fw) = t.span(zoom, i as u32);
+        let (x, w) = (fx * width, fw * width);
         if w < 0.5 {
             continue;
         }
