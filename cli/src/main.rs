@@ -187,6 +187,14 @@ enum Cmd {
         /// Exit with status 1 when a finding at or above this severity exists.
         #[arg(long = "fail-on", value_enum)]
         fail_on: Option<FailOn>,
+        /// Say, for every site examined, why it was or was not flagged
+        /// (text: a list after the report; json: the `explain` field).
+        #[arg(long)]
+        explain: bool,
+        /// Directories to search for source files (colon separated): the
+        /// fix is then read from the blocking line itself.
+        #[arg(long = "source-path")]
+        source_path: Option<String>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -337,6 +345,8 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
         Cmd::Leaks {
             format,
             fail_on,
+            explain,
+            source_path,
             files,
         } => {
             let profiles = files
@@ -350,9 +360,20 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 .zip(profiles.iter())
                 .collect();
             leak::order_series(&mut series);
-            let report = leak::analyze(&series);
+            let mut src = source_path.map(|sp| list::DirSources {
+                search_path: sp.split(':').map(PathBuf::from).collect(),
+            });
+            let report = leak::analyze_with(
+                &series,
+                leak::Options {
+                    sources: src.as_mut().map(|s| s as &mut dyn list::SourceProvider),
+                    explain,
+                },
+            );
             let out = if format == LeaksFormat::Json {
                 serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+            } else if explain {
+                leak::format_text(&report) + &leak::format_explain(&report)
             } else {
                 leak::format_text(&report)
             };

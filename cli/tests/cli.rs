@@ -136,7 +136,7 @@ fn leaks_json_and_fail_on() {
     args.extend(healthy.iter().map(String::as_str));
     let (code, out, _) = run(&args);
     assert_eq!(code, 0, "{out}");
-    assert!(out.starts_with("No leak found in 4 snapshot(s)."), "{out}");
+    assert!(out.starts_with("No leak found in 4 snapshots."), "{out}");
 }
 
 #[test]
@@ -153,7 +153,7 @@ fn link_prints_a_permalink_that_decodes() {
     let (code, out, _) = run(&args);
     assert_eq!(code, 0);
     let url = out.trim();
-    assert!(url.starts_with("https://example.test/ls/#s=1."), "{url}");
+    assert!(url.starts_with("https://example.test/ls/#s=2."), "{url}");
     assert!(url.len() <= 2000, "{}", url.len());
     let s = leakscope_core::permalink::decode(url).unwrap();
     assert_eq!(
@@ -168,7 +168,7 @@ fn link_prints_a_permalink_that_decodes() {
     assert_eq!(s.findings[0].counts, vec![0, 167, 334, 500]);
     let (_, default, _) = run(&["link", files[3].as_str()]);
     assert!(
-        default.starts_with("https://leakscope.github.io/#s=1."),
+        default.starts_with("https://leakscope.github.io/#s=2."),
         "{default}"
     );
 }

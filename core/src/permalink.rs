@@ -1,13 +1,16 @@
 //! Permalinks: a compact summary of a profile or series carried in the URL
-//! fragment (`#s=1.<data>`), which browsers never send to a server.
+//! fragment (`#s=2.<data>`), which browsers never send to a server.
 //!
 //! Encoding: serde into postcard (compact binary), raw deflate, base64url
-//! without padding, behind the version tag `1.`. Links are kept under
+//! without padding, behind the version tag `2.`. Postcard is not
+//! self-describing, so any change to what a summary carries bumps the
+//! tag; links of older versions are read through their own types
+//! (`v1`: findings before survival, wait growth and noise) and converted. Links are kept under
 //! [`MAX_LINK`] characters: the flame tree is pruned first, then the top
 //! rows, and `omitted` says what was left out. Decoding caps the inflated
 //! size, so a crafted link cannot blow up memory.
 
-use crate::leak::{Finding, LeakReport};
+use crate::leak::{Finding, LeakReport, SiteNote, Verdict};
 use crate::report::flame::{FlameNode, FlameTree};
 use crate::report::{top, View};
 use crate::Profile;
@@ -19,7 +22,7 @@ use thiserror::Error;
 pub const MAX_LINK: usize = 8000;
 /// The largest inflated summary we accept.
 pub const MAX_INFLATED: usize = 1 << 20;
-const VERSION: &str = "1";
+const VERSION: &str = "2";
 
 /// How much of a series a summary holds before [`link`] prunes it to fit.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,15 +80,21 @@ pub struct Summary {
     pub findings: Vec<Finding>,
     pub snapshots: usize,
     pub checked: Vec<String>,
+    pub verdict: Verdict,
+    /// The largest sites judged healthy.
+    pub healthy: Vec<SiteNote>,
+    pub next_step: String,
     /// What was left out to fit the link.
     pub omitted: Vec<String>,
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum LinkError {
-    #[error("the link has no summary (expected #s=1.…)")]
+    #[error("the link has no summary (expected #s=2.…)")]
     Missing,
-    #[error("the link's summary version {0:?} is not one this page reads (it reads version 1)")]
+    #[error(
+        "the link's summary version {0:?} is not one this page reads (it reads versions 1 and 2)"
+    )]
     Version(String),
     #[error("the link is damaged: its data is not valid base64url")]
     Base64,
@@ -190,11 +199,14 @@ pub fn summarize(
         findings,
         snapshots: report.snapshots,
         checked: report.checked.clone(),
+        verdict: report.verdict,
+        healthy: report.healthy.clone(),
+        next_step: report.next_step.clone(),
         omitted: Vec::new(),
     })
 }
 
-/// The fragment payload `1.<data>` for a summary.
+/// The fragment payload `2.<data>` for a summary.
 pub fn encode(s: &Summary) -> String {
     let bin = postcard::to_allocvec(s).expect("summaries always serialize");
     let z = miniz_oxide::deflate::compress_to_vec(&bin, 9);
@@ -204,7 +216,7 @@ pub fn encode(s: &Summary) -> String {
     )
 }
 
-/// Reads `s=1.<data>` (or `#s=1.<data>`, or a whole URL).
+/// Reads `s=2.<data>` or an older `s=1.<data>` (or `#s=…`, or a whole URL).
 pub fn decode(link: &str) -> Result<Summary, LinkError> {
     let frag = link.rsplit_once('#').map(|(_, f)| f).unwrap_or(link);
     let data = frag
@@ -212,7 +224,7 @@ pub fn decode(link: &str) -> Result<Summary, LinkError> {
         .find_map(|kv| kv.strip_prefix("s="))
         .ok_or(LinkError::Missing)?;
     let (version, data) = data.split_once('.').ok_or(LinkError::Missing)?;
-    if version != VERSION {
+    if version != VERSION && version != "1" {
         return Err(LinkError::Version(version.chars().take(10).collect()));
     }
     let z = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -224,7 +236,13 @@ pub fn decode(link: &str) -> Result<Summary, LinkError> {
             _ => LinkError::Deflate,
         },
     )?;
-    let s: Summary = postcard::from_bytes(&bin).map_err(|e| LinkError::Corrupt(e.to_string()))?;
+    let s: Summary = if version == "1" {
+        postcard::from_bytes::<v1::Summary>(&bin)
+            .map_err(|e| LinkError::Corrupt(e.to_string()))?
+            .into()
+    } else {
+        postcard::from_bytes(&bin).map_err(|e| LinkError::Corrupt(e.to_string()))?
+    };
     validate(&s)?;
     Ok(s)
 }
@@ -263,6 +281,9 @@ pub fn link(base: &str, mut s: Summary) -> (String, Summary) {
             for f in &mut s.findings {
                 f.stack.clear();
             }
+        } else if !s.healthy.is_empty() {
+            s.healthy.clear();
+            s.omitted.push("the sites judged healthy".into());
         } else if s.flame.len() > 1 {
             prune_flame(&mut s, 1);
         } else if !s.findings.is_empty() {
@@ -410,9 +431,173 @@ impl Summary {
 
     pub fn leak_report(&self) -> LeakReport {
         LeakReport {
+            verdict: self.verdict,
             findings: self.findings.clone(),
             snapshots: self.snapshots,
             checked: self.checked.clone(),
+            healthy: self.healthy.clone(),
+            next_step: self.next_step.clone(),
+            explain: Vec::new(),
+        }
+    }
+}
+
+/// Version 1 summaries (leakscope before findings carried survival, wait
+/// growth and noise), read and converted to the current [`Summary`].
+mod v1 {
+    use crate::leak::{Basis, Kind, Rule, Severity, SiteNote, Trend, Unit, Verdict};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Finding {
+        rule: String,
+        severity: Severity,
+        kind: String,
+        function: String,
+        file: String,
+        line: i64,
+        /// v1 named the entry function here for forms that do not record
+        /// the creator: not carried over as `created_by`.
+        #[allow(dead_code)]
+        created_by: Option<String>,
+        wait: String,
+        wait_minutes: Option<u64>,
+        counts: Vec<i64>,
+        /// Implied by `kind`.
+        #[allow(dead_code)]
+        unit: String,
+        evidence: String,
+        fix: String,
+        stack: Vec<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Summary {
+        kind: String,
+        sample_type: String,
+        unit: String,
+        total: i64,
+        output_unit: String,
+        time_nanos: i64,
+        duration_nanos: i64,
+        files: Vec<String>,
+        names: Vec<String>,
+        rows: Vec<super::Row>,
+        flame: Vec<super::Frame>,
+        findings: Vec<Finding>,
+        snapshots: usize,
+        checked: Vec<String>,
+        omitted: Vec<String>,
+    }
+
+    fn rule(s: &str, heap: bool) -> Rule {
+        match s {
+            "chan-recv-no-sender" => Rule::ChanRecvNoSender,
+            "chan-send-no-receiver" => Rule::ChanSendNoReceiver,
+            "nil-chan" => Rule::NilChan,
+            "select-forever" => Rule::SelectForever,
+            "waitgroup-or-lock" => Rule::WaitgroupOrLock,
+            "unclosed-response-body" => Rule::UnclosedResponseBody,
+            "ticker-not-stopped" => Rule::TickerNotStopped,
+            "defer-in-loop" => Rule::DeferInLoop,
+            "substring-retention" => Rule::SubstringRetention,
+            "unbounded-cache" => Rule::UnboundedCache,
+            _ if heap => Rule::HeapGrowth,
+            _ => Rule::GoroutineGrowth,
+        }
+    }
+
+    impl From<Summary> for super::Summary {
+        fn from(s: Summary) -> Self {
+            let mut findings = Vec::new();
+            let mut healthy = Vec::new();
+            for f in s.findings {
+                let heap = f.kind == "heap";
+                let (kind, unit) = if heap {
+                    (Kind::Heap, Unit::Bytes)
+                } else {
+                    (Kind::Goroutine, Unit::Goroutines)
+                };
+                // v1 reported healthy pools and drained spikes as info
+                // findings: they are healthy notes now.
+                if f.severity == Severity::Info {
+                    healthy.push(SiteNote {
+                        kind,
+                        function: f.function,
+                        file: f.file,
+                        line: f.line,
+                        count: f.counts.last().copied().unwrap_or(0),
+                        unit,
+                        severity: None,
+                        why: f.evidence,
+                    });
+                    continue;
+                }
+                let trend = match (f.counts.first(), f.counts.last()) {
+                    _ if f.counts.len() < 2 => Trend::Single,
+                    (Some(a), Some(b)) if b > a => Trend::Growing,
+                    _ => Trend::Flat,
+                };
+                findings.push(crate::leak::Finding {
+                    rule: rule(&f.rule, heap),
+                    severity: f.severity,
+                    kind,
+                    function: f.function,
+                    file: f.file,
+                    line: f.line,
+                    created_by: None,
+                    created_at: None,
+                    entry_function: None,
+                    wait: f.wait,
+                    wait_minutes: f.wait_minutes,
+                    times: vec![0; f.counts.len()],
+                    counts: f.counts,
+                    unit,
+                    basis: match (heap, trend) {
+                        (true, Trend::Single) => Basis::HeapSnapshot,
+                        (true, _) => Basis::HeapTrend,
+                        (false, Trend::Single) => Basis::OneSnapshot,
+                        (false, _) => Basis::Counts,
+                    },
+                    trend,
+                    survival: None,
+                    wait_growth: None,
+                    noise: None,
+                    evidence: f.evidence,
+                    fix: f.fix,
+                    next_step: String::new(),
+                    blocking_line: None,
+                    stack: f.stack,
+                });
+            }
+            let verdict = match findings.iter().map(|f| f.severity).max() {
+                Some(Severity::High | Severity::Medium) => Verdict::Leak,
+                Some(Severity::Low) => Verdict::Suspect,
+                _ if s.checked.iter().any(|c| c.contains("nothing to check")) => {
+                    Verdict::NotChecked
+                }
+                _ => Verdict::Clean,
+            };
+            super::Summary {
+                kind: s.kind,
+                sample_type: s.sample_type,
+                unit: s.unit,
+                total: s.total,
+                output_unit: s.output_unit,
+                time_nanos: s.time_nanos,
+                duration_nanos: s.duration_nanos,
+                files: s.files,
+                names: s.names,
+                rows: s.rows,
+                flame: s.flame,
+                findings,
+                snapshots: s.snapshots,
+                checked: s.checked,
+                verdict,
+                healthy,
+                next_step: String::new(),
+                omitted: s.omitted,
+            }
         }
     }
 }

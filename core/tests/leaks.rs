@@ -2,7 +2,9 @@
 //! form a person might have (protobuf, debug=1, debug=2), and against
 //! synthetic series for the cases the fixtures do not cover.
 
-use leakscope_core::leak::{analyze, order_series, Finding, LeakReport, Severity};
+use leakscope_core::leak::{
+    analyze, order_series, Basis, Finding, Kind, LeakReport, Rule, Severity, Trend, Verdict,
+};
 use leakscope_core::{decode, Profile};
 use std::path::Path;
 
@@ -95,6 +97,20 @@ fn goroutine_leak_scenarios_from_every_form() {
     for (sc, sites, wait) in cases {
         for form in FORMS {
             let r = run(&series(sc, "goroutine", form, 4));
+            // a1 leaks 0 → 1 → 2 → 3 goroutines: counts alone cannot tell
+            // that from a gateway's in-flight requests (0 → 1 → 1 → 3), so
+            // without ids it is a low suspicion that says so; the debug=2
+            // ids show the same goroutines staying, which is a leak.
+            if sc == "a1-chanrecv-leak-n3" && form != "debug2.txt" {
+                assert!(serious(&r).is_empty(), "{sc} {form}: {:#?}", r.findings);
+                let f = &r.findings[0];
+                assert_eq!((f.function.as_str(), f.line), sites[0]);
+                assert_eq!((f.severity, f.basis), (Severity::Low, Basis::Counts));
+                assert!(f.evidence.contains("counts only"), "{}", f.evidence);
+                assert!(f.next_step.contains("debug=2"), "{}", f.next_step);
+                assert_eq!(r.verdict, Verdict::Suspect);
+                continue;
+            }
             expect_sites(&r, sites, &format!("{sc} {form}"));
             if form != "debug1.txt" {
                 // debug=1 hides the runtime frames that name the wait.
@@ -108,6 +124,25 @@ fn goroutine_leak_scenarios_from_every_form() {
             assert_eq!(f.counts.len(), 4);
             assert!(f.evidence.contains("across 4 snapshots"), "{}", f.evidence);
             assert!(!f.fix.is_empty());
+            assert_eq!(f.trend, Trend::Growing);
+            if form == "debug2.txt" {
+                // Identity: the goroutines parked earlier are still there.
+                assert_eq!(f.basis, Basis::GoroutineIds);
+                let s = f.survival.as_ref().expect("debug=2 survival");
+                assert_eq!(
+                    s.still_here.last().copied(),
+                    f.counts.last().map(|c| *c as u64)
+                );
+                assert!(s.left.iter().all(|l| *l == 0), "{s:?}");
+                assert!(f.evidence.contains("already parked"), "{}", f.evidence);
+                assert!(f.next_step.is_empty() || f.severity == Severity::Medium);
+            } else {
+                assert_eq!(f.basis, Basis::Counts);
+                assert!(f.survival.is_none());
+                assert!(f.evidence.contains("counts only"), "{}", f.evidence);
+                assert!(f.next_step.contains("debug=2"), "{}", f.next_step);
+            }
+            assert_eq!(r.verdict, Verdict::Leak);
         }
     }
 }
@@ -122,22 +157,44 @@ fn creators_and_rules() {
     ));
     let f = serious(&r)[0];
     assert_eq!(
-        (f.rule.as_str(), f.created_by.as_deref()),
-        ("chan-send-no-receiver", Some("main.orderHandler"))
+        (f.rule, f.created_by.as_deref()),
+        (Rule::ChanSendNoReceiver, Some("main.orderHandler"))
+    );
+    // The `go` statement's line, from the `created by` line of the dump.
+    assert!(
+        f.created_at
+            .as_deref()
+            .is_some_and(|a| a.starts_with("leakdemo/chansend/main.go:")),
+        "{:?}",
+        f.created_at
     );
     assert_eq!(f.counts, vec![10, 20, 30, 40]);
+    assert_eq!(
+        f.survival.as_ref().unwrap().still_here,
+        vec![10, 20, 30, 40]
+    );
+    // A .pb.gz does not record who started a goroutine: the finding names
+    // the entry function as such, never as the creator.
     let r = run(&series("a2-chanrecv-leak-n500", "goroutine", "pb.gz", 4));
     let f = serious(&r)[0];
+    assert_eq!(f.created_by, None);
+    assert_eq!(f.created_at, None);
     assert_eq!(
-        f.created_by.as_deref(),
-        Some("main.searchHandler"),
-        "closure entry names its creator"
+        f.entry_function.as_deref(),
+        Some("main.searchHandler.func1")
     );
-    assert_eq!(f.evidence, "grew 0 → 167 → 334 → 500 across 4 snapshots; all parked in chan receive at leakdemo/chanrecv/main.go:28");
+    assert_eq!(f.evidence, "grew 0 → 167 → 334 → 500 across 4 snapshots, rising in every interval far beyond in-flight noise; all parked in chan receive at leakdemo/chanrecv/main.go:28 (counts only: .pb.gz and debug=1 carry no goroutine ids)");
+    let r = run(&series(
+        "a2-chanrecv-leak-n500",
+        "goroutine",
+        "debug1.txt",
+        4,
+    ));
+    assert_eq!(serious(&r)[0].created_by, None);
     let r = run(&series("c-nilchan-recv", "goroutine", "debug2.txt", 4));
-    assert!(serious(&r).iter().all(|f| f.rule == "nil-chan"));
+    assert!(serious(&r).iter().all(|f| f.rule == Rule::NilChan));
     let r = run(&series("d-select-forever", "goroutine", "pb.gz", 4));
-    assert!(serious(&r).iter().all(|f| f.rule == "select-forever"));
+    assert!(serious(&r).iter().all(|f| f.rule == Rule::SelectForever));
 }
 
 #[test]
@@ -154,6 +211,7 @@ fn healthy_service_and_contention_raise_nothing() {
     }
     let r = run(&series("i1-healthy-service", "heap", "pb.gz", 4));
     assert!(r.findings.is_empty(), "i1 heap: {:#?}", r.findings);
+    assert_eq!(r.verdict, Verdict::Clean);
     let r = run(&series("h1-substring-retention", "goroutine", "pb.gz", 4));
     assert!(serious(&r).is_empty(), "h1 goroutines: {:#?}", r.findings);
     let r = run(&series("a3-chanrecv-leak-longwait", "heap", "pb.gz", 4));
@@ -192,10 +250,11 @@ fn heap_retention_on_the_right_path() {
                 "{:?}",
                 f.stack
             );
-            assert_eq!(f.kind, "heap");
+            assert_eq!(f.kind.as_str(), "heap");
         }
         assert_eq!(
-            s[0].rule, "substring-retention",
+            s[0].rule.as_str(),
+            "substring-retention",
             "few large objects: {}",
             s[0].evidence
         );
@@ -259,12 +318,13 @@ fn transient_spike_is_not_a_leak() {
     ];
     let series: Vec<(&str, &Profile)> = snaps.iter().map(|p| ("s", p)).collect();
     let r = analyze(&series);
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    // Healthy sites are notes, not info findings.
     assert!(
-        r.findings.iter().all(|f| f.severity == Severity::Info),
+        r.healthy.iter().any(|h| h.why.contains("turn over")),
         "{:#?}",
-        r.findings
+        r.healthy
     );
-    assert!(r.findings.iter().any(|f| f.evidence.contains("drained")));
 }
 
 #[test]
@@ -284,14 +344,21 @@ fn benign_waits_and_forever_waits() {
     let one = dump(&[("chan send (nil chan)", 3, "app.publish")]);
     let r = analyze(&[("one", &one)]);
     assert_eq!(r.findings[0].severity, Severity::High);
-    assert_eq!(r.findings[0].rule, "nil-chan");
+    assert_eq!(r.findings[0].rule.as_str(), "nil-chan");
 }
 
 /// A heap snapshot with one allocation path per (frames, inuse bytes,
-/// inuse objects, alloc bytes).
+/// inuse objects, alloc bytes), sampled finely (`runtime.MemProfileRate =
+/// 4096`) so that these rule-naming tests are not about sampling noise
+/// (tests/leak_false_alarms.rs is).
 fn heap(paths: &[(&[&str], i64, i64, i64)]) -> Profile {
     use leakscope_core::profile::*;
     let mut p = Profile {
+        period_type: Some(ValueType {
+            r#type: "space".into(),
+            unit: "bytes".into(),
+        }),
+        period: 4096,
         sample_types: [
             "alloc_objects/count",
             "alloc_space/bytes",
@@ -374,7 +441,7 @@ fn heap_patterns_are_named() {
             k * mb,
         )])
     }));
-    assert_eq!(r.findings[0].rule, "defer-in-loop");
+    assert_eq!(r.findings[0].rule.as_str(), "defer-in-loop");
     // A map that only grows: in-use equals allocated, many small objects.
     let r = run_series(&series(&|k| {
         heap(&[(

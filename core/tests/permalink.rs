@@ -1,7 +1,10 @@
 //! Permalinks: exact round trips, size limits, and broken links.
 
 use base64::Engine;
-use leakscope_core::leak::{analyze, Finding, Severity};
+use leakscope_core::leak::{
+    analyze, Basis, Finding, Kind, Noise, Rule, Severity, SiteNote, Survival, Trend, Unit, Verdict,
+    WaitGrowth,
+};
 use leakscope_core::permalink::{self, decode, encode, link, LinkError, Summary, MAX_LINK};
 use leakscope_core::{decode as decode_profile, Profile};
 use std::path::Path;
@@ -182,34 +185,67 @@ fn property_random_summaries_round_trip() {
             });
         }
         let findings = (0..r.next() % 3)
-            .map(|_| Finding {
-                rule: r.string(),
-                severity: [
-                    Severity::Info,
-                    Severity::Low,
-                    Severity::Medium,
-                    Severity::High,
-                ][(r.next() % 4) as usize],
-                kind: r.string(),
-                function: r.string(),
-                file: r.string(),
-                line: r.int(),
-                created_by: if r.next().is_multiple_of(2) {
-                    None
-                } else {
-                    Some(r.string())
-                },
-                wait: r.string(),
-                wait_minutes: if r.next().is_multiple_of(2) {
-                    None
-                } else {
-                    Some(r.next())
-                },
-                counts: (0..r.next() % 6).map(|_| r.int()).collect(),
-                unit: r.string(),
-                evidence: r.string(),
-                fix: r.string(),
-                stack: (0..r.next() % 3).map(|_| r.string()).collect(),
+            .map(|_| {
+                let counts: Vec<i64> = (0..r.next() % 6).map(|_| r.int()).collect();
+                let opt = |r: &mut Rng| (r.next() % 2 == 0).then(|| r.string());
+                Finding {
+                    rule: [Rule::ChanRecvNoSender, Rule::NilChan, Rule::UnboundedCache]
+                        [(r.next() % 3) as usize],
+                    severity: [
+                        Severity::Info,
+                        Severity::Low,
+                        Severity::Medium,
+                        Severity::High,
+                    ][(r.next() % 4) as usize],
+                    kind: if r.next() % 2 == 0 {
+                        Kind::Heap
+                    } else {
+                        Kind::Goroutine
+                    },
+                    function: r.string(),
+                    file: r.string(),
+                    line: r.int(),
+                    created_by: opt(&mut r),
+                    created_at: opt(&mut r),
+                    entry_function: opt(&mut r),
+                    wait: r.string(),
+                    wait_minutes: if r.next() % 2 == 0 {
+                        None
+                    } else {
+                        Some(r.next())
+                    },
+                    times: counts.iter().map(|_| r.int()).collect(),
+                    counts: counts.clone(),
+                    unit: Unit::Bytes,
+                    basis: Basis::GoroutineIds,
+                    trend: Trend::WarmUp,
+                    survival: (r.next() % 2 == 0).then(|| Survival {
+                        still_here: counts.iter().map(|_| r.next() % 1000).collect(),
+                        left: counts.iter().skip(1).map(|_| r.next() % 1000).collect(),
+                        snapshots_ago: (r.next() % 5) as usize,
+                        first_id: Some(r.next()),
+                        last_id: None,
+                    }),
+                    wait_growth: (r.next() % 2 == 0).then(|| WaitGrowth {
+                        minutes: counts
+                            .iter()
+                            .map(|_| (r.next() % 2 == 0).then(|| r.next() % 90))
+                            .collect(),
+                        grew: r.next() % 100,
+                    }),
+                    noise: (r.next() % 2 == 0).then(|| Noise {
+                        sample_rate: r.int(),
+                        assumed: r.next() % 2 == 0,
+                        sigma: counts.iter().map(|_| r.int()).collect(),
+                        samples: counts.iter().map(|_| r.next() % 100).collect(),
+                        threshold: r.int(),
+                    }),
+                    evidence: r.string(),
+                    fix: r.string(),
+                    next_step: r.string(),
+                    blocking_line: opt(&mut r),
+                    stack: (0..r.next() % 3).map(|_| r.string()).collect(),
+                }
             })
             .collect();
         let s = Summary {
@@ -234,6 +270,20 @@ fn property_random_summaries_round_trip() {
             findings,
             snapshots: (r.next() % 10) as usize,
             checked: vec![r.string()],
+            verdict: [Verdict::Leak, Verdict::Clean, Verdict::NotChecked][(r.next() % 3) as usize],
+            healthy: (0..r.next() % 3)
+                .map(|_| SiteNote {
+                    kind: Kind::Goroutine,
+                    function: r.string(),
+                    file: r.string(),
+                    line: r.int(),
+                    count: r.int(),
+                    unit: Unit::Goroutines,
+                    severity: None,
+                    why: r.string(),
+                })
+                .collect(),
+            next_step: r.string(),
             omitted: vec![],
         };
         let e = encode(&s);
@@ -248,13 +298,13 @@ fn broken_links_give_clear_errors() {
     let (url, _) = link(BASE, s);
     assert_eq!(decode(BASE), Err(LinkError::Missing));
     assert_eq!(decode("#s=9.abc"), Err(LinkError::Version("9".into())));
-    assert_eq!(decode("#s=1.!!!*"), Err(LinkError::Base64));
+    assert_eq!(decode("#s=2.!!!*"), Err(LinkError::Base64));
     // Truncated anywhere: an error, never a panic.
-    for cut in (url.find("#s=1.").unwrap() + 6..url.len()).step_by(7) {
+    for cut in (url.find("#s=2.").unwrap() + 6..url.len()).step_by(7) {
         assert!(decode(&url[..cut]).is_err(), "cut at {cut}");
     }
     // Tampered: flip characters of the data.
-    let data_start = url.find("#s=1.").unwrap() + 5;
+    let data_start = url.find("#s=2.").unwrap() + 5;
     for i in (data_start..url.len()).step_by(5) {
         let mut b = url.clone().into_bytes();
         b[i] = if b[i] == b'A' { b'B' } else { b'A' };
@@ -276,4 +326,53 @@ fn broken_links_give_clear_errors() {
     ))
     .unwrap_err();
     assert!(matches!(e, LinkError::Corrupt(_)), "{e}");
+}
+
+/// Links made before findings carried survival, wait growth and noise
+/// (version 1, committed in tests/fixtures/permalink) still open: the
+/// version tag was bumped to 2 and version 1 is read through its own types.
+#[test]
+fn version_1_links_still_open() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/permalink/v1-links.txt"),
+    )
+    .unwrap();
+    let links: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(links.len(), 2);
+    // b-chansend-unbuffered, debug=2, 4 snapshots.
+    let s = decode(links[0]).unwrap();
+    assert_eq!(s.files.len(), 4);
+    assert_eq!(s.verdict, Verdict::Leak);
+    let f = &s.findings[0];
+    assert_eq!(
+        (f.rule, f.severity, f.kind, f.unit),
+        (
+            Rule::ChanSendNoReceiver,
+            Severity::High,
+            Kind::Goroutine,
+            Unit::Goroutines
+        )
+    );
+    assert_eq!((f.function.as_str(), f.line), ("main.audit", 30));
+    assert_eq!(f.counts, vec![10, 20, 30, 40]);
+    assert_eq!(f.trend, Trend::Growing);
+    // Version 1 could not tell a recorded creator from an inferred one.
+    assert_eq!(f.created_by, None);
+    assert!(!s.rows.is_empty() && !s.flame.is_empty());
+    // a2-chanrecv-leak-n500, .pb.gz, 4 snapshots.
+    let s = decode(links[1]).unwrap();
+    assert_eq!(s.findings[0].counts, vec![0, 167, 334, 500]);
+    assert_eq!(s.findings[0].function, "main.searchHandler.func1");
+    // What a version-2 link of the same files carries now.
+    let files: Vec<String> = (0..4)
+        .map(|k| format!("a2-chanrecv-leak-n500/goroutine-{k}.pb.gz"))
+        .collect();
+    let (url, _) = link(BASE, summary_of(&files));
+    assert!(url.contains("#s=2."), "{url}");
+    let v2 = decode(&url).unwrap();
+    assert_eq!(v2.findings[0].basis, Basis::Counts);
+    assert_eq!(
+        v2.findings[0].entry_function.as_deref(),
+        Some("main.searchHandler.func1")
+    );
 }

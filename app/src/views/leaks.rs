@@ -24,7 +24,7 @@ fn chart(f: &Finding) -> impl IntoView {
         .collect();
     let label = format!(
         "{} per snapshot: {}",
-        f.unit,
+        f.unit.as_str(),
         f.counts
             .iter()
             .map(|c| c.to_string())
@@ -55,10 +55,10 @@ fn finding_card(store: Store, f: Finding) -> impl IntoView {
         )
     };
     view! {
-        <article class=format!("finding sev-{sev}") data-testid="finding" data-rule=f.rule.clone() data-severity=sev>
+        <article class=format!("finding sev-{sev}") data-testid="finding" data-rule=f.rule.as_str() data-severity=sev>
             <header>
                 <span class=format!("badge sev-{sev}")>{sev.to_uppercase()}</span>
-                <code class="rule">{f.rule.clone()}</code>
+                <code class="rule">{f.rule.as_str()}</code>
                 <span class="where"><strong>{f.function.clone()}</strong>" "<span class="file">{format!("{}:{}", f.file, f.line)}</span></span>
                 <span class="wait">{wait}</span>
             </header>

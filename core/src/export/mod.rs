@@ -175,7 +175,7 @@ pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
             out.push_str(&format!(
                 "| {} | {} | {} ({}:{}) | {} | {} |\n",
                 f.severity.as_str(),
-                md(&f.rule),
+                md(f.rule.as_str()),
                 md(&f.function),
                 md(&f.file),
                 f.line,
@@ -189,7 +189,11 @@ pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
         }
         out.push('\n');
         for f in &serious {
-            out.push_str(&format!("### {} in {}\n\n", md(&f.rule), md(&f.function)));
+            out.push_str(&format!(
+                "### {} in {}\n\n",
+                md(f.rule.as_str()),
+                md(&f.function)
+            ));
             out.push_str(&format!("- **where**: {}:{}\n", md(&f.file), f.line));
             if let Some(c) = &f.created_by {
                 out.push_str(&format!("- **created by**: {}\n", md(c)));

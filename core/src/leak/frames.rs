@@ -71,8 +71,18 @@ fn top_package(func: &str) -> &str {
     path.split('/').next().unwrap_or(path)
 }
 
+/// Libraries every service runs that are infrastructure, not the
+/// program's own code: their goroutines (transports, exporters) are judged
+/// like the standard library's.
+const LIBRARIES: &[&str] = &[
+    "golang.org/x/",
+    "google.golang.org/grpc",
+    "go.opencensus.io/",
+    "go.opentelemetry.io/",
+];
+
 pub fn is_user_function(func: &str) -> bool {
-    if func.is_empty() || func.starts_with("golang.org/x/") {
+    if func.is_empty() || LIBRARIES.iter().any(|l| func.starts_with(l)) {
         return false;
     }
     let top = top_package(func);
@@ -160,24 +170,54 @@ pub fn is_benign_wait(wait: &str) -> bool {
     ) || wait.starts_with("GC ")
 }
 
-/// Frames that belong to infrastructure every Go server runs.
+/// A goroutine profile (goroutine or goroutineleak), any form.
+pub fn is_goroutine_profile(p: &Profile) -> bool {
+    matches!(p.kind().as_str(), "goroutine" | "goroutineleak")
+}
+
+/// Frames that belong to infrastructure every Go server runs: stacks
+/// without the program's own code (net/http keep-alive loops, database/sql
+/// openers, signal handling, runtime timers, gRPC transports), and the
+/// accept loop under `http.Server.Serve`.
 pub fn is_infrastructure(site: &Frame, frames: &[Frame]) -> bool {
     let f = site.function.as_str();
-    f.starts_with("runtime.")
-        || f.starts_with("os/signal.")
+    !is_user_function(f)
         || frames
             .iter()
             .any(|x| x.function == "net/http.(*Server).Serve" || x.function == "runtime.ensureSigM")
 }
 
-/// The function that most likely started a goroutine, from its outermost
-/// frame: a closure `pkg.F.func1` was started by `pkg.F`.
-pub fn creator_from_entry(frames: &[Frame]) -> Option<String> {
-    let entry = frames
+/// Frames that serve one request: a goroutine with one of these on its
+/// stack is handling a request now; a function seen above one of them is
+/// a handler.
+pub fn is_handler_frame(func: &str) -> bool {
+    matches!(
+        func,
+        "net/http.(*conn).serve"
+            | "net/http.serverHandler.ServeHTTP"
+            | "net/http.HandlerFunc.ServeHTTP"
+            | "net/http.(*ServeMux).ServeHTTP"
+            | "net/http.(*http2serverConn).runHandler"
+            | "golang.org/x/net/http2.(*serverConn).runHandler"
+            | "google.golang.org/grpc.(*Server).handleStream"
+            | "google.golang.org/grpc.(*Server).processUnaryRPC"
+            | "google.golang.org/grpc.(*Server).processStreamingRPC"
+    )
+}
+
+/// The goroutine's entry function: its outermost frame.
+pub fn entry_function(frames: &[Frame]) -> Option<&str> {
+    frames
         .iter()
         .rev()
-        .find(|f| f.function != "runtime.goexit" && f.function != "runtime.main")?;
-    let mut name = entry.function.as_str();
+        .find(|f| f.function != "runtime.goexit" && f.function != "runtime.main")
+        .map(|f| f.function.as_str())
+}
+
+/// The function a closure is defined in (`pkg.F.func1` -> `pkg.F`), or the
+/// name itself.
+pub fn enclosing_function(name: &str) -> &str {
+    let mut name = name;
     while let Some(i) = name.rfind('.') {
         let suffix = &name[i + 1..];
         let is_closure = (suffix.starts_with("func") || suffix.starts_with("gowrap"))
@@ -190,7 +230,7 @@ pub fn creator_from_entry(frames: &[Frame]) -> Option<String> {
             break;
         }
     }
-    Some(name.to_string())
+    name
 }
 
 #[cfg(test)]
@@ -209,23 +249,24 @@ mod tests {
     }
 
     #[test]
-    fn creators() {
+    fn entries_and_closures() {
         let f = |n: &str| Frame {
             function: n.into(),
             file: String::new(),
             line: 0,
         };
         assert_eq!(
-            creator_from_entry(&[f("main.searchHandler.func1")]).as_deref(),
-            Some("main.searchHandler")
-        );
-        assert_eq!(
-            creator_from_entry(&[f("main.worker"), f("runtime.goexit")]).as_deref(),
+            entry_function(&[f("runtime.gopark"), f("main.worker"), f("runtime.goexit")]),
             Some("main.worker")
         );
         assert_eq!(
-            creator_from_entry(&[f("main.(*S).run.func2.1")]).as_deref(),
-            Some("main.(*S).run")
+            enclosing_function("main.searchHandler.func1"),
+            "main.searchHandler"
         );
+        assert_eq!(enclosing_function("main.(*S).run.func2.1"), "main.(*S).run");
+        assert_eq!(enclosing_function("main.worker"), "main.worker");
+        assert!(!is_user_function(
+            "google.golang.org/grpc/internal/transport.(*http2Client).reader"
+        ));
     }
 }
