@@ -484,6 +484,8 @@ impl Derived {
             if series.is_empty() {
                 return;
             }
+            // Dropped sources tailor the fixes: ask again when they change.
+            store.sources.track();
             d.ask_for(Kind::Leaks, |seq| Request::Leaks { seq, series });
         });
         // A summary from a link fills the views directly (no worker).

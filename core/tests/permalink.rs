@@ -237,6 +237,7 @@ fn property_random_summaries_round_trip() {
                         sample_rate: r.int(),
                         assumed: r.next() % 2 == 0,
                         sigma: counts.iter().map(|_| r.int()).collect(),
+                        step_sigma: counts.iter().skip(1).map(|_| r.int()).collect(),
                         samples: counts.iter().map(|_| r.next() % 100).collect(),
                         threshold: r.int(),
                     }),

@@ -494,11 +494,17 @@ fn judge(g: &Site, env: &Env) -> Judged {
                     String::new()
                 };
                 let grew = cl > c0;
-                let leak_like = idt.kept >= 0.8
+                // Infrastructure (connection loops, transports) comes and
+                // goes with load: it leaks only when it grows beyond that
+                // noise and nothing of it ever closes.
+                let infra_ok = !g.infra || (idt.kept >= 0.95 && count_z(c0, cl) >= 2.5);
+                let leak_like = infra_ok
+                    && idt.kept >= 0.8
                     && grew
                     && (idt.accumulated >= 2
                         || (n == 2 && s.left[0] == 0 && c0 >= 2 && count_z(c0, cl) > 2.5));
-                let some_stay = idt.accumulated >= 5 && idt.kept >= 0.3 && count_z(c0, cl) > 2.5;
+                let some_stay =
+                    !g.infra && idt.accumulated >= 5 && idt.kept >= 0.3 && count_z(c0, cl) > 2.5;
                 if leak_like || some_stay {
                     let strong = idt.accumulated >= 5
                         && (idt.increases >= 2 || idt.wait.grew > 0 || idt.accumulated >= 20);

@@ -21,6 +21,8 @@ struct HeapGroup {
     /// Sampling variance of `inuse_space` and sampled objects, per snapshot.
     variance: Vec<f64>,
     sampled: Vec<f64>,
+    /// Sampled allocations so far (from `alloc_objects`), per snapshot.
+    alloc_sampled: Vec<f64>,
     markers: Vec<&'static str>,
     /// The path has a frame of the program's own code.
     user: bool,
@@ -113,6 +115,7 @@ pub(crate) fn judge_all(series: &[&Profile]) -> Vec<Judged> {
                 alloc_objects: vec![0; n],
                 variance: vec![0.0; n],
                 sampled: vec![0.0; n],
+                alloc_sampled: vec![0.0; n],
                 markers: Vec::new(),
                 user: has_user,
                 startup: {
@@ -131,6 +134,8 @@ pub(crate) fn judge_all(series: &[&Profile]) -> Vec<Judged> {
             }
             if let Some(a) = ao {
                 g.alloc_objects[k] += s.values[a];
+                let bytes = as_.map(|x| s.values[x]).unwrap_or(0);
+                g.alloc_sampled[k] += heap_sample_noise(s.values[a], bytes, rate).1;
             }
             if marker.iter().any(Option::is_some) {
                 for (f, _) in lines() {
@@ -201,6 +206,35 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
         return None;
     }
     let sigma: Vec<f64> = g.variance.iter().map(|v| v.sqrt()).collect();
+    // Each step moves by the sampled objects allocated or freed in it (a
+    // sampled object stays in the profile until freed); without allocation
+    // counts, or when they fell (a restart), the two levels are compared as
+    // independent samples.
+    let step_sigma: Vec<f64> = (0..n.saturating_sub(1))
+        .map(|k| {
+            let a = g.alloc_sampled[k + 1] - g.alloc_sampled[k];
+            let have_allocs = g.alloc_objects[k + 1] > 0 && a >= 0.0;
+            if !have_allocs {
+                return stats::diff_sigma(sigma[k], sigma[k + 1]);
+            }
+            let i = g.sampled[k + 1] - g.sampled[k];
+            let (b, ns) = (
+                (g.inuse_space[k] + g.inuse_space[k + 1]) as f64,
+                g.sampled[k] + g.sampled[k + 1],
+            );
+            let w = if ns > 0.0 {
+                b / ns
+            } else {
+                let (ab, an) = (g.alloc_space[k + 1] as f64, g.alloc_sampled[k + 1]);
+                if an > 0.0 {
+                    ab / an
+                } else {
+                    env.rate.0 as f64
+                }
+            };
+            stats::heap_step_sigma(a, i, w)
+        })
+        .collect();
     // Growth must matter: at least 256 KiB and 5% of the last heap.
     let material = (256 * 1024).max(total_last / 20);
     let per_obj = if objs > 0 { last / objs } else { 0 };
@@ -214,7 +248,7 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
     } else {
         0.0
     };
-    let m = (n >= 2).then(|| moves(&g.inuse_space, &sigma, material));
+    let m = (n >= 2).then(|| moves(&g.inuse_space, &step_sigma, material));
     // One snapshot: judged only on a site the sampler saw often enough
     // (ten samples: about ±30%), of the program's own code.
     let sampled_last = g.sampled.last().copied().unwrap_or(0.0);
@@ -225,7 +259,7 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
         && share >= 0.2
         && last >= 1 << 20
         && g.alloc_objects.last().copied().unwrap_or(0) >= 2;
-    let flagged = m.is_some_and(|m| m.rose && !m.fell && m.last_rose) || retains;
+    let flagged = m.is_some_and(|m| m.rose && !m.fell && m.last_rising) || retains;
     if !flagged && !want_note {
         return None;
     }
@@ -236,7 +270,8 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
     };
     let site = frame(&g.site);
     let threshold = if n >= 2 {
-        (3.0 * stats::diff_sigma(sigma[0], sigma[n - 1])).max(material as f64) as i64
+        let total: f64 = step_sigma.iter().map(|x| x * x).sum::<f64>().sqrt();
+        (3.0 * total).max(material as f64) as i64
     } else {
         0
     };
@@ -244,6 +279,7 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
         sample_rate: env.rate.0,
         assumed: env.rate.1,
         sigma: sigma.iter().map(|s| s.round() as i64).collect(),
+        step_sigma: step_sigma.iter().map(|s| s.round() as i64).collect(),
         samples: g.sampled.iter().map(|s| s.round() as u64).collect(),
         threshold,
     };
@@ -253,9 +289,9 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
         .map(|v| bytes(*v))
         .collect::<Vec<_>>()
         .join(" → ");
-    // The noise band quoted in words: two sigmas, of the widest snapshot.
-    let widest = sigma.iter().copied().fold(0.0, f64::max);
-    let pm = format!("±{}", bytes((2.0 * widest).round() as i64));
+    // The noise quoted in words: two sigmas of the widest step.
+    let widest = step_sigma.iter().copied().fold(0.0, f64::max);
+    let pm = format!("±{} per step", bytes((2.0 * widest).round() as i64));
     let note = |severity: Option<Severity>, why: String| SiteNote {
         kind: Kind::Heap,
         function: site.function.clone(),
@@ -310,10 +346,17 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
             });
         } else {
             return healthy(&|| {
-                format!(
-                "{}: flat, a plateau within the sampling noise ({pm}) across {n} snapshots ({seq})",
-                bytes(last)
-            )
+                if m.held == n - 1 {
+                    format!(
+                        "{}: flat, a plateau: no step beyond the sampling noise ({pm}) across {n} snapshots ({seq})",
+                        bytes(last)
+                    )
+                } else {
+                    format!(
+                        "{}: no growth beyond the sampling noise ({pm}) across {n} snapshots ({seq})",
+                        bytes(last)
+                    )
+                }
             });
         }
     } else {
@@ -360,7 +403,7 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
     } else if g.markers.contains(&"defer") {
         (Rule::DeferInLoop, "`defer` inside a long loop piles up deferred calls until the function returns. Move the loop body into its own function so each defer runs per iteration.")
     } else if per_obj >= 64 * 1024 {
-        (Rule::SubstringRetention, "Few, large objects stay in use: something small kept from each (a sub-string or sub-slice) pins the whole backing array. Copy what you keep (`strings.Clone`, `bytes.Clone`, `append([]T(nil), s[a:b]...)`) so the big buffer can be freed.")
+        (Rule::SubstringRetention, "Few, large objects stay in use. Either something small kept from each (a sub-string or sub-slice) pins the whole backing array: copy what you keep (`strings.Clone`, `bytes.Clone`, `append([]T(nil), s[a:b]...)`) so the big buffer can be freed; or whole objects are kept in a map or slice that only grows: bound it (an LRU or a TTL). The profile shows where they were allocated, not what holds them.")
     } else if retained >= 0.9 {
         (Rule::UnboundedCache, "Almost nothing allocated here is ever freed: a map or slice that only grows. Bound it (an LRU or a TTL) or delete entries when they are done.")
     } else {

@@ -208,8 +208,12 @@ pub struct Noise {
     pub sample_rate: i64,
     pub assumed: bool,
     /// Per snapshot: one standard deviation of the in-use bytes, from the
-    /// number of sampled objects behind them.
+    /// number of sampled objects behind them (the band around the level).
     pub sigma: Vec<i64>,
+    /// Per interval: one standard deviation of the change, from the
+    /// sampled objects allocated or freed in it (what growth is tested
+    /// against).
+    pub step_sigma: Vec<i64>,
     /// Per snapshot: the estimated number of sampled objects.
     pub samples: Vec<u64>,
     /// The rise from the first to the last snapshot needed to call growth.

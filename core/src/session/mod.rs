@@ -424,15 +424,15 @@ impl Session {
             }
             Request::Leaks { seq, series } => Response::Leaks {
                 seq,
-                report: leak::analyze(&self.series(&series)),
+                report: self.leak_report(&series),
             },
             Request::Summary {
                 seq,
                 series,
                 base_url,
             } => {
+                let report = self.leak_report(&series);
                 let s = self.series(&series);
-                let report = leak::analyze(&s);
                 let link = permalink::summarize(&s, &report, &permalink::LINK_SIZES).map(|sum| {
                     let (url, kept) = permalink::link(&base_url, sum);
                     (url, kept.omitted)
@@ -440,6 +440,21 @@ impl Session {
                 Response::Summary { seq, link }
             }
         })
+    }
+
+    /// The leak report of a series; dropped sources let each finding's fix
+    /// come from its blocking line.
+    fn leak_report(&self, ids: &[u32]) -> leak::LeakReport {
+        let mut src = DroppedSources {
+            files: self.sources.clone(),
+        };
+        leak::analyze_with(
+            &self.series(ids),
+            leak::Options {
+                sources: Some(&mut src),
+                explain: false,
+            },
+        )
     }
 
     fn stacks_for(&mut self, key: &Ask, p: &Prepared, bottom_up: bool) -> Stacks {
