@@ -206,9 +206,14 @@ pub(crate) fn judge_all(series: &[&Profile], leakprof: &[&Profile]) -> Vec<Judge
         .collect();
     let times: Vec<i64> = series.iter().map(|p| p.time_nanos).collect();
     let ids = n > 0 && series.iter().all(|p| !p.goroutines.is_empty());
+    let alive: Vec<HashSet<u64>> = series
+        .iter()
+        .map(|p| p.goroutines.iter().map(|g| g.id).collect())
+        .collect();
     let env = Env {
         n,
         ids,
+        alive: &alive,
         longest: &longest,
         times: &times,
         handlers: &ctx.handlers,
@@ -235,20 +240,32 @@ fn mark_orphans(
         .iter()
         .flat_map(|fr| fr.iter().map(|f| f.function.as_str()))
         .collect();
-    let mut first_creator: Vec<Option<u64>> = vec![None; sites.len()];
+    // Per site, the distinct creator goroutines: goroutines started one
+    // per request or connection each have their own, a pool has one.
+    let mut creators: Vec<HashSet<u64>> = vec![HashSet::new(); sites.len()];
+    for gr in &p.goroutines {
+        if let (Some(Some(i)), Some(c)) = (
+            site_of.get(gr.sample as usize).copied(),
+            gr.creator_goroutine,
+        ) {
+            creators[i].insert(c);
+        }
+    }
+    for (i, c) in creators.iter().enumerate() {
+        sites[i].one_creator_goroutine = c.len() <= 1;
+    }
     for gr in &p.goroutines {
         let Some(Some(i)) = site_of.get(gr.sample as usize).copied() else {
             continue;
         };
-        match (gr.creator_goroutine, first_creator[i]) {
-            (Some(c), None) => first_creator[i] = Some(c),
-            (Some(c), Some(f)) if c != f => sites[i].one_creator_goroutine = false,
-            _ => {}
-        }
         let Some(cb) = &gr.created_by else { continue };
         let f = cb.function.as_str();
+        let count = sites[i].counts.last().copied().unwrap_or(0);
+        let per_request = creators[i].len() >= 3 && creators[i].len() as i64 * 2 >= count;
         let orphan = match gr.creator_goroutine {
             Some(c) => match by_id.get(&c) {
+                // The creator serves requests and has moved on from the
+                // function that started this goroutine: its request is over.
                 Some(creator) => {
                     let fr = samples.get(creator.sample as usize);
                     let serves =
@@ -258,7 +275,9 @@ fn mark_orphans(
                             });
                     serves && !fr.is_some_and(|fr| fr.iter().any(|x| x.function == f))
                 }
-                None => ctx.handlers.contains(f),
+                // The creator is gone: a handler's, or one of many
+                // per-request or per-connection creators.
+                None => ctx.handlers.contains(f) || per_request,
             },
             // Before Go 1.21 the creator's id is not recorded: a handler's
             // goroutines are orphans when no goroutine runs the handler.
@@ -273,6 +292,8 @@ fn mark_orphans(
 struct Env<'a> {
     n: usize,
     ids: bool,
+    /// Per snapshot: every goroutine id in it (debug=2).
+    alive: &'a [HashSet<u64>],
     longest: &'a [[u64; 2]],
     times: &'a [i64],
     handlers: &'a HashSet<String>,
@@ -306,7 +327,7 @@ struct Identity {
     wait: WaitGrowth,
 }
 
-fn identity(g: &Site, n: usize) -> Identity {
+fn identity(g: &Site, n: usize, alive: &[HashSet<u64>]) -> Identity {
     let last: HashSet<u64> = g.members[n - 1].iter().map(|m| m.id).collect();
     let sets: Vec<HashSet<u64>> = g
         .members
@@ -352,14 +373,26 @@ fn identity(g: &Site, n: usize) -> Identity {
     } else {
         1.0 - left_total as f64 / seen_total as f64
     };
+    // Arrivals that stay: goroutines that did not exist at the first
+    // snapshot (anywhere in it), parked here since the second-to-last and
+    // still here at the last. Ids are never reused, so a pool worker busy
+    // elsewhere at one snapshot and back at the next is no arrival; a
+    // leak's goroutines are new ids that do not leave.
+    let mut increases = 0;
+    for k in 1..n.saturating_sub(1) {
+        let fresh = sets[k]
+            .iter()
+            .any(|id| !alive[k - 1].contains(id) && last.contains(id));
+        increases += fresh as usize;
+    }
     let accumulated = if n >= 3 {
-        still_here[n - 2] as i64 - still_here[0] as i64
+        sets[n - 2]
+            .iter()
+            .filter(|id| last.contains(id) && !alive[0].contains(id))
+            .count() as i64
     } else {
         0
     };
-    let increases = (0..n.saturating_sub(2))
-        .filter(|&k| still_here[k + 1] > still_here[k])
-        .count();
     Identity {
         survival: Survival {
             still_here,
@@ -443,7 +476,7 @@ fn judge(g: &Site, env: &Env) -> Judged {
         note: note(None, why),
     };
     let mut id = if !counts_only && n >= 2 {
-        Some(identity(g, n))
+        Some(identity(g, n, env.alive))
     } else {
         None
     };
@@ -576,7 +609,13 @@ fn judge(g: &Site, env: &Env) -> Judged {
                     };
                     evidence = format!("grew {} across {n} snapshots, rising in every interval far beyond in-flight noise; {} {wait_txt} at {at}{counts_note}", seq(c), if cl == peak { "all" } else { "most" });
                 } else if z >= 2.5 && !fell && cl > c[n - 2] {
-                    severity = Severity::Medium;
+                    // Two points make a line, not a trend: a batch caught
+                    // mid-way looks the same.
+                    severity = if n >= 3 {
+                        Severity::Medium
+                    } else {
+                        Severity::Low
+                    };
                     evidence = format!("grew {} across {n} snapshots, beyond in-flight noise and still rising in the last interval; {wait_txt} at {at}{counts_note}", seq(c));
                 } else if forever && cl >= 2 {
                     severity = Severity::Medium;

@@ -311,10 +311,12 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
     let (severity, basis, trend, evidence, next_step);
     if let Some(m) = m {
         if m.rose && !m.fell && m.last_rose {
-            severity = if m.every_step && n >= 3 {
-                Severity::High
-            } else {
-                Severity::Medium
+            // Two points make a line, not a trend: a warm-up caught
+            // half-way looks the same.
+            severity = match n {
+                2 => Severity::Low,
+                _ if m.every_step => Severity::High,
+                _ => Severity::Medium,
             };
             basis = Basis::HeapTrend;
             trend = Trend::Growing;
