@@ -92,38 +92,140 @@ fn bad_file_names_file_and_problem() {
     assert!(err.contains("unknown sample type \"nope\""), "{err}");
 }
 
-#[test]
-fn leaks_json_and_fail_on() {
-    let files: Vec<String> = (0..4)
-        .map(|k| {
-            fx(&format!("b-chansend-unbuffered/goroutine-{k}.debug2.txt"))
-                .display()
-                .to_string()
-        })
-        .collect();
-    let mut args = vec!["leaks", "--format", "json", "--fail-on", "high"];
-    args.extend(files.iter().map(String::as_str));
-    let (code, out, _) = run(&args);
-    assert_eq!(code, 1, "a high finding trips --fail-on high");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["snapshots"], 4);
-    let f = &v["findings"][0];
-    for key in [
-        "rule",
-        "severity",
-        "function",
-        "file",
-        "line",
-        "created_by",
-        "wait",
-        "counts",
-        "evidence",
-        "fix",
-    ] {
-        assert!(!f[key].is_null(), "missing {key}: {f}");
+/// The field names of the README's documented `leaks` JSON schema.
+fn documented_fields() -> std::collections::BTreeSet<String> {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
+    let section = &readme[readme.find("### `leakscope leaks`").unwrap()..];
+    let block = &section[section.find("```json").unwrap() + 7..];
+    let block = &block[..block.find("```").unwrap()];
+    let mut keys = std::collections::BTreeSet::new();
+    for line in block.lines() {
+        let code = line.split(" //").next().unwrap();
+        let mut rest = code;
+        while let Some(i) = rest.find('"') {
+            let after = &rest[i + 1..];
+            let Some(j) = after.find('"') else { break };
+            let word = &after[..j];
+            let tail = after[j + 1..].trim_start();
+            if tail.starts_with(':') && word.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                keys.insert(word.to_string());
+            }
+            rest = &after[j + 1..];
+        }
     }
-    assert_eq!(f["function"], "main.audit");
-    assert_eq!(f["counts"], serde_json::json!([10, 20, 30, 40]));
+    keys
+}
+
+fn keys_of(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                out.insert(k.clone());
+                keys_of(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| keys_of(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn leaks_json_has_every_documented_field_and_fail_on() {
+    let series = |sc: &str, prefix: &str, ext: &str| -> Vec<String> {
+        (0..4)
+            .map(|k| {
+                fx(&format!("{sc}/{prefix}-{k}.{ext}"))
+                    .display()
+                    .to_string()
+            })
+            .collect()
+    };
+    // Sources where the dumps say they are, for the blocking line.
+    let src = std::env::temp_dir().join(format!("leakscope-cli-src-{}", std::process::id()));
+    std::fs::create_dir_all(src.join("leakdemo/chanrecv")).unwrap();
+    std::fs::copy(
+        fx("a3-chanrecv-leak-longwait/main.go"),
+        src.join("leakdemo/chanrecv/main.go"),
+    )
+    .unwrap();
+    let sp = src.display().to_string();
+    let mut args = vec![
+        "leaks",
+        "--format",
+        "json",
+        "--explain",
+        "--source-path",
+        &sp,
+        "--fail-on",
+        "high",
+    ];
+    let files = series("a3-chanrecv-leak-longwait", "goroutine", "debug2.txt");
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1, "a high finding trips --fail-on high: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (v["snapshots"].as_i64(), v["verdict"].as_str()),
+        (Some(4), Some("leak"))
+    );
+    let f = &v["findings"][0];
+    assert_eq!(f["function"], "main.searchHandler.func1");
+    assert_eq!(f["basis"], "goroutine-ids");
+    assert_eq!(f["counts"], serde_json::json!([4, 8, 12, 16]));
+    assert_eq!(
+        f["survival"]["still_here"],
+        serde_json::json!([4, 8, 12, 16])
+    );
+    assert_eq!(f["survival"]["left"], serde_json::json!([0, 0, 0]));
+    assert_eq!(
+        f["wait_growth"]["minutes"],
+        serde_json::json!([null, null, null, 1])
+    );
+    assert!(f["wait_growth"]["grew"].as_u64().unwrap() > 0, "{f}");
+    assert_eq!(f["created_by"], "main.searchHandler");
+    assert!(
+        f["blocking_line"].as_str().unwrap().contains("<-results"),
+        "{f}"
+    );
+    assert!(f["fix"].as_str().unwrap().contains("`results`"), "{f}");
+    assert!(!v["explain"].as_array().unwrap().is_empty());
+    let mut seen = std::collections::BTreeSet::new();
+    keys_of(&v, &mut seen);
+    // A heap series: the noise estimate.
+    let mut args = vec!["leaks", "--format", "json"];
+    let files = series("h1-substring-retention", "heap", "pb.gz");
+    args.extend(files.iter().map(String::as_str));
+    let (_, out, _) = run(&args);
+    let h: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let n = &h["findings"][0]["noise"];
+    assert_eq!(
+        n["sample_rate"], 1,
+        "h1 was captured with MemProfileRate = 1: {n}"
+    );
+    assert_eq!(n["sigma"].as_array().unwrap().len(), 4);
+    assert_eq!(n["step_sigma"].as_array().unwrap().len(), 3);
+    keys_of(&h, &mut seen);
+    // Every documented field is in the output, and nothing undocumented.
+    let documented = documented_fields();
+    assert!(documented.len() > 30, "{documented:?}");
+    assert_eq!(seen, documented, "output fields vs README's schema");
+    // A finding's fields are always present, null or not.
+    for key in [
+        "created_at",
+        "blocking_line",
+        "survival",
+        "wait_growth",
+        "noise",
+        "entry_function",
+    ] {
+        assert!(
+            h["findings"][0].get(key).is_some(),
+            "{key} missing from heap finding"
+        );
+    }
+    std::fs::remove_dir_all(&src).ok();
 
     let healthy: Vec<String> = (0..4)
         .map(|k| {
@@ -137,6 +239,24 @@ fn leaks_json_and_fail_on() {
     let (code, out, _) = run(&args);
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("No leak found in 4 snapshots."), "{out}");
+    // --explain says why each site was not flagged.
+    let mut args = vec!["leaks", "--explain"];
+    args.extend(healthy.iter().map(String::as_str));
+    let (_, out, _) = run(&args);
+    assert!(
+        out.contains("Why each site was or was not flagged"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok] goroutine main.worker leakdemo/healthy/main.go:95 (8 goroutines)"),
+        "{out}"
+    );
+    // Nothing leak checks can use: neutral, never "No leak found".
+    let cpu = fx("j-cpu-profile/cpu.pb.gz").display().to_string();
+    let (code, out, _) = run(&["leaks", "--fail-on", "low", &cpu]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("Leak checks did not run"), "{out}");
+    assert!(!out.contains("No leak found"), "{out}");
 }
 
 #[test]

@@ -25,7 +25,7 @@ test('share a dropped series, open the link in a fresh page: same rows and findi
   const original = await topRows(page);
   await page.click('[data-testid=share]');
   const url = await page.inputValue('[data-testid=share-url]');
-  assert.ok(url.startsWith(server.url + '#s=1.'), url);
+  assert.ok(url.startsWith(server.url + '#s=2.'), url);
   assert.ok(url.length <= 2000, `${url.length} chars`);
   assert.match(await page.textContent('[data-testid=share-dialog]'), /Never the profile itself/);
   await page.click('[data-testid=copy-link]');

@@ -23,9 +23,10 @@ pub fn App() -> impl IntoView {
     let derived = Derived::new(store);
     provide_context(derived);
     crate::url::sync(store);
-    // The Leaks tab opens first when the first files opened have something
-    // to say (unless the URL asked for a view): decided on the findings of
-    // the whole first batch, once the worker has decoded all of it.
+    // The Leaks tab opens first when leak checks ran on the first files
+    // opened (unless the URL asked for a view): its verdict, a leak or a
+    // clean bill of health, is the first thing to read. Decided on the
+    // whole first batch, once the worker has decoded all of it.
     let first_batch = StoredValue::new(false);
     Effect::new(move |was_empty: Option<bool>| {
         let empty = store.snapshots.with(|v| v.is_empty());
@@ -39,11 +40,7 @@ pub fn App() -> impl IntoView {
         let n = store.snapshots.with_untracked(|v| v.len());
         if first_batch.get_value() && store.pending_opens.get() == 0 && report.snapshots == n {
             first_batch.set_value(false);
-            if report
-                .findings
-                .iter()
-                .any(|f| f.severity > leakscope_core::leak::Severity::Info)
-            {
+            if report.verdict != leakscope_core::leak::Verdict::NotChecked {
                 store.tab.set(Tab::Leaks);
             }
         }

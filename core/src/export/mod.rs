@@ -167,9 +167,8 @@ pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
         r.snapshots,
         files.iter().map(|f| md(f)).collect::<Vec<_>>().join(", ")
     ));
-    if serious.is_empty() {
-        out.push_str("**No leak found.**\n\n");
-    } else {
+    out.push_str(&format!("**{}**\n\n", md(&crate::leak::headline(r))));
+    if !serious.is_empty() {
         out.push_str("| severity | rule | where | counts | wait |\n|---|---|---|---|---|\n");
         for f in &serious {
             out.push_str(&format!(
@@ -195,17 +194,48 @@ pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
                 md(&f.function)
             ));
             out.push_str(&format!("- **where**: {}:{}\n", md(&f.file), f.line));
-            if let Some(c) = &f.created_by {
-                out.push_str(&format!("- **created by**: {}\n", md(c)));
+            if let Some(l) = &f.blocking_line {
+                out.push_str(&format!("- **line**: `{}`\n", l.replace('`', "'")));
+            }
+            match (&f.created_by, &f.entry_function) {
+                (Some(c), _) => out.push_str(&format!(
+                    "- **created by**: {}{}\n",
+                    md(c),
+                    f.created_at
+                        .as_ref()
+                        .map(|a| format!(" at {}", md(a)))
+                        .unwrap_or_default()
+                )),
+                (None, Some(e)) => out.push_str(&format!("- **entry function**: {}\n", md(e))),
+                _ => {}
             }
             out.push_str(&format!(
-                "- **evidence**: {}\n- **fix**: {}\n\n",
+                "- **evidence**: {}\n- **fix**: {}\n",
                 md(&f.evidence),
                 md(&f.fix)
             ));
+            if !f.next_step.is_empty() {
+                out.push_str(&format!("- **next**: {}\n", md(&f.next_step)));
+            }
+            out.push('\n');
         }
     }
     out.push_str(&format!("Checked: {}\n", md(&r.checked.join("; "))));
+    if !r.healthy.is_empty() {
+        out.push_str("\nJudged healthy:\n\n");
+        for h in &r.healthy {
+            out.push_str(&format!(
+                "- {} ({}:{}): {}\n",
+                md(&h.function),
+                md(&h.file),
+                h.line,
+                md(&h.why)
+            ));
+        }
+    }
+    if !r.next_step.is_empty() {
+        out.push_str(&format!("\nNext: {}\n", md(&r.next_step)));
+    }
     out
 }
 

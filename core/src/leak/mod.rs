@@ -14,6 +14,7 @@
 //! `created_by` comes from debug=2 `created by` lines only; `.pb.gz` and
 //! debug=1 input names the goroutine's entry function as such.
 
+pub mod chart;
 pub mod fix;
 pub mod frames;
 mod goroutines;
@@ -503,7 +504,7 @@ pub fn analyze_with(series: &[(&str, &Profile)], mut opts: Options) -> LeakRepor
         healthy.extend(
             notes
                 .iter()
-                .filter(|n| n.severity.is_none() && n.kind == kind)
+                .filter(|n| n.severity.is_none() && n.kind == kind && n.count > 0)
                 .take(HEALTHY_SHOWN)
                 .cloned(),
         );
