@@ -6,28 +6,82 @@ use super::frames::is_user_function;
 use super::stats::{heap_sample_noise, moves, DEFAULT_HEAP_RATE};
 use super::*;
 use crate::profile::{Frame, Profile};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
+/// An allocation path; its numbers live in [`Cols`] (one allocation per
+/// column for all paths: a 300k-sample profile has as many paths).
 #[derive(Default)]
 struct HeapGroup {
     /// (interned function, line) of the allocation site and the user path:
     /// names are only looked up for the groups that get judged in words.
     site: (u32, i64),
     stack: Vec<(u32, i64)>,
-    inuse_space: Vec<i64>,
-    inuse_objects: Vec<i64>,
-    alloc_space: Vec<i64>,
-    alloc_objects: Vec<i64>,
-    /// Sampling variance of `inuse_space` and sampled objects, per snapshot.
-    variance: Vec<f64>,
-    sampled: Vec<f64>,
-    /// Sampled allocations so far (from `alloc_objects`), per snapshot.
-    alloc_sampled: Vec<f64>,
     markers: Vec<&'static str>,
     /// The path has a frame of the program's own code.
     user: bool,
     /// Allocated by the program's start: main.main or an init function.
     startup: bool,
+}
+
+/// Per path and snapshot (row `g * n + k`): in-use and allocated values,
+/// the sampling variance of `inuse_space`, sampled in-use objects and
+/// sampled allocations so far (from `alloc_objects`).
+#[derive(Default)]
+struct Cols {
+    n: usize,
+    inuse_space: Vec<i64>,
+    inuse_objects: Vec<i64>,
+    alloc_space: Vec<i64>,
+    alloc_objects: Vec<i64>,
+    variance: Vec<f64>,
+    sampled: Vec<f64>,
+    alloc_sampled: Vec<f64>,
+}
+
+impl Cols {
+    fn push(&mut self) {
+        let n = self.n;
+        self.inuse_space.extend(std::iter::repeat_n(0, n));
+        self.inuse_objects.extend(std::iter::repeat_n(0, n));
+        self.alloc_space.extend(std::iter::repeat_n(0, n));
+        self.alloc_objects.extend(std::iter::repeat_n(0, n));
+        self.variance.extend(std::iter::repeat_n(0.0, n));
+        self.sampled.extend(std::iter::repeat_n(0.0, n));
+        self.alloc_sampled.extend(std::iter::repeat_n(0.0, n));
+    }
+    fn reserve(&mut self, groups: usize) {
+        let more = groups * self.n;
+        self.inuse_space.reserve(more);
+        self.inuse_objects.reserve(more);
+        self.alloc_space.reserve(more);
+        self.alloc_objects.reserve(more);
+        self.variance.reserve(more);
+        self.sampled.reserve(more);
+        self.alloc_sampled.reserve(more);
+    }
+    fn row(&self, g: usize) -> Row<'_> {
+        let r = g * self.n..(g + 1) * self.n;
+        Row {
+            inuse_space: &self.inuse_space[r.clone()],
+            inuse_objects: &self.inuse_objects[r.clone()],
+            alloc_space: &self.alloc_space[r.clone()],
+            alloc_objects: &self.alloc_objects[r.clone()],
+            variance: &self.variance[r.clone()],
+            sampled: &self.sampled[r.clone()],
+            alloc_sampled: &self.alloc_sampled[r],
+        }
+    }
+}
+
+/// One path's numbers across the series.
+struct Row<'a> {
+    inuse_space: &'a [i64],
+    inuse_objects: &'a [i64],
+    alloc_space: &'a [i64],
+    alloc_objects: &'a [i64],
+    variance: &'a [f64],
+    sampled: &'a [f64],
+    alloc_sampled: &'a [f64],
 }
 
 fn rate_of(p: &Profile) -> (i64, bool) {
@@ -47,8 +101,15 @@ pub(crate) fn judge_all(series: &[&Profile]) -> Vec<Judged> {
     // Groups are keyed by the user call path as (function, line) pairs with
     // functions interned by (name, file) across the series: no string is
     // built per frame (300k-sample heap profiles took seconds that way).
-    let mut groups: HashMap<Vec<(u32, i64)>, HeapGroup> = HashMap::new();
-    let mut interned: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut index: HashMap<Vec<(u32, i64)>, usize> = HashMap::default();
+    let mut groups: Vec<HeapGroup> = Vec::new();
+    let mut cols = Cols {
+        n,
+        ..Default::default()
+    };
+    let mut interned: HashMap<(&str, &str), u32> = HashMap::default();
+    // The path of the sample at hand, reused: only a new path is copied.
+    let mut key: Vec<(u32, i64)> = Vec::with_capacity(4);
     let mut rates = Vec::with_capacity(n);
     for (k, p) in series.iter().enumerate() {
         let idx = |t: &str| p.sample_types.iter().position(|s| s.r#type == t);
@@ -59,6 +120,11 @@ pub(crate) fn judge_all(series: &[&Profile]) -> Vec<Judged> {
         let (rate, assumed) = rate_of(p);
         rates.push((rate, assumed));
         let (as_, ao) = (idx("alloc_space"), idx("alloc_objects"));
+        if k == 0 {
+            groups.reserve(p.samples.len());
+            index.reserve(p.samples.len());
+            cols.reserve(p.samples.len());
+        }
         let user: Vec<bool> = p
             .functions
             .iter()
@@ -74,6 +140,7 @@ pub(crate) fn judge_all(series: &[&Profile]) -> Vec<Judged> {
                 _ => None,
             })
             .collect();
+        let any_marker = marker.iter().any(Option::is_some);
         let gid: Vec<u32> = p
             .functions
             .iter()
@@ -97,47 +164,54 @@ pub(crate) fn judge_all(series: &[&Profile]) -> Vec<Judged> {
             });
             let Some(site) = site else { continue };
             // The user call path tells apart one allocation reached two ways.
-            let mut key: Vec<(u32, i64)> = lines()
-                .filter(|&(f, _)| user[f as usize])
-                .take(4)
-                .map(|(f, l)| (gid[f as usize], l))
-                .collect();
+            key.clear();
+            key.extend(
+                lines()
+                    .filter(|&(f, _)| user[f as usize])
+                    .take(4)
+                    .map(|(f, l)| (gid[f as usize], l)),
+            );
             let has_user = !key.is_empty();
             if key.is_empty() {
-                key = vec![(gid[site.0 as usize], site.1)];
+                key.push((gid[site.0 as usize], site.1));
             }
-            let g = groups.entry(key).or_insert_with_key(|key| HeapGroup {
-                site: (gid[site.0 as usize], site.1),
-                stack: key.clone(),
-                inuse_space: vec![0; n],
-                inuse_objects: vec![0; n],
-                alloc_space: vec![0; n],
-                alloc_objects: vec![0; n],
-                variance: vec![0.0; n],
-                sampled: vec![0.0; n],
-                alloc_sampled: vec![0.0; n],
-                markers: Vec::new(),
-                user: has_user,
-                startup: {
-                    let name = &*p.functions[site.0 as usize].name;
-                    name == "main.main" || name.ends_with(".init") || name.contains(".init.")
-                },
-            });
+            let gi = match index.get(key.as_slice()) {
+                Some(&gi) => gi,
+                None => {
+                    groups.push(HeapGroup {
+                        site: (gid[site.0 as usize], site.1),
+                        stack: Vec::new(),
+                        markers: Vec::new(),
+                        user: has_user,
+                        startup: {
+                            let name = &*p.functions[site.0 as usize].name;
+                            name == "main.main"
+                                || name.ends_with(".init")
+                                || name.contains(".init.")
+                        },
+                    });
+                    cols.push();
+                    index.insert(key.clone(), groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            let at = gi * n + k;
             let (b, o) = (s.values[is], s.values[io]);
-            g.inuse_space[k] += b;
-            g.inuse_objects[k] += o;
+            cols.inuse_space[at] += b;
+            cols.inuse_objects[at] += o;
             let (var, sampled) = heap_sample_noise(o, b, rate);
-            g.variance[k] += var;
-            g.sampled[k] += sampled;
+            cols.variance[at] += var;
+            cols.sampled[at] += sampled;
             if let Some(a) = as_ {
-                g.alloc_space[k] += s.values[a];
+                cols.alloc_space[at] += s.values[a];
             }
             if let Some(a) = ao {
-                g.alloc_objects[k] += s.values[a];
+                cols.alloc_objects[at] += s.values[a];
                 let bytes = as_.map(|x| s.values[x]).unwrap_or(0);
-                g.alloc_sampled[k] += heap_sample_noise(s.values[a], bytes, rate).1;
+                cols.alloc_sampled[at] += heap_sample_noise(s.values[a], bytes, rate).1;
             }
-            if marker.iter().any(Option::is_some) {
+            if any_marker {
+                let g = &mut groups[gi];
                 for (f, _) in lines() {
                     if let Some(m) = marker[f as usize] {
                         if !g.markers.contains(&m) {
@@ -148,16 +222,18 @@ pub(crate) fn judge_all(series: &[&Profile]) -> Vec<Judged> {
             }
         }
     }
+    for (key, gi) in index {
+        groups[gi].stack = key;
+    }
     let mut names: Vec<(&str, &str)> = vec![("", ""); interned.len()];
     for (k, v) in &interned {
         names[*v as usize] = *k;
     }
     let total_inuse: Vec<i64> = (0..n)
-        .map(|k| groups.values().map(|g| g.inuse_space[k]).sum())
+        .map(|k| (0..groups.len()).map(|g| cols.inuse_space[g * n + k]).sum())
         .collect();
-    let total_alloc: i64 = groups
-        .values()
-        .map(|g| g.alloc_space.last().copied().unwrap_or(0))
+    let total_alloc: i64 = (0..groups.len())
+        .map(|g| cols.alloc_space[g * n + n - 1])
         .sum();
     let env = Env {
         n,
@@ -169,17 +245,31 @@ pub(crate) fn judge_all(series: &[&Profile]) -> Vec<Judged> {
     };
     // A heap profile has thousands of paths: notes are written for the
     // largest and for findings only (words cost more than the numbers).
-    let mut order: Vec<&HeapGroup> = groups.values().collect();
-    crate::order::sort_by(&mut order, |a, b| {
-        b.inuse_space
-            .last()
-            .cmp(&a.inuse_space.last())
-            .then(a.stack.cmp(&b.stack))
+    if n == 0 {
+        return Vec::new();
+    }
+    let last = |g: u32| cols.inuse_space[g as usize * n + n - 1];
+    // Paths with nothing in use in any snapshot (most of a heap profile:
+    // allocations since freed) have nothing to judge.
+    let mut order: Vec<u32> = (0..groups.len() as u32)
+        .filter(|&g| cols.row(g as usize).inuse_space.iter().any(|&v| v > 0))
+        .collect();
+    crate::order::sort_ids_by(&mut order, |a, b| {
+        last(b)
+            .cmp(&last(a))
+            .then(groups[a as usize].stack.cmp(&groups[b as usize].stack))
     });
     order
         .iter()
         .enumerate()
-        .filter_map(|(i, g)| judge(g, &env, i < EXPLAIN_MAX))
+        .filter_map(|(i, &g)| {
+            judge(
+                &groups[g as usize],
+                &cols.row(g as usize),
+                &env,
+                i < EXPLAIN_MAX,
+            )
+        })
         .collect()
 }
 
@@ -196,7 +286,7 @@ fn bytes(v: i64) -> String {
     crate::measurement::label(v, "bytes")
 }
 
-fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
+fn judge(meta: &HeapGroup, g: &Row, env: &Env, want_note: bool) -> Option<Judged> {
     let n = env.n;
     let last = *g.inuse_space.last()?;
     let objs = *g.inuse_objects.last()?;
@@ -248,12 +338,12 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
     } else {
         0.0
     };
-    let m = (n >= 2).then(|| moves(&g.inuse_space, &step_sigma, material));
+    let m = (n >= 2).then(|| moves(g.inuse_space, &step_sigma, material));
     // One snapshot: judged only on a site the sampler saw often enough
     // (ten samples: about ±30%), of the program's own code.
     let sampled_last = g.sampled.last().copied().unwrap_or(0.0);
     let retains = n == 1
-        && g.user
+        && meta.user
         && sampled_last >= 10.0
         && retained >= 0.9
         && share >= 0.2
@@ -268,7 +358,7 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
         file: env.names[f as usize].1.to_string(),
         line,
     };
-    let site = frame(&g.site);
+    let site = frame(&meta.site);
     let threshold = if n >= 2 {
         let total: f64 = step_sigma.iter().map(|x| x * x).sum::<f64>().sqrt();
         (3.0 * total).max(material as f64) as i64
@@ -373,7 +463,7 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
                 && share >= 0.5
                 && retained >= 0.95
                 && sampled_last >= 50.0
-                && !g.startup
+                && !meta.startup
             {
                 Severity::Medium
             } else {
@@ -400,9 +490,9 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
             });
         }
     }
-    let (rule, fix) = if g.markers.contains(&"timer") {
+    let (rule, fix) = if meta.markers.contains(&"timer") {
         (Rule::TickerNotStopped, "Tickers and timers created here are never stopped. Call `defer t.Stop()`, and create one ticker outside the loop instead of one per iteration or request (`time.After` in a loop allocates a timer each time).")
-    } else if g.markers.contains(&"defer") {
+    } else if meta.markers.contains(&"defer") {
         (Rule::DeferInLoop, "`defer` inside a long loop piles up deferred calls until the function returns. Move the loop body into its own function so each defer runs per iteration.")
     } else if per_obj >= 64 * 1024 {
         (Rule::SubstringRetention, "Few, large objects stay in use. Either something small kept from each (a sub-string or sub-slice) pins the whole backing array: copy what you keep (`strings.Clone`, `bytes.Clone`, `append([]T(nil), s[a:b]...)`) so the big buffer can be freed; or whole objects are kept in a map or slice that only grows: bound it (an LRU or a TTL). The profile shows where they were allocated, not what holds them.")
@@ -411,7 +501,7 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
     } else {
         (Rule::HeapGrowth, "In-use memory allocated here keeps growing. Find what holds these objects (a global map, a slice, a goroutine that never ends) and release them when done.")
     };
-    let stack: Vec<String> = g
+    let stack: Vec<String> = meta
         .stack
         .iter()
         .map(|x| {
@@ -431,7 +521,7 @@ fn judge(g: &HeapGroup, env: &Env, want_note: bool) -> Option<Judged> {
         entry_function: None,
         wait: String::new(),
         wait_minutes: None,
-        counts: g.inuse_space.clone(),
+        counts: g.inuse_space.to_vec(),
         times: env.times.clone(),
         unit: Unit::Bytes,
         basis,
