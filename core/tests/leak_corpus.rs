@@ -360,11 +360,10 @@ impl Cache {
     fn report(&mut self, dir: &Path, files: &[String]) -> LeakReport {
         for f in files {
             let p = dir.join(f);
-            if !self.0.contains_key(&p) {
-                let data = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-                let prof = decode(&data).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-                self.0.insert(p, prof);
-            }
+            self.0.entry(p).or_insert_with_key(|p| {
+                let data = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                decode(&data).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            });
         }
         let profiles: Vec<&Profile> = files.iter().map(|f| &self.0[&dir.join(f)]).collect();
         let mut series: Vec<(&str, &Profile)> =

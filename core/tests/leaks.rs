@@ -3,7 +3,7 @@
 //! synthetic series for the cases the fixtures do not cover.
 
 use leakscope_core::leak::{
-    analyze, order_series, Basis, Finding, Kind, LeakReport, Rule, Severity, Trend, Verdict,
+    analyze, order_series, Basis, Finding, LeakReport, Rule, Severity, Trend, Verdict,
 };
 use leakscope_core::{decode, Profile};
 use std::path::Path;

@@ -187,7 +187,7 @@ fn property_random_summaries_round_trip() {
         let findings = (0..r.next() % 3)
             .map(|_| {
                 let counts: Vec<i64> = (0..r.next() % 6).map(|_| r.int()).collect();
-                let opt = |r: &mut Rng| (r.next() % 2 == 0).then(|| r.string());
+                let opt = |r: &mut Rng| (r.next().is_multiple_of(2)).then(|| r.string());
                 Finding {
                     rule: [Rule::ChanRecvNoSender, Rule::NilChan, Rule::UnboundedCache]
                         [(r.next() % 3) as usize],
@@ -197,7 +197,7 @@ fn property_random_summaries_round_trip() {
                         Severity::Medium,
                         Severity::High,
                     ][(r.next() % 4) as usize],
-                    kind: if r.next() % 2 == 0 {
+                    kind: if r.next().is_multiple_of(2) {
                         Kind::Heap
                     } else {
                         Kind::Goroutine
@@ -209,7 +209,7 @@ fn property_random_summaries_round_trip() {
                     created_at: opt(&mut r),
                     entry_function: opt(&mut r),
                     wait: r.string(),
-                    wait_minutes: if r.next() % 2 == 0 {
+                    wait_minutes: if r.next().is_multiple_of(2) {
                         None
                     } else {
                         Some(r.next())
@@ -219,23 +219,23 @@ fn property_random_summaries_round_trip() {
                     unit: Unit::Bytes,
                     basis: Basis::GoroutineIds,
                     trend: Trend::WarmUp,
-                    survival: (r.next() % 2 == 0).then(|| Survival {
+                    survival: (r.next().is_multiple_of(2)).then(|| Survival {
                         still_here: counts.iter().map(|_| r.next() % 1000).collect(),
                         left: counts.iter().skip(1).map(|_| r.next() % 1000).collect(),
                         snapshots_ago: (r.next() % 5) as usize,
                         first_id: Some(r.next()),
                         last_id: None,
                     }),
-                    wait_growth: (r.next() % 2 == 0).then(|| WaitGrowth {
+                    wait_growth: (r.next().is_multiple_of(2)).then(|| WaitGrowth {
                         minutes: counts
                             .iter()
-                            .map(|_| (r.next() % 2 == 0).then(|| r.next() % 90))
+                            .map(|_| (r.next().is_multiple_of(2)).then(|| r.next() % 90))
                             .collect(),
                         grew: r.next() % 100,
                     }),
-                    noise: (r.next() % 2 == 0).then(|| Noise {
+                    noise: (r.next().is_multiple_of(2)).then(|| Noise {
                         sample_rate: r.int(),
-                        assumed: r.next() % 2 == 0,
+                        assumed: r.next().is_multiple_of(2),
                         sigma: counts.iter().map(|_| r.int()).collect(),
                         step_sigma: counts.iter().skip(1).map(|_| r.int()).collect(),
                         samples: counts.iter().map(|_| r.next() % 100).collect(),
