@@ -164,6 +164,10 @@ enum Cmd {
         /// Hide nodes below this fraction of the total.
         #[arg(long, default_value_t = top::PPROF_NODE_FRACTION)]
         nodefraction: f64,
+        /// Ignore edges below this fraction of the total when marking
+        /// nodes `(inline)` (pprof's -edgefraction).
+        #[arg(long, default_value_t = top::PPROF_EDGE_FRACTION)]
+        edgefraction: f64,
         file: PathBuf,
     },
     /// Every sample's stack, like `go tool pprof -traces`.
@@ -210,9 +214,14 @@ enum Cmd {
     /// Annotated source of functions matching REGEX, like `go tool pprof -list`.
     List {
         regex: String,
-        /// Directories to search for source files (colon separated).
-        #[arg(long = "source-path")]
-        source_path: Option<String>,
+        /// Directories to search for source files (colon separated; pprof's
+        /// -source_path: the current directory when not given).
+        #[arg(long = "source-path", default_value = "")]
+        source_path: String,
+        /// Path prefixes to cut from the profile's file names (colon
+        /// separated; pprof's -trim_path).
+        #[arg(long = "trim-path", default_value = "")]
+        trim_path: String,
         #[command(flatten)]
         query: QueryArgs,
         file: PathBuf,
@@ -238,6 +247,7 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             query,
             nodecount,
             nodefraction,
+            edgefraction,
             file,
         } => {
             // Not freed: the process exits next, and freeing a big profile
@@ -248,6 +258,7 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 cum_sort: cum,
                 node_count: nodecount,
                 node_fraction: nodefraction,
+                edge_fraction: edgefraction,
             };
             let t = top::top(&view, &opts);
             Ok((top::format_top(&view, &t), 0))
@@ -284,7 +295,9 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             let mut stdout = std::io::stdout().lock();
             let mut failed = None;
             leakscope_core::export::traces_csv_pieces(&view, &idx, keep, 1 << 16, &mut |piece| {
-                failed = stdout.write_all(piece).err();
+                failed = stdout
+                    .write_all(&leakscope_core::text::to_bytes_of(piece))
+                    .err();
                 failed.is_none()
             });
             match failed {
@@ -298,16 +311,17 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
         Cmd::List {
             regex,
             source_path,
+            trim_path,
             query,
             file,
         } => {
             let prep = query.prepare(&file, limits)?;
             let view = prep.view();
-            let dirs = match source_path {
-                Some(sp) => sp.split(':').map(PathBuf::from).collect(),
-                None => vec![std::env::current_dir().map_err(|e| e.to_string())?],
+            let mut src = list::DirSources {
+                source_path,
+                trim_path,
+                root: None,
             };
-            let mut src = list::DirSources { search_path: dirs };
             let l = list::list(&view, &regex, &mut src).map_err(|e| e.to_string())?;
             if l.is_empty() {
                 return Err(format!("no matches found for regexp: {regex}"));
@@ -361,7 +375,8 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 .collect();
             leak::order_series(&mut series);
             let mut src = source_path.map(|sp| list::DirSources {
-                search_path: sp.split(':').map(PathBuf::from).collect(),
+                source_path: sp,
+                ..Default::default()
             });
             let report = leak::analyze_with(
                 &series,
@@ -399,7 +414,11 @@ fn main() -> ExitCode {
             use std::io::Write;
             // A closed pipe (`leakscope traces f | head`) is the reader's
             // choice, not an error: stop quietly, as Unix tools do.
-            match std::io::stdout().lock().write_all(out.as_bytes()) {
+            // Names keep their invalid UTF-8 bytes, as pprof writes them.
+            match std::io::stdout()
+                .lock()
+                .write_all(&leakscope_core::text::to_bytes(&out))
+            {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     eprintln!("leakscope: writing the output: {e}");
                     ExitCode::from(2)

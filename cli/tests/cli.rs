@@ -35,7 +35,10 @@ fn top_and_traces_match_oracles() {
     assert_eq!(code, 0);
     assert_eq!(
         out,
-        std::fs::read_to_string(fx("h1-substring-retention/heap-3.top.alloc_space.txt")).unwrap()
+        std::fs::read_to_string(fx(
+            "h1-substring-retention/heap-3.go127.top.alloc_space.txt"
+        ))
+        .unwrap()
     );
     let (code, out, _) = run(&[
         "traces",
@@ -46,7 +49,7 @@ fn top_and_traces_match_oracles() {
     assert_eq!(code, 0);
     assert_eq!(
         out,
-        std::fs::read_to_string(fx("a1-chanrecv-leak-n3/goroutine-2.traces.txt")).unwrap()
+        std::fs::read_to_string(fx("a1-chanrecv-leak-n3/goroutine-2.go127.traces.txt")).unwrap()
     );
 }
 
@@ -417,4 +420,87 @@ fn traces_as_csv_and_filtered() {
     let (code, _, err) = run(&["traces", "--match", "(", pb]);
     assert_eq!(code, 2);
     assert!(err.contains("--match"), "{err}");
+}
+
+fn real(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/real")
+        .join(rel)
+}
+
+/// Names keep their bytes that are not UTF-8 on the way out, as pprof
+/// writes them (pyroscope's profile names a function by every byte).
+#[test]
+fn invalid_utf8_names_are_written_through() {
+    let pb = real("grafana-pyroscope/pkg/og/convert/pprof/testdata/invalid_utf8.pb.gz");
+    let out = Command::new(env!("CARGO_BIN_EXE_leakscope"))
+        .args(["top", "--nodecount", "1000000", pb.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let want = std::fs::read(real(
+        "grafana-pyroscope/pkg/og/convert/pprof/testdata/invalid_utf8.pb.gz.go127.top.txt",
+    ))
+    .unwrap();
+    assert!(want.windows(3).any(|w| w == [0x80, 0x81, 0x82]));
+    assert_eq!(out.stdout, want);
+}
+
+/// `list` finds sources as pprof does (-source_path, -trim_path) and
+/// fails as it does.
+#[test]
+fn list_searches_like_pprof() {
+    let notes = "core/tests/fixtures/real/DataDog-go-profiler-notes";
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_leakscope"))
+            .current_dir(&root)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let want =
+        |name: &str| std::fs::read_to_string(real(&format!("list/{name}.go127.list.txt"))).unwrap();
+    let block = format!("{notes}/examples/block-bias/block.pb.gz");
+    // The recorded path is /Users/.../examples/block-bias/main.go: the
+    // source directory's own name is found in it.
+    let (code, out, _) = cli(&[
+        "list",
+        r"main\.",
+        "--source-path",
+        &format!("{notes}/examples/block-bias"),
+        &block,
+    ]);
+    assert_eq!((code, out), (0, want("block-bias")));
+    let (code, out, _) = cli(&[
+        "list",
+        "slowEvent",
+        "--source-path",
+        notes,
+        "--trim-path",
+        "/Users/felix.geisendoerfer/go/src/github.com/felixge/go-profiler-notes",
+        &block,
+    ]);
+    assert_eq!((code, out), (0, want("block-bias-trim")));
+    // Not found: pprof's words, Go's error text (no "(os error 2)").
+    let (code, out, _) = cli(&[
+        "list",
+        "slowEvent",
+        "--source-path",
+        &format!("{notes}/examples/block-net"),
+        &block,
+    ]);
+    assert_eq!((code, out.clone()), (0, want("block-bias-absent")));
+    assert!(out.contains(": no such file or directory\n"), "{out}");
+    let (code, _, err) = cli(&["list", "^nothing$", &block]);
+    assert_eq!(code, 2);
+    assert!(
+        err.ends_with("no matches found for regexp: ^nothing$\n"),
+        "{err}"
+    );
 }

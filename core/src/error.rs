@@ -24,6 +24,13 @@ pub enum DecodeError {
     Invalid(String),
     #[error("goroutine dump, line {line}: {msg}")]
     GoroutineText { line: usize, msg: String },
+    /// A `debug=1` count profile: goroutine, threadcreate, goroutineleak.
+    #[error("{kind} profile (debug=1 text), line {line}: {msg}")]
+    CountText {
+        kind: String,
+        line: usize,
+        msg: String,
+    },
     #[error("legacy profile text, line {line}: {msg}")]
     LegacyText { line: usize, msg: String },
     #[error("not a profile I can read: {0}")]

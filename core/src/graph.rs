@@ -134,8 +134,20 @@ pub struct NodeIndex {
 }
 
 impl NodeIndex {
-    /// `noinlines` keeps only each location's last (physical) line.
+    /// `noinlines` keeps only each location's last (physical) line. File
+    /// names are trimmed as pprof's reports trim them before building
+    /// their graph (`report::list::trim_path`: Bazel's `/proc/self/cwd/`).
     pub fn new(p: &Profile, g: Granularity, obj_names: bool, noinlines: bool) -> Self {
+        Self::build(p, g, obj_names, noinlines, true)
+    }
+
+    /// [`NodeIndex::new`] with file names as recorded: pprof's `-traces`
+    /// makes its nodes without trimming them.
+    pub fn untrimmed(p: &Profile, g: Granularity, noinlines: bool) -> Self {
+        Self::build(p, g, false, noinlines, false)
+    }
+
+    fn build(p: &Profile, g: Granularity, obj_names: bool, noinlines: bool, trim: bool) -> Self {
         // Infos are deduplicated through hash chains over the vector itself
         // (a map owning them as keys would hold them twice while built).
         // Keys repeat across locations: cache by (function, line, mapping,
@@ -145,9 +157,19 @@ impl NodeIndex {
         // without lines: reserved up front, never grown by doubling.
         let no_lines = p.locations.iter().filter(|l| l.lines.is_empty()).count();
         let lines = p.locations.iter().map(|l| l.lines.len()).sum::<usize>();
+        // (An unnamed function has a node per binary: one per line at most.)
+        let unnamed_lines = if per_function {
+            p.locations
+                .iter()
+                .flat_map(|l| l.lines.iter())
+                .filter(|ln| p.functions[ln.function as usize].name.is_empty())
+                .count()
+        } else {
+            0
+        };
         let bound = no_lines
             + if per_function {
-                p.functions.len().min(lines)
+                p.functions.len().min(lines) + unnamed_lines
             } else {
                 lines
             };
@@ -193,13 +215,21 @@ impl NodeIndex {
                 } else {
                     0
                 };
+                // A function without a name is told apart by its
+                // binary (pprof names it `[binary]`): its node depends on
+                // the location's mapping, not on the function alone.
+                let unnamed = p.functions[line.function as usize].name.is_empty();
                 let key = (
                     line.function,
                     lineno,
-                    if obj_names { loc.mapping } else { None },
+                    if obj_names || unnamed {
+                        loc.mapping
+                    } else {
+                        None
+                    },
                     address,
                 );
-                let cached = if per_function {
+                let cached = if per_function && !unnamed {
                     Some(by_function[line.function as usize]).filter(|&id| id != u32::MAX)
                 } else {
                     by_line.get(&key).copied()
@@ -218,7 +248,12 @@ impl NodeIndex {
                             file: if g == Granularity::Functions {
                                 Arc::default()
                             } else {
-                                let clean = clean_path(&f.filename);
+                                let raw = if trim {
+                                    crate::report::list::trim_path(&f.filename, "", "")
+                                } else {
+                                    &f.filename
+                                };
+                                let clean = clean_path(raw);
                                 if clean == *f.filename {
                                     f.filename.clone()
                                 } else {
@@ -233,7 +268,7 @@ impl NodeIndex {
                             info.start_line = f.start_line;
                         }
                         let id = dedup.intern(info);
-                        if per_function {
+                        if per_function && !unnamed {
                             by_function[line.function as usize] = id;
                         } else {
                             by_line.insert(key, id);
@@ -304,11 +339,52 @@ impl Infos {
 pub struct Graph {
     pub flat: Vec<i64>,
     pub cum: Vec<i64>,
-    /// Per node: (has an in-edge that is inline, has one that is not).
-    /// pprof marks an edge inline when every call along it was inlined.
-    pub inline_in: Vec<(bool, bool)>,
+    /// Per node: the largest |weight| among its inline in-edges and among
+    /// its other in-edges (`None`: no such edge). pprof marks an edge
+    /// inline when every call along it was inlined, and reads a node's
+    /// `(inline)` mark from the in-edges left after it drops those lighter
+    /// than the edge cutoff ([`Graph::inline_label`]). Kept only for nodes
+    /// that are an inlined line somewhere: no other node can be marked.
+    pub inline_in: Vec<(Option<u64>, Option<u64>)>,
     /// Node ids present in the graph (flat or cum non-zero), unsorted.
     pub nodes: Vec<u32>,
+}
+
+/// An edge into an inlinable node, as pprof's graph sums it: its weight
+/// (each sample once), whether every first call of a sample along it was
+/// inlined, and the sample that last added to it.
+#[derive(Clone, Copy)]
+struct EdgeSum {
+    weight: i64,
+    non_inline: bool,
+    stamp: u32,
+}
+
+impl EdgeSum {
+    const NEW: EdgeSum = EdgeSum {
+        weight: 0,
+        non_inline: false,
+        stamp: u32::MAX,
+    };
+
+    /// pprof's `seenEdge`: an edge adds a sample's weight (and its inline
+    /// flag) once per sample, however often the stack passes it.
+    #[inline(always)]
+    fn add(&mut self, sample: u32, w: i64, inline: bool) {
+        if self.stamp != sample {
+            self.stamp = sample;
+            self.weight += w;
+            self.non_inline |= !inline;
+        }
+    }
+}
+
+/// Folds an edge into its destination's (inline, other) maximum weights.
+fn note_edge(marks: &mut [(Option<u64>, Option<u64>)], dst: u32, e: &EdgeSum) {
+    let m = &mut marks[dst as usize];
+    let slot = if e.non_inline { &mut m.1 } else { &mut m.0 };
+    let w = e.weight.unsigned_abs();
+    *slot = Some(slot.map_or(w, |x| x.max(w)));
 }
 
 impl Graph {
@@ -319,85 +395,61 @@ impl Graph {
         let mut flat = vec![0i64; n];
         let mut cum = vec![0i64; n];
         let mut stamp = vec![u32::MAX; n];
-        // A full edge map costs seconds on 200k-stack profiles, and only the
-        // inline marks need edges. Without `kept`, an inline call's caller is
-        // always the next line of the same location, so the only edges that
-        // can be inline are the fixed set `pairs`; other edges only set
-        // `noinline`. With `kept`, callers can be residual: every edge into
-        // an inlinable node goes into the map (trimmed graphs are small).
-        let mut pairs: HashMap<(u32, u32), (bool, bool)> = HashMap::default(); // (inline seen, non-inline seen)
-        if kept.is_none() {
-            for nodes in idx.locations() {
-                for i in 0..nodes.len().saturating_sub(1) {
-                    pairs.entry((nodes[i + 1], nodes[i])).or_default();
-                }
-            }
-        }
-        let mut noinline = vec![false; n];
-        if kept.is_none() {
-            Self::walk_untrimmed(
+        let mut inline_in = vec![(None, None); n];
+        match kept {
+            None => Self::walk_untrimmed(
                 p,
                 idx,
                 value_index,
                 &mut flat,
                 &mut cum,
                 &mut stamp,
-                &mut pairs,
-                &mut noinline,
-            );
-        } else {
-            for (si, s) in p.samples.iter().enumerate() {
-                let w = s.values.get(value_index).copied().unwrap_or(0);
-                if w == 0 {
-                    continue;
-                }
-                let si = si as u32;
-                let mut parent: Option<u32> = None;
-                let mut residual = false;
-                for loc in s.locations.iter().rev() {
-                    let nodes = idx.location_nodes(loc as usize);
-                    for ni in (0..nodes.len()).rev() {
-                        let node = nodes[ni];
-                        if kept.is_some_and(|k| !k[node as usize]) {
-                            residual = true;
-                            continue;
-                        }
-                        if stamp[node as usize] != si {
-                            stamp[node as usize] = si;
-                            cum[node as usize] += w;
-                        }
-                        if let Some(par) = parent {
-                            if par != node {
-                                let inline = ni != nodes.len() - 1;
-                                let pair = if idx.inlinable[node as usize] {
-                                    Some(pairs.entry((par, node)).or_default())
-                                } else {
-                                    None
-                                };
-                                match pair {
-                                    Some(e) if inline => e.0 = true,
-                                    Some(e) => e.1 = true,
-                                    None => noinline[node as usize] = true,
+                &mut inline_in,
+            ),
+            Some(kept) => {
+                // Trimmed graphs are small: every edge into an inlinable
+                // node goes into a map (callers can be residual).
+                let mut edges: HashMap<(u32, u32), EdgeSum> = HashMap::default();
+                for (si, s) in p.samples.iter().enumerate() {
+                    let w = s.values.get(value_index).copied().unwrap_or(0);
+                    if w == 0 {
+                        continue;
+                    }
+                    let si = si as u32;
+                    let mut parent: Option<u32> = None;
+                    let mut residual = false;
+                    for loc in s.locations.iter().rev() {
+                        let nodes = idx.location_nodes(loc as usize);
+                        for ni in (0..nodes.len()).rev() {
+                            let node = nodes[ni];
+                            if !kept[node as usize] {
+                                residual = true;
+                                continue;
+                            }
+                            if stamp[node as usize] != si {
+                                stamp[node as usize] = si;
+                                cum[node as usize] += w;
+                            }
+                            if let Some(par) = parent {
+                                if par != node && idx.inlinable[node as usize] {
+                                    edges.entry((par, node)).or_insert(EdgeSum::NEW).add(
+                                        si,
+                                        w,
+                                        ni != nodes.len() - 1,
+                                    );
                                 }
                             }
+                            parent = Some(node);
+                            residual = false;
                         }
-                        parent = Some(node);
-                        residual = false;
+                    }
+                    if let (Some(leaf), false) = (parent, residual) {
+                        flat[leaf as usize] += w;
                     }
                 }
-                if let (Some(leaf), false) = (parent, residual) {
-                    flat[leaf as usize] += w;
+                for ((_, dst), e) in &edges {
+                    note_edge(&mut inline_in, *dst, e);
                 }
-            }
-        }
-        let mut inline_in: Vec<(bool, bool)> = noinline.iter().map(|&b| (false, b)).collect();
-        for ((_, dst), (inl, non)) in pairs {
-            // pprof: an edge is inline only if every call along it was.
-            if inl && !non {
-                inline_in[dst as usize].0 = true;
-            }
-            if non {
-                inline_in[dst as usize].1 = true;
             }
         }
         let nodes = (0..n as u32)
@@ -412,10 +464,11 @@ impl Graph {
     }
 
     /// The untrimmed walk, the hot loop of every report on big profiles.
-    /// An edge inside a location is always the same inline call, so it is
-    /// marked once per location used, not once per sample; an edge between
-    /// locations is never inline, and looks its pair up only when the
-    /// callee is inlined somewhere (a short per-callee list, no hashing).
+    /// An edge inside a location is always the same inline call (its id is
+    /// looked up by the frame's slot); an edge between locations is never
+    /// inline, and matters only when the callee is inlined somewhere: it is
+    /// found among the callee's inline callers (a short list, no hashing),
+    /// else in a map of the rarer other edges into inlinable nodes.
     #[allow(clippy::too_many_arguments)]
     fn walk_untrimmed(
         p: &Profile,
@@ -424,14 +477,34 @@ impl Graph {
         flat: &mut [i64],
         cum: &mut [i64],
         stamp: &mut [u32],
-        pairs: &mut HashMap<(u32, u32), (bool, bool)>,
-        noinline: &mut [bool],
+        inline_in: &mut [(Option<u64>, Option<u64>)],
     ) {
         let n = flat.len();
-        // Per callee: its inline callers, each with a slot for "also called
-        // not inline". One flat array by callee (`callers[from[node]..
-        // from[node + 1]]`): a vector per node cost a cache miss per frame.
-        let pair_keys: Vec<(u32, u32)> = pairs.keys().copied().collect();
+        let (all_nodes, starts) = (idx.nodes.as_slice(), idx.starts.as_slice());
+        // The inline pairs (caller, callee) inside locations, one id each,
+        // and every frame slot's pair (u32::MAX for a location's own line).
+        let mut pair_ids: HashMap<(u32, u32), u32> = HashMap::default();
+        let mut pair_keys: Vec<(u32, u32)> = Vec::new();
+        let mut slot_pair = vec![u32::MAX; all_nodes.len()];
+        for w in starts.windows(2) {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            for k in a..b.saturating_sub(1) {
+                let key = (all_nodes[k + 1], all_nodes[k]);
+                if key.0 == key.1 {
+                    continue;
+                }
+                let next = pair_keys.len() as u32;
+                let id = *pair_ids.entry(key).or_insert_with(|| {
+                    pair_keys.push(key);
+                    next
+                });
+                slot_pair[k] = id;
+            }
+        }
+        drop(pair_ids);
+        // Per callee: its inline callers with their pair ids, one flat
+        // array by callee (`callers[from[node]..from[node + 1]]`): a vector
+        // per node cost a cache miss per frame.
         let mut from = vec![0u32; n + 1];
         for &(_, node) in &pair_keys {
             from[node as usize + 1] += 1;
@@ -445,14 +518,17 @@ impl Graph {
             callers[fill[node as usize] as usize] = (par, id as u32);
             fill[node as usize] += 1;
         }
-        let mut non_inline_seen = vec![false; pair_keys.len()];
-        let mut used = vec![false; idx.location_count()];
+        drop(fill);
+        let mut pairs = vec![EdgeSum::NEW; pair_keys.len()];
+        // Edges between locations into an inlinable node that is not an
+        // inline pair (rare: an inlined function also called outright).
+        let mut others: HashMap<(u32, u32), EdgeSum> = HashMap::default();
         // The hottest loop of Top: written with plain loops over slices,
         // because the page's size-optimized build leaves iterator adapters
         // and even indexing a `Vec` (not a slice) as calls.
         let (from, callers) = (from.as_slice(), callers.as_slice());
-        let (seen, used_l) = (non_inline_seen.as_mut_slice(), used.as_mut_slice());
-        let (all_nodes, starts) = (idx.nodes.as_slice(), idx.starts.as_slice());
+        let (pairs_s, slot_pair) = (pairs.as_mut_slice(), slot_pair.as_slice());
+        let inlinable = idx.inlinable.as_slice();
         let samples = &p.samples;
         let mut si = 0;
         while si < samples.len() {
@@ -464,7 +540,6 @@ impl Graph {
             let stamp_id = si as u32;
             let mut parent = u32::MAX;
             samples.locations(si).each_root_first(|loc| {
-                used_l[loc as usize] = true;
                 // Caller first: the location's own line, then what it inlined.
                 let (a, b) = (starts[loc as usize], starts[loc as usize + 1]);
                 let nodes = &all_nodes[a as usize..b as usize];
@@ -476,18 +551,27 @@ impl Graph {
                         stamp[node as usize] = stamp_id;
                         cum[node as usize] += w;
                     }
-                    if k == nodes.len() - 1 && parent != u32::MAX && parent != node {
-                        let mut found = None;
+                    if k + 1 < nodes.len() {
+                        let id = slot_pair[a as usize + k];
+                        if id != u32::MAX {
+                            pairs_s[id as usize].add(stamp_id, w, true);
+                        }
+                    } else if parent != u32::MAX && parent != node && inlinable[node as usize] {
+                        let mut found = u32::MAX;
                         let (a, b) = (from[node as usize], from[node as usize + 1]);
                         for &(c, id) in &callers[a as usize..b as usize] {
                             if c == parent {
-                                found = Some(id);
+                                found = id;
                                 break;
                             }
                         }
-                        match found {
-                            Some(id) => seen[id as usize] = true,
-                            None => noinline[node as usize] = true,
+                        if found != u32::MAX {
+                            pairs_s[found as usize].add(stamp_id, w, false);
+                        } else {
+                            others
+                                .entry((parent, node))
+                                .or_insert(EdgeSum::NEW)
+                                .add(stamp_id, w, false);
                         }
                     }
                     parent = node;
@@ -498,25 +582,25 @@ impl Graph {
             }
             si += 1;
         }
-        for (id, key) in pair_keys.iter().enumerate() {
-            if non_inline_seen[id] {
-                pairs.get_mut(key).unwrap().1 = true;
+        for (e, &(_, dst)) in pairs.iter().zip(&pair_keys) {
+            if e.stamp != u32::MAX {
+                note_edge(inline_in, dst, e);
             }
         }
-        for (li, ns) in idx.locations().enumerate() {
-            if used[li] {
-                for i in 0..ns.len().saturating_sub(1) {
-                    if ns[i + 1] != ns[i] {
-                        pairs.get_mut(&(ns[i + 1], ns[i])).unwrap().0 = true;
-                    }
-                }
-            }
+        for ((_, dst), e) in &others {
+            note_edge(inline_in, *dst, e);
         }
     }
 
-    /// pprof's `(inline)` / `(partial-inline)` mark of a node.
-    pub fn inline_label(&self, node: u32) -> &'static str {
-        match self.inline_in[node as usize] {
+    /// pprof's `(inline)` / `(partial-inline)` mark of a node, from the
+    /// in-edges whose |weight| reaches `edge_cutoff` (pprof drops lighter
+    /// edges, `-edgefraction` of the total, before it reads the marks).
+    pub fn inline_label(&self, node: u32, edge_cutoff: u64) -> &'static str {
+        let (inl, non) = self.inline_in[node as usize];
+        match (
+            inl.is_some_and(|w| w >= edge_cutoff),
+            non.is_some_and(|w| w >= edge_cutoff),
+        ) {
             (true, true) => "(partial-inline)",
             (true, false) => "(inline)",
             _ => "",

@@ -32,6 +32,8 @@ pub mod profile;
 pub mod report;
 mod samples;
 pub mod session;
+pub mod symbolize;
+pub mod text;
 
 pub use decode::{decode, decode_with, Limits};
 pub use error::{DecodeError, ReportError};

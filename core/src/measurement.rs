@@ -4,15 +4,15 @@
 /// Scales `value` from `from` unit to `to` (`"minimum"`/`"auto"` pick the
 /// best unit). Returns the scaled value and the unit to print ("" for counts).
 pub fn scale(value: i64, from: &str, to: &str) -> (f64, String) {
+    // Go's `-value > 0` guard: i64::MIN stays negative and is scaled as is.
     if value < 0 && value != i64::MIN {
         let (v, u) = scale(-value, from, to);
         return (-v, u);
     }
-    if let Some((v, u)) = memory_label(value, from, to) {
-        return (v, u);
-    }
-    if let Some((v, u)) = time_label(value, from, to) {
-        return (v, u);
+    for ut in UNIT_TYPES {
+        if let Some((v, u)) = ut.convert(value, from, to) {
+            return (v, u.to_string());
+        }
     }
     match to {
         "count" | "sample" | "unit" | "minimum" | "auto" => (value as f64, String::new()),
@@ -36,132 +36,119 @@ pub fn scaled_label(value: i64, from: &str, to: &str) -> String {
     format!("{s}{u}")
 }
 
-fn trim_s(u: &str) -> String {
-    u.to_ascii_lowercase()
-        .strip_suffix('s')
-        .map(str::to_string)
-        .unwrap_or_else(|| u.to_ascii_lowercase())
+/// One unit of pprof's `measurement.UnitTypes`: the name it prints, the
+/// names it reads, and its size in the type's base unit.
+struct Unit {
+    canonical: &'static str,
+    aliases: &'static [&'static str],
+    factor: f64,
+}
+
+/// A family of units (memory, time, GCU) with the unit used when a value
+/// fits none (zero, or a target unit the family does not know).
+struct UnitType {
+    default: &'static Unit,
+    units: &'static [Unit],
+}
+
+const fn unit(canonical: &'static str, aliases: &'static [&'static str], factor: f64) -> Unit {
+    Unit {
+        canonical,
+        aliases,
+        factor,
+    }
+}
+
+const MEMORY: &[Unit] = &[
+    unit("B", &["b", "byte"], 1.0),
+    unit("kB", &["kb", "kbyte", "kilobyte"], (1u64 << 10) as f64),
+    unit("MB", &["mb", "mbyte", "megabyte"], (1u64 << 20) as f64),
+    unit("GB", &["gb", "gbyte", "gigabyte"], (1u64 << 30) as f64),
+    unit("TB", &["tb", "tbyte", "terabyte"], (1u64 << 40) as f64),
+    unit("PB", &["pb", "pbyte", "petabyte"], (1u64 << 50) as f64),
+];
+/// pprof's time ladder stops at hours: a day-long duration prints as
+/// `323.23hrs`, never days or weeks (Go 1.19's pprof still had them).
+const TIME: &[Unit] = &[
+    unit("ns", &["ns", "nanosecond"], 1.0),
+    unit("us", &["μs", "us", "microsecond"], 1e3),
+    unit("ms", &["ms", "millisecond"], 1e6),
+    unit("s", &["s", "sec", "second"], 1e9),
+    unit("hrs", &["hour", "hr"], 3600e9),
+];
+const GCU: &[Unit] = &[
+    unit("n*GCU", &["nanogcu"], 1e-9),
+    unit("u*GCU", &["microgcu"], 1e-6),
+    unit("m*GCU", &["milligcu"], 1e-3),
+    unit("GCU", &["gcu"], 1.0),
+    unit("k*GCU", &["kilogcu"], 1e3),
+    unit("M*GCU", &["megagcu"], 1e6),
+    unit("G*GCU", &["gigagcu"], 1e9),
+    unit("T*GCU", &["teragcu"], 1e12),
+    unit("P*GCU", &["petagcu"], 1e15),
+];
+const UNIT_TYPES: &[UnitType] = &[
+    UnitType {
+        default: &MEMORY[0],
+        units: MEMORY,
+    },
+    UnitType {
+        default: &unit("s", &[], 1e9),
+        units: TIME,
+    },
+    UnitType {
+        default: &unit("GCU", &[], 1.0),
+        units: GCU,
+    },
+];
+
+impl UnitType {
+    /// `sniffUnit`: lower-cased, a plural `s` dropped from names longer
+    /// than two letters, then looked up among the aliases.
+    fn sniff(&self, unit: &str) -> Option<&'static Unit> {
+        let mut u = unit.to_lowercase();
+        if u.len() > 2 {
+            if let Some(t) = u.strip_suffix('s') {
+                u = t.to_string();
+            }
+        }
+        self.units.iter().find(|x| x.aliases.contains(&u.as_str()))
+    }
+
+    /// `autoScale`: the largest unit the value is at least one of.
+    fn auto_scale(&self, value: f64) -> Option<(f64, &'static str)> {
+        let mut best: Option<&Unit> = None;
+        for u in self.units {
+            if u.factor >= best.map_or(0.0, |b| b.factor) && value / u.factor >= 1.0 {
+                best = Some(u);
+            }
+        }
+        best.map(|u| (value / u.factor, u.canonical))
+    }
+
+    /// `convertUnit`: `None` when `from` is not of this type.
+    fn convert(&self, value: i64, from: &str, to: &str) -> Option<(f64, &'static str)> {
+        let from = self.sniff(from)?;
+        let v = value as f64 * from.factor;
+        if to == "minimum" || to == "auto" {
+            return Some(
+                self.auto_scale(v)
+                    .unwrap_or((v / self.default.factor, self.default.canonical)),
+            );
+        }
+        Some(match self.sniff(to) {
+            Some(t) => (v / t.factor, t.canonical),
+            None => (v / self.default.factor, self.default.canonical),
+        })
+    }
 }
 
 pub fn is_memory_unit(unit: &str) -> bool {
-    matches!(
-        trim_s(unit).as_str(),
-        "byte" | "b" | "kilobyte" | "kb" | "megabyte" | "mb" | "gigabyte" | "gb"
-    )
+    UNIT_TYPES[0].sniff(unit).is_some()
 }
 
 pub fn is_time_unit(unit: &str) -> bool {
-    let mut u = unit.to_ascii_lowercase();
-    if u.len() > 2 {
-        u = u.strip_suffix('s').map(str::to_string).unwrap_or(u);
-    }
-    matches!(
-        u.as_str(),
-        "nanosecond"
-            | "ns"
-            | "microsecond"
-            | "millisecond"
-            | "ms"
-            | "s"
-            | "second"
-            | "sec"
-            | "hr"
-            | "day"
-            | "week"
-            | "year"
-    )
-}
-
-fn memory_label(value: i64, from: &str, to: &str) -> Option<(f64, String)> {
-    let from = trim_s(from);
-    let mut to = trim_s(to);
-    let mul: i64 = match from.as_str() {
-        "byte" | "b" => 1,
-        "kb" | "kbyte" | "kilobyte" => 1 << 10,
-        "mb" | "mbyte" | "megabyte" => 1 << 20,
-        "gb" | "gbyte" | "gigabyte" => 1 << 30,
-        "tb" | "tbyte" | "terabyte" => 1 << 40,
-        "pb" | "pbyte" | "petabyte" => 1 << 50,
-        _ => return None,
-    };
-    let value = value.wrapping_mul(mul);
-    if to == "minimum" || to == "auto" {
-        to = match value {
-            v if v < 1 << 10 => "b",
-            v if v < 1 << 20 => "kb",
-            v if v < 1 << 30 => "mb",
-            v if v < 1 << 40 => "gb",
-            v if v < 1 << 50 => "tb",
-            _ => "pb",
-        }
-        .into();
-    }
-    let v = value as f64;
-    Some(match to.as_str() {
-        "kb" | "kbyte" | "kilobyte" => (v / 1024.0, "kB".into()),
-        "mb" | "mbyte" | "megabyte" => (v / (1024.0 * 1024.0), "MB".into()),
-        "gb" | "gbyte" | "gigabyte" => (v / (1024.0 * 1024.0 * 1024.0), "GB".into()),
-        "tb" | "tbyte" | "terabyte" => (v / (1024.0 * 1024.0 * 1024.0 * 1024.0), "TB".into()),
-        "pb" | "pbyte" | "petabyte" => (
-            v / (1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0),
-            "PB".into(),
-        ),
-        _ => (v, "B".into()),
-    })
-}
-
-fn time_label(value: i64, from: &str, to: &str) -> Option<(f64, String)> {
-    let norm = |u: &str| {
-        let u = u.to_ascii_lowercase();
-        if u.len() > 2 {
-            u.strip_suffix('s').map(str::to_string).unwrap_or(u)
-        } else {
-            u
-        }
-    };
-    let from = norm(from);
-    let mut to = norm(to);
-    const US: i64 = 1_000;
-    const MS: i64 = 1_000_000;
-    const S: i64 = 1_000_000_000;
-    const MIN: i64 = 60 * S;
-    const HOUR: i64 = 60 * MIN;
-    const DAY: i64 = 24 * HOUR;
-    // time.Duration arithmetic wraps like Go's on overflow.
-    let d: i64 = match from.as_str() {
-        "nanosecond" | "ns" => value,
-        "microsecond" => value.wrapping_mul(US),
-        "millisecond" | "ms" => value.wrapping_mul(MS),
-        "second" | "sec" | "s" => value.wrapping_mul(S),
-        "cycle" => return Some((value as f64, String::new())),
-        _ => return None,
-    };
-    if to == "minimum" || to == "auto" {
-        to = match d {
-            d if d < US => "ns",
-            d if d < MS => "us",
-            d if d < S => "ms",
-            d if d < MIN => "sec",
-            d if d < HOUR => "min",
-            d if d < DAY => "hour",
-            d if d < 15 * DAY => "day",
-            d if d < 120 * DAY => "week",
-            _ => "year",
-        }
-        .into();
-    }
-    let dd = d as f64;
-    Some(match to.as_str() {
-        "ns" | "nanosecond" => (dd, "ns".into()),
-        "us" | "microsecond" => (dd / US as f64, "us".into()),
-        "ms" | "millisecond" => (dd / MS as f64, "ms".into()),
-        "min" | "minute" => (dd / MIN as f64, "mins".into()),
-        "hour" | "hr" => (dd / HOUR as f64, "hrs".into()),
-        "day" => (dd / DAY as f64, "days".into()),
-        "week" | "wk" => (dd / (7 * DAY) as f64, "wks".into()),
-        "year" | "yr" => (dd / (365 * 7 * DAY) as f64, "yrs".into()),
-        _ => (dd / S as f64, "s".into()),
-    })
+    UNIT_TYPES[1].sniff(unit).is_some()
 }
 
 /// pprof's percentage: `  100%` near 100, `%5.2f%%` from 1, `%5.2g%%` below.
@@ -227,22 +214,15 @@ pub fn go_g(v: f64, prec: usize) -> String {
     }
 }
 
-/// Go's `time.Format("Jan 2, 2006 at 3:04pm (MST)")` in UTC.
+/// Go's `time.Unix(0, nanos).Format("2006-01-02 15:04:05 MST")` in UTC
+/// (pprof's `Time:` header since Go 1.22; the oracles run with TZ=UTC).
 pub fn format_time_utc(nanos: i64) -> String {
     let secs = nanos.div_euclid(1_000_000_000);
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (h, min) = (sod / 3600, (sod % 3600) / 60);
-    let h12 = if h % 12 == 0 { 12 } else { h % 12 };
-    let ampm = if h < 12 { "am" } else { "pm" };
-    format!(
-        "{} {d}, {y} at {h12}:{min:02}{ampm} (UTC)",
-        MONTHS[(m - 1) as usize]
-    )
+    let (h, min, s) = (sod / 3600, (sod % 3600) / 60, sod % 60);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{s:02} UTC")
 }
 
 /// Days since 1970-01-01 to (year, month, day), Howard Hinnant's algorithm.
@@ -278,6 +258,23 @@ mod tests {
         }
     }
 
+    /// pprof's ladder ends at hours (`internal/measurement`): the values
+    /// the issue saw as `1.01mins` and `13.47days` print as seconds and hours.
+    #[test]
+    fn time_ladder_stops_at_hours() {
+        assert_eq!(label(60_600_000_000, "nanoseconds"), "60.60s");
+        assert_eq!(label(1_163_628_000_000_000, "nanoseconds"), "323.23hrs");
+        assert_eq!(label(59 * 60 * 1_000_000_000, "nanoseconds"), "3540s");
+        assert_eq!(label(3_600_000_000_000, "nanoseconds"), "1hrs");
+        assert_eq!(label(2, "hours"), "2hrs");
+        assert_eq!(scaled_label(90, "seconds", "minute"), "90s");
+        assert_eq!(scale(90, "s", "hr"), (0.025, "hrs".to_string()));
+        assert_eq!(label(7, "cycles"), "7");
+        assert_eq!(label(0, "nanoseconds"), "0");
+        assert!(is_time_unit("hrs") && is_time_unit("us") && !is_time_unit("min"));
+        assert!(is_memory_unit("kB") && !is_memory_unit("GCU"));
+    }
+
     #[test]
     fn percentages() {
         assert_eq!(percentage(2, 503), "  0.4%");
@@ -292,9 +289,12 @@ mod tests {
         assert_eq!(label(3120000000, "nanoseconds"), "3.12s");
         assert_eq!(label(524288, "bytes"), "512kB");
         assert_eq!(scaled_label(0, "count", "minimum"), "0");
+        assert_eq!(label(3_000, "microseconds"), "3ms");
+        assert_eq!(label(1024, "kilobytes"), "1MB");
+        assert_eq!(label(1500, "gcu"), "1.50k*GCU");
         assert_eq!(
             format_time_utc(1_795_704_120_000_000_000),
-            "Nov 26, 2026 at 2:42pm (UTC)"
+            "2026-11-26 14:42:00 UTC"
         );
     }
 }

@@ -389,10 +389,11 @@ fn simplify_func(f: &str) -> &str {
 }
 
 impl Profile {
-    /// What pprof's `profile.Merge` does to every profile it loads, even a
-    /// single one: identical functions and locations become one, samples
-    /// with the same stack and labels are summed, all-zero samples go.
-    /// Reports (notably `traces`) depend on it.
+    /// What pprof's `profile.Merge` does when it combines profiles (a
+    /// source with its `-base`/`-diff_base`; Go 1.27's pprof leaves a lone
+    /// profile unmerged): identical functions and locations become one,
+    /// samples with the same stack and labels are summed, all-zero samples
+    /// go.
     pub fn merge_duplicates(&mut self) {
         // Writers rarely repeat a function or a location: find the first
         // of each by hash chains over the items in place, and rebuild

@@ -1,5 +1,5 @@
-//! Golden tests: every `go tool pprof` (go1.19.8) oracle file in the
-//! fixtures must be reproduced byte for byte.
+//! Golden tests: every `go tool pprof` (Go 1.27.3) oracle file in the
+//! fixtures (`P.go127.*.txt`) must be reproduced byte for byte.
 
 use leakscope_core::report::{list, top, traces, View};
 use leakscope_core::{decode, Profile};
@@ -36,7 +36,10 @@ fn profiles() -> Vec<PathBuf> {
 
 fn oracle(pb: &Path, suffix: &str) -> PathBuf {
     let s = pb.to_string_lossy();
-    PathBuf::from(format!("{}.{suffix}", s.strip_suffix(".pb.gz").unwrap()))
+    PathBuf::from(format!(
+        "{}.go127.{suffix}",
+        s.strip_suffix(".pb.gz").unwrap()
+    ))
 }
 
 fn first_diff(got: &str, want: &str) -> String {
@@ -155,7 +158,8 @@ fn list_matches_pprof() {
         let p = load(&pb);
         let view = View::new(&p, p.default_sample_index());
         let mut src = list::DirSources {
-            search_path: vec![source_dir(pb.parent().unwrap(), &pkg)],
+            source_path: source_dir(pb.parent().unwrap(), &pkg).display().to_string(),
+            ..Default::default()
         };
         let l = list::list(&view, r"main\.", &mut src).unwrap();
         check(&mut failures, &f, &list::format_list(&view, r"main\.", &l));

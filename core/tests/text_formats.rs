@@ -155,3 +155,125 @@ fn threadcreate_text() {
     assert_eq!(p.format, Some(SourceFormat::LegacyThreadcreate));
     assert_eq!((p.kind().as_str(), p.total(0)), ("threadcreate", 2));
 }
+
+/// Go's `expand`: tabs to spaces up to the next multiple of 8, as an
+/// editor or a chat window turns them.
+fn expand(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        let mut col = 0;
+        for c in line.chars() {
+            if c == '\t' {
+                let n = 8 - col % 8;
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            } else {
+                out.push(c);
+                col += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Every sample as (values, frame names leaf first): what two readings of
+/// the same records must share.
+fn stacks(p: &Profile) -> Vec<(Vec<i64>, Vec<String>)> {
+    p.samples
+        .iter()
+        .map(|s| {
+            let names = s
+                .locations
+                .iter()
+                .flat_map(|l| p.locations[l as usize].lines.iter())
+                .map(|ln| p.functions[ln.function as usize].name.to_string())
+                .collect();
+            (s.values.to_vec(), names)
+        })
+        .collect()
+}
+
+/// A text profile whose tabs became spaces is read whole, with the same
+/// names, never partly in silence (a heap profile once read 1 record of
+/// 12 and exited 0: its `#   0x...` frame lines ended the records).
+#[test]
+fn tabs_turned_to_spaces_read_the_same() {
+    let mut checked = 0;
+    for rel in [
+        "go/a3-chanrecv-leak-longwait/heap-1.debug1.txt",
+        "go/h1-substring-retention/heap-3.debug1.txt",
+        "go/i1-healthy-service/heap-2.debug1.txt",
+        "go/k-block-mutex-contention/block-1.debug1.txt",
+        "go/k-block-mutex-contention/mutex-1.debug1.txt",
+        "go/a2-chanrecv-leak-n500/goroutine-3.debug1.txt",
+        "go/a2-chanrecv-leak-n500/goroutine-3.debug2.txt",
+        "go/j-cpu-profile/goroutine-0.debug2.txt",
+        "go/m-threadcreate/threadcreate-go127.debug1.txt",
+    ] {
+        let text = std::fs::read_to_string(fx(rel)).unwrap();
+        let want = load(rel);
+        assert!(!want.samples.is_empty());
+        for edited in [expand(&text), text.replace('\t', " ")] {
+            assert_ne!(edited, text);
+            let got = decode(edited.as_bytes()).unwrap_or_else(|e| panic!("{rel}: {e}"));
+            assert_eq!(stacks(&got), stacks(&want), "{rel}");
+            assert_eq!(got.goroutines.len(), want.goroutines.len(), "{rel}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 9);
+}
+
+/// Stack lines whose goroutine header is damaged are an error naming the
+/// line, not dropped.
+#[test]
+fn a_damaged_goroutine_header_is_an_error() {
+    let rel = "go/a3-chanrecv-leak-longwait/goroutine-1.debug2.txt";
+    let text = std::fs::read_to_string(fx(rel)).unwrap();
+    let damaged = text.replacen("goroutine 1 [IO wait]:", "goroutine 1 IO wait", 1);
+    assert_ne!(damaged, text);
+    let e = decode(damaged.as_bytes()).unwrap_err().to_string();
+    assert!(
+        e.starts_with("goroutine dump, line 25: stack line outside any goroutine"),
+        "{e}"
+    );
+    // A heap record cut in its values is an error too.
+    let heap = std::fs::read_to_string(fx("go/a3-chanrecv-leak-longwait/heap-1.debug1.txt"))
+        .unwrap()
+        .replacen("1: 416 [1: 416] @", "1: 416 [1: @", 1);
+    let e = decode(heap.as_bytes()).unwrap_err().to_string();
+    assert!(e.starts_with("legacy profile text, line 12:"), "{e}");
+}
+
+/// threadcreate in both of the runtime's forms (m-threadcreate/README.md):
+/// Go 1.19's `4 @` records have no PCs (go tool pprof 1.27 refuses the
+/// file as malformed), Go 1.27's have zero PCs. Both are a threadcreate
+/// profile with every thread counted, never "a goroutine dump".
+#[test]
+fn threadcreate_with_empty_stacks() {
+    for (rel, total, known) in [
+        ("go/m-threadcreate/threadcreate-go119.debug1.txt", 5, 1),
+        ("go/m-threadcreate/threadcreate-go127.debug1.txt", 4, 1),
+    ] {
+        let p = load(rel);
+        assert_eq!(p.format, Some(SourceFormat::LegacyThreadcreate), "{rel}");
+        assert_eq!(p.kind(), "threadcreate");
+        assert_eq!(p.total(0), total, "{rel}");
+        let in_main = main_cums(&p);
+        assert_eq!(in_main.get("main.main.func1"), Some(&known), "{rel}");
+    }
+    let e = decode(b"threadcreate profile: total 6\n5 @\n#\t0x0\n\n1 @ 0xzz\n")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "threadcreate profile (debug=1 text), line 5: bad PC \"0xzz\""
+    );
+    let e = decode(b"threadcreate profile: total 6\n5 @\n#\t0x0\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("threadcreate profile (debug=1 text), line 1: header says total 6 but the records add up to 5"),
+        "{e}"
+    );
+}

@@ -368,3 +368,22 @@ test('if the decoder cannot start, the page says so, names refused files and kee
     await broken.close();
   }
 });
+
+test('A name with bytes that are not UTF-8 reads \\xNN in Top and Traces', async () => {
+  const errors = [];
+  const page = await openPage(browser, server.url + '?view=top', errors);
+  // pyroscope's test profile: one function named by every byte 0x00..0xff.
+  await drop(page, [fixture('real/grafana-pyroscope/pkg/og/convert/pprof/testdata/invalid_utf8.pb.gz')]);
+  await page.waitForSelector('[data-testid=top-table] tbody tr');
+  const names = (await topRows(page)).map((r) => r[5]);
+  const odd = names.find((n) => n.includes('xyz{|}~'));
+  assert.ok(odd, names.join(' | '));
+  assert.ok(odd.includes('\\x80\\x81\\x82') && odd.endsWith('\\xfe\\xff'), odd);
+  assert.ok(!odd.includes('\uFFFD'), 'no replacement character');
+  await page.click('[data-tab=traces]');
+  await page.waitForSelector('[data-testid=traces] li');
+  await settled(page);
+  const frames = await page.$$eval('[data-testid=traces] .frames li', (lis) => lis.map((li) => li.textContent));
+  assert.ok(frames.some((f) => f.includes('\\x80\\x81') && f.endsWith('\\xfe\\xff')), frames.join(' | '));
+  assert.deepEqual(errors, []);
+});

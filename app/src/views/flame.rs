@@ -264,7 +264,7 @@ pub fn FlameView() -> impl IntoView {
         let node = &t.nodes[n as usize];
         Some(format!(
             "{}{}: cum {} ({}), self {} ({})",
-            t.names[node.name as usize],
+            super::shown(&t.names[node.name as usize]),
             if node.inline { " (inline)" } else { "" },
             scaled_label(node.total, &top.unit, "minimum"),
             percentage(node.total, top.total).trim(),
@@ -300,8 +300,8 @@ pub fn FlameView() -> impl IntoView {
         let t = tree.get()?;
         let top = derived.top.get()?;
         let node = &t.nodes[n as usize];
-        let name = t.names[node.name as usize].clone();
-        let file = t.files[node.name as usize].clone();
+        let name = super::shown(&t.names[node.name as usize]);
+        let file = super::shown(&t.files[node.name as usize]);
         let unit = top.unit.clone();
         Some(view! {
             <div class="tooltip" data-testid="flame-tooltip" style:left=format!("{}px", x + 12.0) style:top=format!("{}px", y + 12.0)>
@@ -318,7 +318,7 @@ pub fn FlameView() -> impl IntoView {
             let t = tree.get()?;
             let path = t.path(zoom.get());
             Some(path.into_iter().map(|n| {
-            let label = t.names[t.nodes[n as usize].name as usize].clone();
+            let label = super::shown(&t.names[t.nodes[n as usize].name as usize]);
             view! { <button class="crumb" on:click=move |_| zoom_to(n)>{label}</button> }
         }).collect_view())
         };
@@ -506,7 +506,9 @@ fn draw(
         };
         ctx.set_fill_style_str(&fill);
         ctx.fill_rect(x, y, (w - 0.5).max(0.5), ROW - 1.0);
-        if let Some(label) = leakscope_core::report::flame::fit_label(name, w) {
+        if let Some(label) =
+            leakscope_core::report::flame::fit_label(&leakscope_core::text::for_display(name), w)
+        {
             ctx.set_fill_style_str(if dim { "#666" } else { "#111" });
             let _ = ctx.fill_text(&label, x + 3.0, y + ROW / 2.0);
         }

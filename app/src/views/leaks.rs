@@ -119,14 +119,14 @@ fn finding_card(store: Store, f: Finding) -> impl IntoView {
     let started = match (&f.created_by, &f.created_at) {
         (Some(c), at) => Some(
             view! {
-                <p class="started" data-testid="created-by">"created by "<code>{c.clone()}</code>
-                    {at.clone().map(|a| view! { " at "<span class="file">{a}</span> })}</p>
+                <p class="started" data-testid="created-by">"created by "<code>{super::shown(c)}</code>
+                    {at.clone().map(|a| view! { " at "<span class="file">{super::shown(&a)}</span> })}</p>
             }
             .into_any(),
         ),
         (None, _) => f.entry_function.clone().map(|e| {
             view! {
-            <p class="started muted" data-testid="entry-function">"entry function "<code>{e}</code>
+            <p class="started muted" data-testid="entry-function">"entry function "<code>{super::shown(&e)}</code>
                 " (this form does not record who started the goroutine)"</p>
         }.into_any()
         }),
@@ -137,7 +137,7 @@ fn finding_card(store: Store, f: Finding) -> impl IntoView {
             <header>
                 <span class=format!("badge sev-{sev}")>{sev.to_uppercase()}</span>
                 <code class="rule">{f.rule.as_str()}</code>
-                <span class="where"><strong>{f.function.clone()}</strong>" "<span class="file">{format!("{}:{}", f.file, f.line)}</span></span>
+                <span class="where"><strong>{super::shown(&f.function)}</strong>" "<span class="file">{super::shown(&format!("{}:{}", f.file, f.line))}</span></span>
                 <span class="wait">{wait}</span>
             </header>
             <div class="body">

@@ -8,6 +8,12 @@ mod source;
 mod top;
 mod traces;
 
+/// A profile string as the page shows it: bytes that are not UTF-8 (kept
+/// by the core as stand-ins, `leakscope_core::text`) read `\xNN`.
+pub fn shown(s: &str) -> String {
+    leakscope_core::text::for_display(s).into_owned()
+}
+
 use crate::derived::Derived;
 use crate::load::{self, Input};
 use crate::state::{Store, Tab};

@@ -44,7 +44,7 @@ pub fn SourceView() -> impl IntoView {
                     <select data-testid="source-fn" on:change=move |ev| store.source_fn.set(Some(event_target_value(&ev)))>
                         {move || {
                             let c = chosen.get();
-                            functions.get().into_iter().map(|f| view! { <option value=f.clone() selected=c.as_deref() == Some(f.as_str())>{f.clone()}</option> }).collect_view()
+                            functions.get().into_iter().map(|f| view! { <option value=f.clone() selected=c.as_deref() == Some(f.as_str())>{super::shown(&f)}</option> }).collect_view()
                         }}
                     </select>
                 </label>
@@ -55,7 +55,7 @@ pub fn SourceView() -> impl IntoView {
                 let fmt = move |v: i64| if v == 0 { ".".to_string() } else { leakscope_core::measurement::scaled_label(v, &unit, "minimum") };
                 ls.into_iter().map(|l| {
                     let fmt = fmt.clone();
-                    let head = format!("{} in {}", l.function, l.file);
+                    let head = super::shown(&format!("{} in {}", l.function, l.file));
                     let sums = format!("{} {} (flat, cum) {} of total", fmt(l.flat), fmt(l.cum), leakscope_core::measurement::percentage(l.cum, total).trim());
                     let body = match l.source {
                         Ok(lines) => {
@@ -73,7 +73,7 @@ pub fn SourceView() -> impl IntoView {
                             }.into_any()
                         }
                         Err(_) => view! {
-                            <p class="hint" data-testid="source-hint">"Drop " <code>{l.file.rsplit('/').next().unwrap_or("").to_string()}</code>
+                            <p class="hint" data-testid="source-hint">"Drop " <code>{super::shown(l.file.rsplit('/').next().unwrap_or(""))}</code>
                                 " (or its folder, with “Open source folder…”) to see the source. Lines that carry values:"</p>
                             <table class="listing"><thead><tr><th scope="col">"flat"</th><th scope="col">"cum"</th><th scope="col">"line"</th></tr></thead>
                                 <tbody>{l.sample_lines.into_iter().map(|(n, f, c)| view! { <tr class="hot" data-line=n><td class="num">{fmt(f)}</td><td class="num">{fmt(c)}</td><td class="num lineno">{n}</td></tr> }).collect_view()}</tbody>

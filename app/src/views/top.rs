@@ -156,7 +156,7 @@ pub fn TopView() -> impl IntoView {
                                     <td class="num">{percentage(sum, t.total).trim().to_string()}</td>
                                     <td class="num">{crate::derived::fmt(&t, r.cum)}</td>
                                     <td class="num">{percentage(r.cum, t.total).trim().to_string()}</td>
-                                    <td class="name">{r.name.clone()}{(!r.inline.is_empty()).then(|| view! { <span class="inline-mark">{format!(" {}", r.inline)}</span> })}</td>
+                                    <td class="name">{super::shown(&r.name)}{(!r.inline.is_empty()).then(|| view! { <span class="inline-mark">{format!(" {}", r.inline)}</span> })}</td>
                                     <td class="links">
                                         <button class="link" title="Annotated source" on:click=move |_| { store.source_fn.set(Some(func.clone())); store.tab.set(Tab::Source); }>"source"</button>
                                         <button class="link" title="Show in the flame graph" on:click=move |_| { store.flame_fn.set(Some(func2.clone())); store.tab.set(Tab::Flame); }>"flame"</button>

@@ -44,8 +44,8 @@ pub fn TracesView() -> impl IntoView {
                     let unit = t.unit.clone();
                     let shown = if show_all.get() { SHOWN_MAX } else { PAGE } as usize;
                     t.traces.iter().take(shown).enumerate().map(|(k, tr)| {
-                        let head = tr.frames.first().map(|f| f.name.clone()).unwrap_or_default();
-                        let labels = tr.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ");
+                        let head = tr.frames.first().map(|f| super::shown(&f.name)).unwrap_or_default();
+                        let labels = super::shown(&tr.labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
                         view! {
                             <li>
                                 <details open=k < 3>
@@ -56,7 +56,7 @@ pub fn TracesView() -> impl IntoView {
                                         <span class="labels">{labels}</span>
                                     </summary>
                                     <ol class="frames">
-                                        {tr.frames.iter().map(|f| view! { <li>{f.name.clone()}{f.inline.then_some(" (inline)")}</li> }).collect_view()}
+                                        {tr.frames.iter().map(|f| view! { <li>{super::shown(&f.name)}{f.inline.then_some(" (inline)")}</li> }).collect_view()}
                                     </ol>
                                 </details>
                             </li>

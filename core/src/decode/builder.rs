@@ -122,19 +122,32 @@ impl Builder {
 
 /// Parses `#\t0xADDR\tFUNC+0xOFF\tFILE:LINE` (debug=1 stack comment lines).
 /// Returns (address, function, file, line); function is empty when the
-/// runtime could not symbolize the PC.
+/// runtime could not symbolize the PC. Tabs that became spaces (a profile
+/// pasted through an editor or a chat) read the same: the address is the
+/// first word, `FILE:LINE` the last, the function what lies between
+/// (generic instantiations hold spaces). `None` for any other comment.
 pub fn parse_pc_comment(line: &str) -> Option<(u64, String, String, i64)> {
-    let rest = line.strip_prefix('#')?;
-    let mut parts = rest.split('\t').filter(|s| !s.is_empty());
-    let addr = parse_hex(parts.next()?.trim())?;
-    let Some(func) = parts.next() else {
+    let rest = line.strip_prefix('#')?.trim();
+    let (addr, rest) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let addr = parse_hex(addr)?;
+    let rest = rest.trim();
+    if rest.is_empty() {
         return Some((addr, String::new(), String::new(), 0));
+    }
+    let (func, file_line) = if rest.contains('\t') {
+        let mut parts = rest.split('\t').map(str::trim).filter(|s| !s.is_empty());
+        (parts.next().unwrap_or(""), parts.next())
+    } else {
+        match rest.rsplit_once(char::is_whitespace) {
+            Some((f, fl)) if split_file_line(fl).1 != 0 => (f.trim(), Some(fl)),
+            _ => (rest, None),
+        }
     };
     let func = match func.rfind("+0x") {
         Some(i) => &func[..i],
         None => func,
     };
-    let (file, line) = match parts.next() {
+    let (file, line) = match file_line {
         Some(fl) => split_file_line(fl.trim()),
         None => (String::new(), 0),
     };

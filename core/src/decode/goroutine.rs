@@ -29,7 +29,13 @@ pub fn decode_debug1(text: &str) -> Result<Profile, DecodeError> {
     decode_debug1_with(text, &mut |_| {})
 }
 
-/// [`decode_debug1`] with the fraction of the text read so far.
+/// [`decode_debug1`] with the fraction of the text read so far. The same
+/// form serves every count profile (`goroutine`, `threadcreate`,
+/// `goroutineleak`); errors name the kind. A record without PCs (`5 @`,
+/// as older runtimes write threadcreate's unknown stacks) is a sample with
+/// an empty stack: counted in the total, in no function (`go tool pprof`
+/// 1.27 refuses such a file as "malformed"; Go 1.27 itself writes `0x0`
+/// PCs there, which both read).
 pub fn decode_debug1_with(
     text: &str,
     progress: &mut dyn FnMut(f32),
@@ -38,11 +44,16 @@ pub fn decode_debug1_with(
     let mut lines = text.lines().enumerate().peekable();
     let (_, first) = lines.next().ok_or(DecodeError::Empty)?;
     let kind = first.split_whitespace().next().unwrap_or("goroutine");
+    let err = |line: usize, msg: String| DecodeError::CountText {
+        kind: kind.to_string(),
+        line,
+        msg,
+    };
     let total: i64 = first
         .rsplit(' ')
         .next()
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| err(1, "header should read `goroutine profile: total N`"))?;
+        .ok_or_else(|| err(1, format!("header should read `{kind} profile: total N`")))?;
     let mut b = Builder::new(&[(kind, "count")], SourceFormat::GoroutineDebug1);
     b.profile.period_type = Some(ValueType {
         r#type: kind.into(),
@@ -57,11 +68,15 @@ pub fn decode_debug1_with(
         if ln % 8192 == 0 {
             progress((ln as f32 / n_lines).min(1.0));
         }
-        let line = line.trim_end();
-        if line.is_empty() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            // pprof skips comment lines wherever they are.
             continue;
         }
-        let Some((count, pcs)) = line.split_once(" @ ") else {
+        let Some((count, pcs)) = line
+            .split_once(" @")
+            .filter(|(_, r)| r.is_empty() || r.starts_with(char::is_whitespace))
+        else {
             return Err(err(
                 ln + 1,
                 format!("expected `COUNT @ PC ...`, found {:?}", clip(line)),
@@ -72,7 +87,7 @@ pub fn decode_debug1_with(
             .parse()
             .map_err(|_| err(ln + 1, format!("bad count {:?}", clip(count))))?;
         if count < 0 {
-            return Err(err(ln + 1, "negative goroutine count"));
+            return Err(err(ln + 1, format!("negative {kind} count")));
         }
         let pcs = pcs
             .split_whitespace()
@@ -81,7 +96,7 @@ pub fn decode_debug1_with(
         let mut labels = Vec::new();
         let mut frames = Vec::new();
         while let Some((_, next)) = lines.peek() {
-            let next = next.trim_end();
+            let next = next.trim();
             if let Some(l) = next.strip_prefix("# labels: ") {
                 labels = parse_label_map(l);
             } else if next.starts_with('#') {
@@ -273,7 +288,19 @@ pub fn decode_debug2_with(
             progress(i as f32 / lines.len() as f32);
         }
         let Some(h) = parse_header(lines[i].trim_end()) else {
-            i += 1; // preamble (panic message, `exit status`, ...) or blank
+            // Preamble (panic message, `exit status`, ...) or blank; but
+            // stack lines here belong to a goroutine whose header is
+            // missing or damaged: never drop them in silence.
+            if is_location_line(lines[i]) {
+                return Err(err(
+                    i + 1,
+                    format!(
+                        "stack line outside any goroutine (is a `goroutine N [state]:` header missing or damaged above it?): {:?}",
+                        clip(lines[i].trim())
+                    ),
+                ));
+            }
+            i += 1;
             continue;
         };
         let header_line = i + 1;
@@ -327,7 +354,7 @@ pub fn decode_debug2_with(
                 };
                 let (file, line) = lines
                     .get(i + 1)
-                    .filter(|n| n.starts_with('\t'))
+                    .filter(|n| is_indented(n))
                     .map(|n| file_line(n))
                     .unwrap_or_default();
                 g.created_by = Some(Frame {
@@ -336,7 +363,7 @@ pub fn decode_debug2_with(
                     line,
                 });
                 g.creator_goroutine = parent;
-                i += if lines.get(i + 1).is_some_and(|n| n.starts_with('\t')) {
+                i += if lines.get(i + 1).is_some_and(|n| is_indented(n)) {
                     2
                 } else {
                     1
@@ -350,7 +377,7 @@ pub fn decode_debug2_with(
                 ));
             }
             let func = function_name(l).to_string();
-            let Some(loc_line) = lines.get(i + 1).filter(|n| n.starts_with('\t')) else {
+            let Some(loc_line) = lines.get(i + 1).filter(|n| is_indented(n)) else {
                 return Err(err(
                     i + 1,
                     format!(
@@ -396,6 +423,17 @@ pub fn decode_debug2_with(
         p.kind_hint = "goroutineleak".into();
     }
     Ok(p)
+}
+
+/// A frame's `\tFILE:LINE` line; spaces stand for the tab when a dump
+/// went through an editor or a chat.
+fn is_indented(l: &str) -> bool {
+    l.starts_with(['\t', ' '])
+}
+
+/// An indented `FILE:LINE [+0xOFF]` line.
+fn is_location_line(l: &str) -> bool {
+    is_indented(l) && file_line(l).1 != 0
 }
 
 fn file_line(l: &str) -> (String, i64) {

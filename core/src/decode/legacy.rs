@@ -56,13 +56,12 @@ fn collect_frames<'a>(
 ) -> Vec<(u64, String, String, i64)> {
     let mut frames = Vec::new();
     while let Some((_, l)) = lines.peek() {
-        let l = l.trim_end();
-        if !l.starts_with("#\t") && !l.starts_with("# 0x") {
+        // `#\t0xPC\tFUNC+0xOFF\tFILE:LINE`, tabs or (edited) spaces;
+        // other comments end the record's frames.
+        let Some(f) = parse_pc_comment(l.trim()) else {
             break;
-        }
-        if let Some(f) = parse_pc_comment(l) {
-            frames.push(f);
-        }
+        };
+        frames.push(f);
         lines.next();
     }
     frames
@@ -121,14 +120,13 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
     b.profile.period = rate;
     while let Some((ln, line)) = lines.next() {
         let line = line.trim();
-        if line.is_empty() {
+        // pprof skips every comment line (the runtime.MemStats trailer
+        // among them) and stops at the C++ memory map.
+        if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if line.starts_with('#')
-            || line.starts_with("MAPPED_LIBRARIES")
-            || line.starts_with("--- Memory map")
-        {
-            break; // runtime.MemStats trailer or C++ mappings: end of records
+        if line.starts_with("MAPPED_LIBRARIES") || line.starts_with("--- Memory map") {
+            break;
         }
         let (n, m, n2, m2, pcs) = parse_heap_record(line).ok_or_else(|| {
             err(

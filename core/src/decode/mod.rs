@@ -36,17 +36,27 @@ pub fn decode(data: &[u8]) -> Result<Profile, DecodeError> {
 
 /// Decodes with explicit limits and a progress callback that receives the
 /// fraction of the work done (0 to 1, never going back). The result is normalized the way
-/// `go tool pprof` normalizes every profile it loads (drop_frames applied,
-/// duplicate samples merged), so reports agree with it.
+/// `go tool pprof` normalizes every profile it loads (drop_frames applied),
+/// so reports agree with it. A single profile is not merged: Go 1.27's
+/// pprof keeps a lone source's samples as written (duplicates apart,
+/// all-zero ones too: `-traces` lists them); only a merge with a base
+/// (`diff::subtract`) sums equal samples and drops all-zero ones.
 pub fn decode_with(
     data: &[u8],
     limits: Limits,
     progress: &mut dyn FnMut(f32),
 ) -> Result<Profile, DecodeError> {
     let mut p = decode_input(&data, limits, progress)?;
-    p.remove_uninteresting()?;
-    p.merge_duplicates();
+    normalize(&mut p)?;
     Ok(p)
+}
+
+/// What `go tool pprof` does to a profile after reading it, before any
+/// report: its symbolizer's name cleanup ([`crate::symbolize::demangle`]),
+/// then drop_frames/keep_frames.
+pub fn normalize(p: &mut Profile) -> Result<(), DecodeError> {
+    crate::symbolize::demangle(p);
+    p.remove_uninteresting()
 }
 
 /// Decodes without pprof's normalization: the file's samples as written.
@@ -180,24 +190,15 @@ pub fn decode_input(
     )))
 }
 
-/// Text when the sample at the start is valid UTF-8 without control bytes.
-fn as_text(data: &[u8]) -> Option<&str> {
+/// Text when the sample at the start has no control bytes. Bytes that are
+/// not UTF-8 are kept as their stand-ins (`crate::text`): pprof reads text
+/// profiles as bytes and prints names byte for byte.
+fn as_text(data: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
     let head = &data[..data.len().min(4096)];
     let printable = head
         .iter()
         .all(|&b| b >= 0x20 || b == b'\n' || b == b'\r' || b == b'\t');
-    if !printable {
-        return None;
-    }
-    std::str::from_utf8(data).ok().or_else(|| {
-        // A cut in the middle of a multi-byte character at the end.
-        let e = std::str::from_utf8(data).unwrap_err();
-        if e.error_len().is_none() {
-            std::str::from_utf8(&data[..e.valid_up_to()]).ok()
-        } else {
-            None
-        }
-    })
+    printable.then(|| crate::text::from_bytes(data))
 }
 
 fn describe_text(t: &str) -> String {

@@ -13,8 +13,10 @@ use crate::report::View;
 
 /// RFC 4180 field: quoted when it holds a comma, quote or newline.
 /// A leading `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets do
-/// not run a hostile function name as a formula.
+/// not run a hostile function name as a formula. Bytes that are not
+/// UTF-8 read `\xNN` in every export (`crate::text::for_display`).
 fn csv_field(s: &str) -> String {
+    let s = crate::text::for_display(s);
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {
@@ -139,7 +141,7 @@ pub fn traces_csv_pieces(
 /// or inline text (`|`, backticks, `<`, `*`, `_`, brackets).
 fn md(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::text::for_display(s).chars() {
         match c {
             '|' | '`' | '*' | '_' | '[' | ']' | '\\' | '#' => {
                 o.push('\\');
@@ -240,7 +242,8 @@ pub fn leaks_markdown(r: &LeakReport, files: &[String]) -> String {
 }
 
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::text::for_display(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

@@ -30,7 +30,75 @@ pub struct Listing {
 
 /// Finds source text for a file name as recorded in the profile.
 pub trait SourceProvider {
+    /// The file's lines; `path` is the name as [`SourceProvider::display_path`]
+    /// made it.
     fn lines(&mut self, path: &str) -> Result<Vec<String>, String>;
+
+    /// The name pprof prints for a recorded file (its `trimPath`, which it
+    /// applies to every file name before it builds the report): by
+    /// default the `/proc/self/cwd/` prefixes of Bazel builds go.
+    fn display_path(&self, path: &str) -> String {
+        trim_path(path, "", "").to_string()
+    }
+}
+
+/// pprof's `trimPath` (report/source.go): with no `trim_path`, a path
+/// holding `/<base of a source_path directory>/` is cut after it (a
+/// profile from `/home/ci/src/myproject/pkg/a.go` and `-source_path
+/// ~/myproject` give `pkg/a.go`); then the first `trim_path` prefix, or
+/// `/proc/self/cwd/`, that the path starts with goes. Both lists are
+/// colon-separated.
+pub fn trim_path<'a>(path: &'a str, trim_path: &str, source_path: &str) -> &'a str {
+    if trim_path.is_empty() {
+        for dir in split_list(source_path) {
+            let want = format!("/{}/", go_base(dir));
+            if let Some(found) = path.find(&want) {
+                return &path[found + want.len()..];
+            }
+        }
+    }
+    for t in split_list(trim_path).chain(["/proc/self/cwd/./", "/proc/self/cwd/"]) {
+        let t = if t.ends_with('/') {
+            std::borrow::Cow::Borrowed(t)
+        } else {
+            std::borrow::Cow::Owned(format!("{t}/"))
+        };
+        if let Some(rest) = path.strip_prefix(&*t) {
+            return rest;
+        }
+    }
+    path
+}
+
+/// Go's `filepath.SplitList`: nothing for "", else the parts between colons.
+fn split_list(list: &str) -> impl Iterator<Item = &str> {
+    list.split(':').filter(move |_| !list.is_empty())
+}
+
+/// Go's `filepath.Base`.
+fn go_base(p: &str) -> &str {
+    if p.is_empty() {
+        return ".";
+    }
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        return "/";
+    }
+    t.rsplit('/').next().unwrap_or(t)
+}
+
+/// Go's `filepath.Dir`.
+fn go_dir(p: &str) -> String {
+    let dir = match p.rfind('/') {
+        Some(i) => &p[..=i],
+        None => "",
+    };
+    let c = crate::graph::clean_path(dir);
+    if c.is_empty() {
+        ".".into()
+    } else {
+        c
+    }
 }
 
 /// Splits text the way Go's bufio.ScanLines does (drops a trailing `\r`).
@@ -63,8 +131,10 @@ pub fn list(
         if info.file.is_empty() {
             continue;
         }
+        // pprof trims every file name before it builds the report: files
+        // equal after trimming are one.
         files
-            .entry((info.file.to_string(), info.start_line))
+            .entry((sources.display_path(&info.file), info.start_line))
             .or_default()
             .push(n);
     }
@@ -200,38 +270,91 @@ pub fn format_list(view: &View, pattern: &str, listings: &[Listing]) -> String {
     out
 }
 
-/// Reads sources from disk like pprof's `-source_path`: each directory in
-/// the list, then its parents, joined with the recorded path.
+/// Reads sources from disk like pprof's `-source_path` and `-trim_path`
+/// (its `openSourceFile`): the name is trimmed ([`trim_path`]); an
+/// absolute one must exist as it is; a relative one is looked for in
+/// each source directory and then in each of its parents.
+#[derive(Debug, Clone, Default)]
 pub struct DirSources {
-    pub search_path: Vec<std::path::PathBuf>,
+    /// Directories, colon-separated; "" is the current directory.
+    pub source_path: String,
+    /// Prefixes to cut from recorded paths, colon-separated.
+    pub trim_path: String,
+    /// Where relative paths are opened from (the current directory when
+    /// `None`); messages still name them as given, as pprof does.
+    pub root: Option<std::path::PathBuf>,
+}
+
+impl DirSources {
+    fn open(&self, path: &str) -> std::path::PathBuf {
+        match &self.root {
+            Some(r) if !path.starts_with('/') => r.join(path),
+            _ => path.into(),
+        }
+    }
+
+    /// The file's lines; a directory reads as empty, as it does in pprof
+    /// (it opens, and its scanner's error is dropped).
+    fn read(&self, path: &str) -> std::io::Result<Vec<String>> {
+        let p = self.open(path);
+        if p.is_dir() {
+            return Ok(Vec::new());
+        }
+        std::fs::read(&p).map(|b| split_source(&crate::text::from_bytes(&b)))
+    }
 }
 
 impl SourceProvider for DirSources {
+    fn display_path(&self, path: &str) -> String {
+        trim_path(path, &self.trim_path, &self.source_path).to_string()
+    }
+
     fn lines(&mut self, path: &str) -> Result<Vec<String>, String> {
-        let p = std::path::Path::new(path);
-        if p.is_absolute() {
-            return std::fs::read_to_string(p)
-                .map(|t| split_source(&t))
-                .map_err(|e| format!("open {path}: {e}"));
+        let path = trim_path(path, &self.trim_path, &self.source_path);
+        if path.starts_with('/') {
+            return self
+                .read(path)
+                .map_err(|e| format!("open {path}: {}", go_errno(&e)));
         }
-        for dir in &self.search_path {
-            let mut d = Some(dir.as_path());
-            while let Some(cur) = d {
-                if let Ok(t) = std::fs::read_to_string(cur.join(p)) {
-                    return Ok(split_source(&t));
+        let cwd;
+        let source_path = if self.source_path.is_empty() {
+            cwd = std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|_| ".".into());
+            &cwd
+        } else {
+            &self.source_path
+        };
+        for dir in split_list(source_path) {
+            let mut dir = dir.to_string();
+            loop {
+                let candidate = crate::graph::clean_path(&format!("{dir}/{path}"));
+                if let Ok(lines) = self.read(&candidate) {
+                    return Ok(lines);
                 }
-                d = cur.parent().filter(|q| *q != cur);
+                let parent = go_dir(&dir);
+                if parent == dir {
+                    break;
+                }
+                dir = parent;
             }
         }
-        let sp: Vec<String> = self
-            .search_path
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect();
-        Err(format!(
-            "Could not find file {path} on path {}",
-            sp.join(":")
-        ))
+        Err(format!("could not find file {path} on path {source_path}"))
+    }
+}
+
+/// An I/O error as Go's `syscall.Errno` prints it ("no such file or
+/// directory"), not Rust's ("No such file or directory (os error 2)").
+fn go_errno(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = match s.rfind(" (os error ") {
+        Some(i) => &s[..i],
+        None => &s[..],
+    };
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

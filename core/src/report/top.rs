@@ -8,6 +8,11 @@ use crate::measurement;
 /// this share of the sum of flat.
 pub const PPROF_NODE_FRACTION: f64 = 0.005;
 
+/// pprof's default `-edgefraction`: edges whose |weight| is under this
+/// share of the sum of flat are dropped before the `(inline)` marks are
+/// read.
+pub const PPROF_EDGE_FRACTION: f64 = 0.001;
+
 #[derive(Debug, Clone)]
 pub struct TopOptions {
     pub cum_sort: bool,
@@ -15,6 +20,9 @@ pub struct TopOptions {
     pub node_count: Option<usize>,
     /// Drop nodes with |cum| below total x fraction ([`PPROF_NODE_FRACTION`]).
     pub node_fraction: f64,
+    /// Drop edges with |weight| below total x fraction before reading the
+    /// `(inline)` marks ([`PPROF_EDGE_FRACTION`]).
+    pub edge_fraction: f64,
 }
 
 impl Default for TopOptions {
@@ -23,6 +31,7 @@ impl Default for TopOptions {
             cum_sort: false,
             node_count: None,
             node_fraction: PPROF_NODE_FRACTION,
+            edge_fraction: PPROF_EDGE_FRACTION,
         }
     }
 }
@@ -91,10 +100,9 @@ pub fn top(view: &View, opts: &TopOptions) -> Top {
 pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
     let p = view.profile;
     let mut g = Graph::build(p, idx, view.sample_index, None);
-    let cutoff = node_cutoff(
-        g.nodes.iter().map(|&n| g.flat[n as usize]).sum(),
-        opts.node_fraction,
-    );
+    let total_flat: i64 = g.nodes.iter().map(|&n| g.flat[n as usize]).sum();
+    let cutoff = node_cutoff(total_flat, opts.node_fraction);
+    let edge_cutoff = node_cutoff(total_flat, opts.edge_fraction) as u64;
     let mut dropped = 0;
     if cutoff > 0 {
         let mut kept = vec![false; idx.infos.len()];
@@ -132,7 +140,7 @@ pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
             TopRow {
                 function: (**function != *name).then(|| function.to_string()),
                 name,
-                inline: g.inline_label(n).to_string(),
+                inline: g.inline_label(n, edge_cutoff).to_string(),
                 flat: g.flat[n as usize],
                 cum: g.cum[n as usize],
             }
@@ -150,7 +158,8 @@ pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
     }
 }
 
-/// pprof's node cut: |sum of flat × fraction|; nodes with |cum| below it go.
+/// pprof's node (and edge) cut: |sum of flat × fraction|; nodes with
+/// |cum| (edges with |weight|) below it go.
 fn node_cutoff(total_flat: i64, fraction: f64) -> i64 {
     (((total_flat as f64) * fraction) as i64).abs()
 }
@@ -206,8 +215,11 @@ pub fn report_labels(view: &View, t: &Top) -> Vec<String> {
     if !view.active_filters.is_empty() {
         labels.push("Active filters:".into());
         labels.extend(view.active_filters.iter().map(|f| {
-            let f = if f.chars().count() > 80 {
-                format!("{}…", f.chars().take(80).collect::<String>())
+            // pprof cuts at 80 bytes, even inside a character: the cut
+            // bytes are written as they are (`crate::text`).
+            let raw = crate::text::to_bytes(f);
+            let f = if raw.len() > 80 {
+                format!("{}…", crate::text::from_bytes(&raw[..80]))
             } else {
                 f.clone()
             };

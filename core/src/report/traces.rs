@@ -21,7 +21,7 @@ pub struct Trace {
 
 pub fn traces(view: &View) -> Vec<Trace> {
     let p = view.profile;
-    let idx = NodeIndex::new(p, view.granularity, false, view.noinlines);
+    let idx = NodeIndex::untrimmed(p, view.granularity, view.noinlines);
     let num_units = num_label_units(p);
     p.samples
         .iter()

@@ -80,9 +80,7 @@ impl Session {
         })
         .and_then(|mut p| {
             progress(0.8, "normalizing");
-            p.remove_uninteresting()?;
-            progress(0.9, "merging samples");
-            p.merge_duplicates();
+            crate::decode::normalize(&mut p)?;
             Ok(p)
         });
         let p = match decoded {

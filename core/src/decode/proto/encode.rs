@@ -16,7 +16,7 @@ pub fn encode_proto(p: &Profile) -> Vec<u8> {
             return i;
         }
         let i = table.len() as i64;
-        table.push(v.as_bytes().to_vec());
+        table.push(crate::text::to_bytes(v).into_owned());
         ix.insert(v.to_string(), i);
         i
     };

@@ -156,11 +156,8 @@ pub(super) fn decode_pass<'a>(
             }
             (6, WireType::LengthDelimited) => {
                 let b = payload(v)?;
-                strings.push(
-                    std::str::from_utf8(b)
-                        .map(str::to_owned)
-                        .unwrap_or_else(|_| String::from_utf8_lossy(b).into_owned()),
-                );
+                // Invalid bytes kept, as pprof keeps them (`crate::text`).
+                strings.push(crate::text::from_bytes(b).into_owned());
             }
             _ => prost::Message::merge_field(&mut pb, tag, wt, &mut v, ctx()).map_err(bad)?,
         }
