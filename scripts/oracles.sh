@@ -136,6 +136,10 @@ run gran-files        -top -nodecount=1000000 -files "$J"
 run gran-addresses    -top -nodecount=1000000 -addresses "$A/goroutine-3.pb.gz"
 run noinlines         -top -nodecount=1000000 -noinlines "$J"
 run lines-noinlines   -top -nodecount=1000000 -lines -noinlines "$J"
+# (inline) marks read after edge trimming, with and without node trimming.
+B=$F/real/darshand15-badger/7716969
+run marks-nodes-kept  -top -nodecount=1000000 -nodefraction=0 -sample_index=contentions "$B/mutex.prof"
+run marks-edges-kept  -top -nodecount=1000000 -nodefraction=0 -edgefraction=0 -sample_index=contentions "$B/mutex.prof"
 # pprof cuts an active filter at 80 bytes, inside a character here.
 run ignore-long-utf8  -top -nodecount=1000000 -ignore='main\.éééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééééé|x' "$J"
 run traces-focus      -traces -focus='main\.fib' -hide=runtime "$J"

@@ -20,12 +20,12 @@ fn main() {
     phase("decode (stream)", t);
     heap::step();
     let t = Instant::now();
-    p.remove_uninteresting().unwrap();
-    phase("drop_frames", t);
+    leakscope_core::symbolize::demangle(&mut p);
+    phase("names (symbolizer)", t);
     heap::step();
     let t = Instant::now();
-    p.merge_duplicates();
-    phase("merge", t);
+    p.remove_uninteresting().unwrap();
+    phase("drop_frames", t);
     let v = View::new(&p, p.default_sample_index());
     heap::step();
     let t = Instant::now();

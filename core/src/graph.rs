@@ -348,6 +348,13 @@ pub struct Graph {
     pub inline_in: Vec<(Option<u64>, Option<u64>)>,
     /// Node ids present in the graph (flat or cum non-zero), unsorted.
     pub nodes: Vec<u32>,
+    /// The edge cutoff from which `inline_in` is complete: an untrimmed
+    /// graph first knows only its inline calls' edges, and
+    /// [`Graph::settle_inline_marks`] adds the other edges into the nodes
+    /// whose inline edges reach a cutoff (few), not into all of them (a
+    /// map of every edge into an inlinable node held millions of entries
+    /// on big CPU profiles).
+    settled: Option<u64>,
 }
 
 /// An edge into an inlinable node, as pprof's graph sums it: its weight
@@ -396,6 +403,7 @@ impl Graph {
         let mut cum = vec![0i64; n];
         let mut stamp = vec![u32::MAX; n];
         let mut inline_in = vec![(None, None); n];
+        let settled = if kept.is_some() { Some(0) } else { None };
         match kept {
             None => Self::walk_untrimmed(
                 p,
@@ -460,15 +468,83 @@ impl Graph {
             cum,
             inline_in,
             nodes,
+            settled,
         }
+    }
+
+    /// Completes the `(inline)` marks for reading at `edge_cutoff`: adds
+    /// the edges between locations (never inline) into every node whose
+    /// inline edges reach the cutoff, unless those are known already.
+    /// Nodes whose inline edges all stay under it are unmarked whatever
+    /// else calls them.
+    pub fn settle_inline_marks(
+        &mut self,
+        p: &Profile,
+        idx: &NodeIndex,
+        value_index: usize,
+        edge_cutoff: u64,
+    ) {
+        if self.settled.is_some_and(|c| c <= edge_cutoff) {
+            return;
+        }
+        let n = self.inline_in.len();
+        let mut wanted = vec![false; n];
+        let mut any = false;
+        for (i, m) in self.inline_in.iter().enumerate() {
+            if m.0.is_some_and(|w| w >= edge_cutoff) {
+                wanted[i] = true;
+                any = true;
+            }
+        }
+        if any {
+            // The inline pairs into those nodes are summed already.
+            let mut pairs: HashMap<(u32, u32), ()> = HashMap::default();
+            for ns in idx.locations() {
+                for k in 0..ns.len().saturating_sub(1) {
+                    if wanted[ns[k] as usize] && ns[k + 1] != ns[k] {
+                        pairs.insert((ns[k + 1], ns[k]), ());
+                    }
+                }
+            }
+            let mut others: HashMap<(u32, u32), EdgeSum> = HashMap::default();
+            for (si, s) in p.samples.iter().enumerate() {
+                let w = s.values.get(value_index).copied().unwrap_or(0);
+                if w == 0 {
+                    continue;
+                }
+                let mut parent = u32::MAX;
+                for loc in s.locations.iter().rev() {
+                    let nodes = idx.location_nodes(loc as usize);
+                    if let Some(&node) = nodes.last() {
+                        if parent != u32::MAX
+                            && parent != node
+                            && wanted[node as usize]
+                            && !pairs.contains_key(&(parent, node))
+                        {
+                            others
+                                .entry((parent, node))
+                                .or_insert(EdgeSum::NEW)
+                                .add(si as u32, w, false);
+                        }
+                    }
+                    if let Some(&first) = nodes.first() {
+                        parent = first;
+                    }
+                }
+            }
+            for ((_, dst), e) in &others {
+                note_edge(&mut self.inline_in, *dst, e);
+            }
+        }
+        self.settled = Some(edge_cutoff);
     }
 
     /// The untrimmed walk, the hot loop of every report on big profiles.
     /// An edge inside a location is always the same inline call (its id is
     /// looked up by the frame's slot); an edge between locations is never
     /// inline, and matters only when the callee is inlined somewhere: it is
-    /// found among the callee's inline callers (a short list, no hashing),
-    /// else in a map of the rarer other edges into inlinable nodes.
+    /// found among the callee's inline callers (a short list, no hashing);
+    /// the other edges wait for [`Graph::settle_inline_marks`].
     #[allow(clippy::too_many_arguments)]
     fn walk_untrimmed(
         p: &Profile,
@@ -520,9 +596,6 @@ impl Graph {
         }
         drop(fill);
         let mut pairs = vec![EdgeSum::NEW; pair_keys.len()];
-        // Edges between locations into an inlinable node that is not an
-        // inline pair (rare: an inlined function also called outright).
-        let mut others: HashMap<(u32, u32), EdgeSum> = HashMap::default();
         // The hottest loop of Top: written with plain loops over slices,
         // because the page's size-optimized build leaves iterator adapters
         // and even indexing a `Vec` (not a slice) as calls.
@@ -565,13 +638,9 @@ impl Graph {
                                 break;
                             }
                         }
+                        // Other edges into it: `settle_inline_marks`.
                         if found != u32::MAX {
                             pairs_s[found as usize].add(stamp_id, w, false);
-                        } else {
-                            others
-                                .entry((parent, node))
-                                .or_insert(EdgeSum::NEW)
-                                .add(stamp_id, w, false);
                         }
                     }
                     parent = node;
@@ -587,15 +656,17 @@ impl Graph {
                 note_edge(inline_in, dst, e);
             }
         }
-        for ((_, dst), e) in &others {
-            note_edge(inline_in, *dst, e);
-        }
     }
 
     /// pprof's `(inline)` / `(partial-inline)` mark of a node, from the
     /// in-edges whose |weight| reaches `edge_cutoff` (pprof drops lighter
     /// edges, `-edgefraction` of the total, before it reads the marks).
+    /// Call [`Graph::settle_inline_marks`] with that cutoff first.
     pub fn inline_label(&self, node: u32, edge_cutoff: u64) -> &'static str {
+        debug_assert!(
+            self.settled.is_some_and(|c| c <= edge_cutoff),
+            "inline marks read before they are settled"
+        );
         let (inl, non) = self.inline_in[node as usize];
         match (
             inl.is_some_and(|w| w >= edge_cutoff),

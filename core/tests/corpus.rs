@@ -396,15 +396,18 @@ fn corpus_lists_match_pprof() {
 /// drops those lighter than `-edgefraction` (0.001 of the total): in the
 /// badger profiles `sync.(*Mutex).Lock` is reached inlined almost always
 /// and outright by a sliver (pprof: `(inline)`), and `runtime.unlock`'s
-/// only inline edge is a sliver (pprof: no mark). Without the trimming
-/// both would read `(partial-inline)`; the oracles hold pprof's.
+/// inline edge, once nodes are trimmed, runs through a dropped node and
+/// is a sliver (pprof: no mark; with `-nodefraction=0` it is `(inline)`:
+/// `fixtures/oracles/marks-*`). Without edge trimming both would read
+/// `(partial-inline)`; the oracles hold pprof's.
 #[test]
 fn inline_marks_follow_edge_trimming() {
-    for (file, index, name, want) in [
+    for (file, index, name, trimmed, untrimmed) in [
         (
             "darshand15-badger/7716969/block.prof",
             "delay",
             "sync.(*Mutex).Lock",
+            "(inline)",
             "(inline)",
         ),
         (
@@ -412,29 +415,42 @@ fn inline_marks_follow_edge_trimming() {
             "contentions",
             "runtime.unlock",
             "",
+            "(inline)",
         ),
     ] {
         let p = decode(&std::fs::read(fixtures().join("real").join(file)).unwrap()).unwrap();
         let view = View::new(&p, p.sample_index(Some(index)).unwrap());
-        let mark = |edge_fraction| {
-            let t = top::top(
-                &view,
-                &top::TopOptions {
-                    edge_fraction,
-                    ..Default::default()
-                },
+        // Node trimming on (the graph is rebuilt from kept nodes) and off
+        // (the untrimmed graph settles its marks).
+        for (node_fraction, want) in [(top::PPROF_NODE_FRACTION, trimmed), (0.0, untrimmed)] {
+            let mark = |edge_fraction| {
+                let t = top::top(
+                    &view,
+                    &top::TopOptions {
+                        edge_fraction,
+                        node_fraction,
+                        ..Default::default()
+                    },
+                );
+                t.rows
+                    .iter()
+                    .find(|r| r.name == name)
+                    .unwrap()
+                    .inline
+                    .clone()
+            };
+            assert_eq!(mark(0.001), want, "{file} {name} {node_fraction}");
+            assert_eq!(
+                mark(0.0),
+                "(partial-inline)",
+                "{file} {name} {node_fraction}"
             );
-            t.rows
-                .iter()
-                .find(|r| r.name == name)
-                .unwrap()
-                .inline
-                .clone()
-        };
-        assert_eq!(mark(0.001), want, "{file} {name}");
-        assert_eq!(mark(0.0), "(partial-inline)", "{file} {name}");
+        }
         let oracle = read_oracle(&fixtures().join("real").join(file), &format!("top.{index}"));
-        let line = format!("{name}{}{want}\n", if want.is_empty() { "" } else { " " });
+        let line = format!(
+            "{name}{}{trimmed}\n",
+            if trimmed.is_empty() { "" } else { " " }
+        );
         assert!(
             String::from_utf8_lossy(&oracle).contains(&format!("  {line}")),
             "{file}: pprof's own mark"

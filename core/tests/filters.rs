@@ -37,6 +37,7 @@ fn oracles_match_pprof() {
         let a = args(rest);
         let file = a.last().unwrap().clone();
         let (mut q, mut cum, mut traces_mode) = (Query::default(), false, false);
+        let mut fractions = top::TopOptions::default();
         let (mut list_re, mut source_path) = (None::<String>, None::<String>);
         let mut base: Option<(String, bool)> = None;
         for arg in &a[..a.len() - 1] {
@@ -48,6 +49,8 @@ fn oracles_match_pprof() {
                 "-list" => list_re = Some(v),
                 "-source_path" => source_path = Some(v),
                 "-cum" => cum = true,
+                "-nodefraction" => fractions.node_fraction = v.parse().unwrap(),
+                "-edgefraction" => fractions.edge_fraction = v.parse().unwrap(),
                 "-focus" => q.filters.focus = v,
                 "-ignore" => q.filters.ignore = v,
                 "-hide" => q.filters.hide = v,
@@ -86,7 +89,7 @@ fn oracles_match_pprof() {
                 &top::TopOptions {
                     cum_sort: cum,
                     node_count: Some(1_000_000),
-                    ..Default::default()
+                    ..fractions
                 },
             );
             top::format_top(&view, &t)

@@ -130,6 +130,7 @@ pub fn top_indexed(view: &View, opts: &TopOptions, idx: &NodeIndex) -> Top {
         nodes = g.nodes.clone();
         sort_nodes(&mut nodes, &g, idx, opts.cum_sort);
     }
+    g.settle_inline_marks(p, idx, view.sample_index, edge_cutoff);
     let rows: Vec<TopRow> = nodes
         .iter()
         .map(|&n| {
