@@ -128,7 +128,12 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
             || line.starts_with("MAPPED_LIBRARIES")
             || line.starts_with("--- Memory map")
         {
-            break; // runtime.MemStats trailer or C++ mappings: end of records
+            // runtime.MemStats trailer or C++ mappings: end of records.
+            if line == super::memstats::HEADER {
+                let trailer = super::memstats::parse_trailer(&mut lines);
+                b.profile.memstats = Some(trailer.map_err(|e| e.to_string()));
+            }
+            break;
         }
         let (n, m, n2, m2, pcs) = parse_heap_record(line).ok_or_else(|| {
             err(
