@@ -69,8 +69,9 @@ pub struct Group {
     pub state: String,
     /// True when `state` was read from the stack, not from the dump.
     pub state_from_stack: bool,
-    /// The shortest and longest wait, in minutes (debug=2 prints minutes
-    /// for waits of a minute or more): None when no goroutine shows one.
+    /// The shortest and longest wait, in minutes: debug=2 prints minutes
+    /// for waits of a minute or more, so a goroutine without them counts
+    /// as 0 (under a minute). None when no goroutine of the group shows one.
     pub wait_minutes: Option<(u64, u64)>,
     /// The program's own frame where the goroutines are (the first frame
     /// below runtime and standard library ones).
@@ -186,6 +187,9 @@ struct Key {
 #[derive(Default)]
 struct Acc {
     group: Group,
+    /// Longest wait shown; shortest, with none shown counting as 0.
+    max_minutes: Option<u64>,
+    min_minutes: u64,
     ids: Vec<u64>,
     labels: BTreeMap<Vec<(String, String)>, u64>,
     lines: Vec<BTreeSet<i64>>,
@@ -372,6 +376,7 @@ fn group_one(
                     ..Default::default()
                 },
                 lines: vec![BTreeSet::new(); fr.len()],
+                min_minutes: u64::MAX,
                 ..Default::default()
             });
             accs.len() - 1
@@ -407,11 +412,9 @@ fn group_one(
             total += 1;
             a.ids.push(g.id);
             if let Some(m) = g.wait_minutes {
-                a.group.wait_minutes = Some(match a.group.wait_minutes {
-                    Some((lo, hi)) => (lo.min(m), hi.max(m)),
-                    None => (m, m),
-                });
+                a.max_minutes = Some(a.max_minutes.unwrap_or(0).max(m));
             }
+            a.min_minutes = a.min_minutes.min(g.wait_minutes.unwrap_or(0));
             if a.group.created_by.is_none() {
                 a.group.created_by = g.created_by.clone();
             }
@@ -453,6 +456,7 @@ fn group_one(
         .into_iter()
         .map(|a| {
             let mut g = a.group;
+            g.wait_minutes = a.max_minutes.map(|hi| (a.min_minutes.min(hi), hi));
             g.ids = ranges(a.ids);
             let mut labels: Vec<(Vec<(String, String)>, u64)> = a
                 .labels
@@ -585,7 +589,9 @@ impl Explorer {
                 Sort::State => a.group.state.cmp(&b.group.state).then(now(b).cmp(&now(a))),
                 Sort::Growth => growth(b).cmp(&growth(a)).then(now(b).cmp(&now(a))),
             };
+            // Ties as in a snapshot's own order (by state, then function).
             primary
+                .then(a.group.state.cmp(&b.group.state))
                 .then(a.group.blocking.function.cmp(&b.group.blocking.function))
                 .then(a.group.key.cmp(&b.group.key))
         });
@@ -711,10 +717,10 @@ pub fn format_text(ex: &Explorer) -> String {
                 g.state.clone()
             }];
             if let Some((lo, hi)) = g.wait_minutes {
-                bracket.push(if lo == hi {
-                    format!("{lo} minutes")
-                } else {
-                    format!("{lo}-{hi} minutes")
+                bracket.push(match (lo, hi) {
+                    (0, _) => format!("<1-{hi} minutes"),
+                    _ if lo == hi => format!("{lo} minutes"),
+                    _ => format!("{lo}-{hi} minutes"),
                 });
             }
             if g.locked > 0 {

@@ -566,7 +566,7 @@ fn checks(moments: &[Moment], with: &[usize]) -> Vec<Check> {
         ),
         None => (
             false,
-            "The file has no MaxRSS line (Go before 1.16, or a platform without getrusage): compare Sys with the resident size your system reports (ps, /proc/PID/status, the container's memory metrics).".into(),
+            "The file has no MaxRSS line (an older Go, or a platform where Go does not print it): compare Sys with the resident size your system reports (ps, /proc/PID/status, the container's memory metrics).".into(),
         ),
     };
     out.push(Check {

@@ -2,7 +2,7 @@
 //! profile served with `?debug=1` (`runtime/pprof.writeHeapInternal`):
 //! one `# Name = value` line per field of `runtime.MemStats`, the
 //! in-use/sys pairs on one line (`# Stack = 327680 / 327680`), and
-//! `# MaxRSS` on platforms with getrusage (Go 1.16+). `go tool pprof`
+//! `# MaxRSS` (recent Go, on Unix and Windows). `go tool pprof`
 //! skips it; the memory triage (`crate::memory`) reads it.
 //!
 //! Fields are kept in the file's order under Go's field names, the pairs
