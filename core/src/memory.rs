@@ -387,15 +387,17 @@ fn profile_note(m: &Moment, n: usize) -> String {
     s
 }
 
-/// Rising across the moments that have a value: at least two rising
-/// steps (one when there are only two points), and the last near the top.
-fn rising(v: &[u64]) -> bool {
+/// Growing across the moments that have a value: a step counts when it
+/// adds at least 5% (and at least `floor`); it takes two such steps (one
+/// when there are only two points), the last step among them. A plateau
+/// after a rise (a cache filling up, then full) is not growth.
+fn rising(v: &[u64], floor: u64) -> bool {
     if v.len() < 2 {
         return false;
     }
-    let steps = v.windows(2).filter(|w| w[1] > w[0]).count();
-    let max = *v.iter().max().unwrap_or(&0);
-    steps >= 2.min(v.len() - 1) && *v.last().unwrap_or(&0) as f64 >= 0.9 * max as f64
+    let up = |w: &[u64]| w[1] >= w[0].saturating_add((w[0] / 20).max(floor).max(1));
+    let steps = v.windows(2).filter(|w| up(w)).count();
+    steps >= 2.min(v.len() - 1) && up(&v[v.len() - 2..])
 }
 
 fn arrow(v: &[u64], f: impl Fn(u64) -> String) -> String {
@@ -422,7 +424,7 @@ fn checks(moments: &[Moment], with: &[usize]) -> Vec<Check> {
     // 1. The heap.
     let heap_share = heap_inuse as f64 / c.sys.max(1) as f64;
     let live = series(&|c| c.live_heap);
-    let heap_grows = rising(&live) && live.last() > live.first();
+    let heap_grows = rising(&live, 256 << 10);
     let mut evidence = format!(
         "The heap's in-use spans hold {} of {} obtained from the OS ({}){at}: {} of live objects, {} of fragmentation.",
         b(heap_inuse),
@@ -467,10 +469,10 @@ fn checks(moments: &[Moment], with: &[usize]) -> Vec<Check> {
         .collect();
     let counts: Vec<Option<u64>> = with.iter().map(|&k| moments[k].goroutines).collect();
     let known: Vec<u64> = counts.iter().flatten().copied().collect();
-    let stacks_grow = rising(&stack_inuse)
+    let stacks_grow = rising(&stack_inuse, 64 << 10)
         && stack_inuse.last().unwrap_or(&0) >= &(stack_inuse[0].saturating_mul(3) / 2)
         && stack_inuse.last().unwrap_or(&0) - stack_inuse[0] >= 1 << 20;
-    let goroutines_grow = known.len() >= 2 && rising(&known) && known.last() > known.first();
+    let goroutines_grow = known.len() >= 2 && rising(&known, 1);
     let stack_share = c.stacks as f64 / c.sys.max(1) as f64;
     let mut evidence = format!(
         "Goroutine stacks take {} of {} ({}){at}.",
@@ -756,9 +758,12 @@ mod tests {
 
     #[test]
     fn rising_needs_steps() {
-        assert!(rising(&[1, 2, 3]));
-        assert!(!rising(&[1, 5, 1]));
-        assert!(rising(&[1, 2]));
-        assert!(!rising(&[3]));
+        assert!(rising(&[10, 20, 30], 1));
+        assert!(!rising(&[10, 50, 10], 1));
+        assert!(rising(&[10, 20], 1));
+        assert!(!rising(&[3], 1));
+        // A cache filling up, then full: no growth.
+        assert!(!rising(&[10_820, 19_960, 19_870, 19_890], 1));
+        assert!(!rising(&[100, 200, 300], 1000));
     }
 }

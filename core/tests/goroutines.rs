@@ -21,7 +21,7 @@ fn load(path: &Path) -> Profile {
 /// from other projects.
 fn debug2_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for dir in ["go", "external"] {
+    for dir in ["go", "external", "services"] {
         for entry in walk(&fixtures().join(dir)) {
             let name = entry.file_name().unwrap().to_string_lossy().to_string();
             let text = std::fs::read(&entry).unwrap_or_default();
@@ -379,8 +379,18 @@ fn panicweb_buckets() {
 #[test]
 fn series_counts_and_survivors_match_the_text() {
     let mut checked = 0;
-    for dir in std::fs::read_dir(fixtures().join("go")).unwrap() {
-        let dir = dir.unwrap().path();
+    // Our scenarios and every run of the services corpus.
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures().join("go"))
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .collect();
+    for sc in std::fs::read_dir(fixtures().join("services")).unwrap() {
+        let sc = sc.unwrap().path();
+        if sc.is_dir() {
+            dirs.extend(std::fs::read_dir(sc).unwrap().map(|d| d.unwrap().path()));
+        }
+    }
+    for dir in dirs {
         let mut files: Vec<PathBuf> = (0..10)
             .map(|k| dir.join(format!("goroutine-{k}.debug2.txt")))
             .filter(|p| p.exists())
@@ -440,7 +450,7 @@ fn series_counts_and_survivors_match_the_text() {
             .collect();
         assert!(growths.windows(2).all(|w| w[0] >= w[1]), "{growths:?}");
     }
-    assert!(checked > 100, "{checked}");
+    assert!(checked > 2000, "{checked}");
 }
 
 /// A debug=1 record: its count, frames and labels.

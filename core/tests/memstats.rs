@@ -343,3 +343,62 @@ fn broken_trailers_name_the_line() {
         );
     }
 }
+
+/// The services corpus (18 realistic services, healthy and leaking, every
+/// run): a healthy service never gets a check that applies; the heap leak
+/// gets the heap check in every run; a goroutine leak gets the stacks
+/// check or nothing, never the heap, the runtime or the outside.
+#[test]
+fn services_corpus() {
+    let base = fixtures().join("services");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("manifest.json")).unwrap())
+            .unwrap();
+    let mut runs = 0;
+    for s in manifest["scenarios"].as_array().unwrap() {
+        let name = s["name"].as_str().unwrap();
+        let healthy = s["healthy"].as_bool().unwrap();
+        let heap_leak = s["leaks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["kind"] == "heap");
+        for r in s["runs"].as_array().unwrap() {
+            let dir = base.join(r["dir"].as_str().unwrap());
+            let files = &r["files"];
+            let mut names = Vec::new();
+            for kind in ["heap.debug1", "heap.pb.gz", "goroutine.debug1"] {
+                for f in files[kind].as_array().unwrap() {
+                    names.push(dir.join(f.as_str().unwrap()).display().to_string());
+                }
+            }
+            let profiles: Vec<Profile> = names.iter().map(|n| load(Path::new(n))).collect();
+            let series: Vec<(&str, &Profile)> =
+                names.iter().map(String::as_str).zip(&profiles).collect();
+            let report = triage(&series);
+            assert_eq!(report.moments.len(), 4, "{}", dir.display());
+            assert!(
+                report
+                    .moments
+                    .iter()
+                    .all(|m| m.goroutines.is_some() && m.time_nanos != 0),
+                "{}: every moment paired with its dump and timed",
+                dir.display()
+            );
+            let got = applying(&report);
+            let ctx = format!("{name} {}: {:?}", r["dir"], report.checks);
+            if healthy {
+                assert!(got.is_empty(), "{ctx}");
+            } else if heap_leak {
+                assert_eq!(got, [CheckKind::Heap], "{ctx}");
+            } else {
+                assert!(
+                    got.iter().all(|k| *k == CheckKind::GoroutineStacks),
+                    "{ctx}"
+                );
+            }
+            runs += 1;
+        }
+    }
+    assert!(runs >= 60, "{runs}");
+}

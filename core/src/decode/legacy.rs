@@ -128,8 +128,10 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
             || line.starts_with("MAPPED_LIBRARIES")
             || line.starts_with("--- Memory map")
         {
-            // runtime.MemStats trailer or C++ mappings: end of records.
-            if line == super::memstats::HEADER {
+            // runtime.MemStats trailer (perhaps after a comment someone
+            // added) or C++ mappings: end of records.
+            let header = |l: &str| l.trim() == super::memstats::HEADER;
+            if line.starts_with('#') && (header(line) || lines.by_ref().any(|(_, l)| header(l))) {
                 let trailer = super::memstats::parse_trailer(&mut lines);
                 b.profile.memstats = Some(trailer.map_err(|e| e.to_string()));
             }
