@@ -234,9 +234,9 @@ test('Goroutines and Memory: axe-core clean in light and dark, dark screenshots'
       const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
       assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`), [], `${scheme} ${what}`);
     };
-    const dir = 'go/m-memory-triage/outside/run2';
-    const files = [0, 1, 2, 3].map((k) => fixture(`go/a3-chanrecv-leak-longwait/goroutine-${k}.debug2.txt`));
-    for (const k of [0, 1, 2, 3]) files.push(fixture(`${dir}/heap-${k}.debug1.txt`));
+    // One program's goroutine dumps and heap profiles of the same moments.
+    const dir = 'go/a3-chanrecv-leak-longwait';
+    const files = [0, 1, 2, 3].flatMap((k) => [fixture(`${dir}/goroutine-${k}.debug2.txt`), fixture(`${dir}/heap-${k}.debug1.txt`)]);
     await drop(page, files);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=snapshot-select] option').length === 8);
     await page.click('[data-tab=goroutines]');
@@ -250,8 +250,12 @@ test('Goroutines and Memory: axe-core clean in light and dark, dark screenshots'
     await settled(page);
     await page.$$eval('section.memory-view details', (d) => d.forEach((x) => { x.open = true; }));
     await check('memory');
+    // 16 leaked goroutines are no memory problem: no check applies, and the page says so.
     const applies = await page.$$eval('[data-testid=memory-check][data-applies=true]', (c) => c.map((x) => x.dataset.kind));
-    assert.deepEqual(applies, ['outside-runtime']);
+    assert.deepEqual(applies, []);
+    assert.match(await page.textContent('[data-testid=memory-note]'), /No check points anywhere/);
+    const g = await page.$$eval('[data-testid=memory-row] [data-part=goroutines]', (c) => c.map((x) => x.textContent));
+    assert.deepEqual(g, ['7', '11', '15', '19']);
     if (scheme === 'dark') await docShot(page, 'dark-memory');
     await context.close();
   }
