@@ -124,11 +124,30 @@ enum TracesFormat {
     Csv,
 }
 
-/// `leaks --format`.
+/// `--format` of `leaks`, `goroutines` and `memstats`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum LeaksFormat {
     Text,
     Json,
+}
+
+/// `goroutines --similarity`: how alike goroutines of one group are.
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum SimilarityArg {
+    /// Same frames and lines.
+    #[default]
+    Exact,
+    /// Same frames; lines may differ.
+    Lines,
+}
+
+impl From<SimilarityArg> for goroutines::Similarity {
+    fn from(s: SimilarityArg) -> goroutines::Similarity {
+        match s {
+            SimilarityArg::Exact => goroutines::Similarity::Exact,
+            SimilarityArg::Lines => goroutines::Similarity::AnyLine,
+        }
+    }
 }
 
 /// `leaks --fail-on`: the lowest severity that fails the run.
@@ -211,11 +230,11 @@ enum Cmd {
     /// snapshot and, for a series, each group's count per snapshot.
     Goroutines {
         /// text (for people) or json (stable, documented in the README).
-        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = LeaksFormat::Text)]
+        format: LeaksFormat,
         /// exact, or lines: merge groups whose stacks differ only in line numbers.
-        #[arg(long, default_value = "exact", value_parser = ["exact", "lines"])]
-        similarity: String,
+        #[arg(long, value_enum, default_value_t = SimilarityArg::Exact)]
+        similarity: SimilarityArg,
         /// Goroutine dumps (?debug=2, ?debug=1) or goroutine profiles (.pb.gz).
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -224,8 +243,8 @@ enum Cmd {
     /// heap profiles taken with ?debug=1, and what it means.
     Memstats {
         /// text (for people) or json (stable, documented in the README).
-        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-        format: String,
+        #[arg(long, value_enum, default_value_t = LeaksFormat::Text)]
+        format: LeaksFormat,
         /// Heap profiles; goroutine dumps of the same moments add their
         /// counts to the text report.
         #[arg(required = true)]
@@ -390,9 +409,8 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 .zip(profiles.iter())
                 .collect();
             leak::order_series(&mut series);
-            let sim = goroutines::Similarity::parse(&similarity).unwrap_or_default();
-            let ex = goroutines::explore(&series, sim)?;
-            let out = if format == "json" {
+            let ex = goroutines::explore(&series, similarity.into())?;
+            let out = if format == LeaksFormat::Json {
                 serde_json::to_string_pretty(&ex.json()).map_err(|e| e.to_string())? + "\n"
             } else {
                 goroutines::format_text(&ex)
@@ -422,7 +440,7 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             if !series.iter().any(|(_, p)| p.kind() == "heap") {
                 return Err("no heap profile among the files".into());
             }
-            let out = if format == "json" {
+            let out = if format == LeaksFormat::Json {
                 let json = memory::Json {
                     snapshots: series
                         .iter()

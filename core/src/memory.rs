@@ -159,10 +159,42 @@ pub struct Check {
     pub advice: String,
 }
 
+/// The Memory view's chart, laid out as fractions of its axes: the page
+/// maps them to pixels and draws.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
+    /// The byte axis: its top and its ticks, round steps from 0.
+    pub top: u64,
+    pub ticks: Vec<u64>,
+    /// Whether every bar has a time: labels are then times since the first.
+    pub timed: bool,
+    pub bars: Vec<Bar>,
+    /// The goroutine axis's top, when dumps of the same moments are open.
+    pub goroutine_top: Option<u64>,
+}
+
+/// One moment with a trailer in the chart.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    /// Index into [`MemoryReport::moments`].
+    pub moment: usize,
+    /// `+12 s`, `+3.5 min`, or `#2` when the files record no time.
+    pub label: String,
+    /// Per part of [`Components::parts`]: its bottom and top as fractions
+    /// of [`Chart::top`] (stacked in that order).
+    pub parts: Vec<(f64, f64)>,
+    /// MaxRSS as a fraction of [`Chart::top`].
+    pub max_rss: Option<f64>,
+    /// The goroutine count as a fraction of [`Chart::goroutine_top`].
+    pub goroutines: Option<f64>,
+}
+
 /// The triage of a series of heap snapshots.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MemoryReport {
     pub moments: Vec<Moment>,
+    /// The moments with a trailer, laid out (None without any).
+    pub chart: Option<Chart>,
     /// The checklist on the last moment with a trailer (empty without one).
     pub checks: Vec<Check>,
     /// Other observations (fragmentation, GC CPU, what a .pb.gz tells).
@@ -333,6 +365,7 @@ pub fn triage(series: &[(&str, &Profile)]) -> MemoryReport {
         }
         return report;
     }
+    report.chart = Some(chart(&report.moments));
     report.checks = checks(&report.moments, &with);
     report.notes = notes(&report.moments, &with);
     if !report.checks.iter().any(|c| c.applies) {
@@ -346,6 +379,98 @@ pub fn triage(series: &[(&str, &Profile)]) -> MemoryReport {
         );
     }
     report
+}
+
+/// A round step (1, 2 or 5 times a power of ten, of MiB) for about four
+/// ticks up to `max` bytes.
+fn tick_step(max: u64) -> u64 {
+    let mib = 1u64 << 20;
+    let raw = (max as f64 / mib as f64 / 4.0).max(1e-6);
+    let mag = 10f64.powf(raw.log10().floor());
+    let norm = raw / mag;
+    let nice = if norm <= 1.0 {
+        1.0
+    } else if norm <= 2.0 {
+        2.0
+    } else if norm <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    ((nice * mag * mib as f64).round() as u64).max(1)
+}
+
+/// Seconds as `+12 s`, `+3.5 min`, `+2.0 h`.
+fn elapsed(secs: f64) -> String {
+    if secs < 120.0 {
+        format!("+{secs:.0} s")
+    } else if secs < 7200.0 {
+        format!("+{:.1} min", secs / 60.0)
+    } else {
+        format!("+{:.1} h", secs / 3600.0)
+    }
+}
+
+/// The chart of the moments that have a trailer.
+fn chart(moments: &[Moment]) -> Chart {
+    let with: Vec<usize> = (0..moments.len())
+        .filter(|&k| moments[k].components.is_some())
+        .collect();
+    let max = with
+        .iter()
+        .map(|&k| {
+            let c = moments[k].components.unwrap();
+            c.sys.max(c.max_rss.unwrap_or(0))
+        })
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let step = tick_step(max);
+    let top = max.div_ceil(step) * step;
+    let ticks = (0..=top / step).map(|k| k * step).collect();
+    let timed = with.iter().all(|&k| moments[k].time_nanos != 0);
+    let t0 = with.first().map(|&k| moments[k].time_nanos).unwrap_or(0);
+    let goroutine_top = with.iter().filter_map(|&k| moments[k].goroutines).max();
+    let frac = |v: u64| v as f64 / top as f64;
+    let bars = with
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| {
+            let m = &moments[k];
+            let c = m.components.unwrap();
+            let mut at = 0;
+            let parts = c
+                .parts()
+                .iter()
+                .map(|(_, v)| {
+                    let lo = at;
+                    at += v;
+                    (frac(lo), frac(at))
+                })
+                .collect();
+            Bar {
+                moment: k,
+                label: if timed {
+                    elapsed((m.time_nanos - t0) as f64 / 1e9)
+                } else {
+                    format!("#{}", i + 1)
+                },
+                parts,
+                max_rss: c.max_rss.map(frac),
+                goroutines: match (m.goroutines, goroutine_top) {
+                    (Some(g), Some(t)) if t > 0 => Some(g as f64 / t as f64),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    Chart {
+        top,
+        ticks,
+        timed,
+        bars,
+        goroutine_top,
+    }
 }
 
 fn b(v: u64) -> String {
@@ -754,6 +879,16 @@ mod tests {
         assert_eq!(moment_key("goroutine-2.pb.gz").as_deref(), Some("-2"));
         assert_eq!(moment_key("heap.pb.gz"), None);
         assert_ne!(moment_key("heap-12.txt"), moment_key("heap-1.txt"));
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        let mib = 1 << 20;
+        assert_eq!(tick_step(300 * mib), 100 * mib);
+        assert_eq!(tick_step(30 * mib), 10 * mib);
+        assert_eq!(tick_step(13 * mib), 5 * mib);
+        assert_eq!(elapsed(1.2), "+1 s");
+        assert_eq!(elapsed(300.0), "+5.0 min");
     }
 
     #[test]

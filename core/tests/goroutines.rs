@@ -34,7 +34,7 @@ fn debug2_files() -> Vec<PathBuf> {
             }
         }
     }
-    out.sort();
+    leakscope_core::order::sort_by(&mut out, |a, b| a.cmp(b));
     assert!(out.len() >= 40, "found only {} dumps", out.len());
     out
 }
@@ -398,7 +398,7 @@ fn series_counts_and_survivors_match_the_text() {
         if files.len() < 2 {
             continue;
         }
-        files.sort();
+        leakscope_core::order::sort_by(&mut files, |a, b| a.cmp(b));
         let texts: Vec<String> = files
             .iter()
             .map(|f| std::fs::read_to_string(f).unwrap())
@@ -501,7 +501,7 @@ fn every_debug1_group_matches_the_text() {
                     .unwrap_or(false)
         })
         .collect();
-    files.sort();
+    leakscope_core::order::sort_by(&mut files, |a, b| a.cmp(b));
     assert!(files.len() >= 30, "{}", files.len());
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();

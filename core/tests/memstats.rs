@@ -27,7 +27,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
             out.push(p);
         }
     }
-    out.sort();
+    leakscope_core::order::sort_by(&mut out, |a, b| a.cmp(b));
     out
 }
 
@@ -401,4 +401,30 @@ fn services_corpus() {
         }
     }
     assert!(runs >= 60, "{runs}");
+}
+
+/// The chart the page draws: each bar's parts stacked without a gap up to
+/// Sys, MaxRSS and the goroutine count on their axes, times as labels.
+#[test]
+fn the_chart_stacks_the_parts_to_sys() {
+    let dir = fixtures().join("go/m-memory-triage/stacks/run2");
+    let r = run(&dir, true);
+    let c = r.chart.as_ref().unwrap();
+    assert_eq!(c.bars.len(), 4);
+    assert!(c.timed);
+    assert_eq!(c.bars[0].label, "+0 s");
+    assert_eq!(c.goroutine_top, Some(3003));
+    assert!(c.ticks.windows(2).all(|w| w[1] - w[0] == c.ticks[1]));
+    assert_eq!(*c.ticks.last().unwrap(), c.top);
+    for b in &c.bars {
+        let m = &r.moments[b.moment];
+        let comp = m.components.unwrap();
+        assert!(comp.sys <= c.top && comp.max_rss.unwrap() <= c.top);
+        assert_eq!(b.parts[0].0, 0.0);
+        assert!(b.parts.windows(2).all(|w| w[0].1 == w[1].0));
+        let sys = b.parts.last().unwrap().1 * c.top as f64;
+        assert!((sys - comp.sys as f64).abs() < 1.0, "{sys} {}", comp.sys);
+        let g = b.goroutines.unwrap() * 3003.0;
+        assert!((g - m.goroutines.unwrap() as f64).abs() < 1e-6);
+    }
 }

@@ -1,9 +1,10 @@
 // The Goroutines and Memory views: search, sort, the similarity toggle,
 // series counts and survivors, links, keyboard, axe-core in both themes,
-// and the README's screenshots.
+// and the README's screenshots (into e2e/artifacts; `make screenshots`
+// copies them to docs/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { serve, launch, openPage, drop, shot, fixture, settled, ROOT } from '../lib.mjs';
@@ -20,10 +21,6 @@ async function groups(page) {
   return page.$$eval('[data-testid=goroutine-group]', (g) => g.map((x) => [Number(x.dataset.count), x.dataset.state, x.dataset.function]));
 }
 
-async function docShot(page, name) {
-  mkdirSync(join(ROOT, 'docs/screenshots'), { recursive: true });
-  await page.screenshot({ path: join(ROOT, `docs/screenshots/${name}.png`) });
-}
 
 test('Goroutines: a debug=2 series, grouped as the CLI groups it, with counts per snapshot and ids kept', async () => {
   const errors = [];
@@ -46,8 +43,7 @@ test('Goroutines: a debug=2 series, grouped as the CLI groups it, with counts pe
   assert.equal(await leak.$eval('[data-testid=group-counts]', (e) => e.textContent), '0 → 167 → 334 → 500');
   assert.equal(await leak.$eval('[data-testid=group-kept]', (e) => e.textContent), 'kept from the snapshot before: 0/167, 167/334, 334/500');
   assert.equal(await leak.$eval('svg.spark', (s) => s.getAttribute('aria-label')), 'goroutines per snapshot: 0, 167, 334, 500');
-  await docShot(page, 'goroutines');
-  await shot(page, 'goroutines-series');
+  await shot(page, 'goroutines');
   // Ids: the CLI's list, as ranges, the long list behind a disclosure.
   const ids = want.find((g) => g.function === 'main.searchHandler.func1').ids;
   const ranges = await leak.$eval('[data-testid=group-ids]', (d) => { d.open = true; return d.querySelector(':scope > code').textContent; });
@@ -186,8 +182,7 @@ test('Memory: the parts of Sys per snapshot with times and goroutine counts, and
   }
   const checks = await page.$$eval('[data-testid=memory-check]', (c) => c.map((x) => [x.dataset.kind, x.dataset.applies]));
   assert.deepEqual(checks, [['heap', 'false'], ['goroutine-stacks', 'true'], ['runtime-retained', 'false'], ['outside-runtime', 'false']]);
-  await docShot(page, 'memory');
-  await shot(page, 'memory-stacks');
+  await shot(page, 'memory');
   // The stacks check leads to the Goroutines view, sorted by growth.
   await page.click('[data-testid=memory-to-goroutines]');
   await page.waitForSelector('[data-testid=goroutine-group]');
@@ -244,7 +239,7 @@ test('Goroutines and Memory: axe-core clean in light and dark, dark screenshots'
     await settled(page);
     await page.$$eval('[data-testid=goroutine-group] details', (d) => d.forEach((x) => { x.open = true; }));
     await check('goroutines');
-    if (scheme === 'dark') await docShot(page, 'dark-goroutines');
+    if (scheme === 'dark') await shot(page, 'dark-goroutines');
     await page.click('[data-tab=memory]');
     await page.waitForSelector('[data-testid=memory-chart]');
     await settled(page);
@@ -256,7 +251,7 @@ test('Goroutines and Memory: axe-core clean in light and dark, dark screenshots'
     assert.match(await page.textContent('[data-testid=memory-note]'), /No check points anywhere/);
     const g = await page.$$eval('[data-testid=memory-row] [data-part=goroutines]', (c) => c.map((x) => x.textContent));
     assert.deepEqual(g, ['7', '11', '15', '19']);
-    if (scheme === 'dark') await docShot(page, 'dark-memory');
+    if (scheme === 'dark') await shot(page, 'dark-memory');
     await context.close();
   }
 });

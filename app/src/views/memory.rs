@@ -6,7 +6,7 @@ use crate::derived::{Derived, GoroutineAsk};
 use crate::state::{Store, Tab};
 use leakscope_core::goroutines::Sort;
 use leakscope_core::measurement::{format_time_utc, label};
-use leakscope_core::memory::{Check, CheckKind, MemoryReport, Moment};
+use leakscope_core::memory::{Chart, Check, CheckKind, MemoryReport, Moment};
 use leptos::prelude::*;
 
 fn bytes(v: u64) -> String {
@@ -23,80 +23,28 @@ const PARTS: [(&str, &str); 6] = [
     ("p-released", "returned to the OS"),
 ];
 
-/// A round step for about `n` ticks up to `max` (1, 2 or 5 times a power of ten).
-fn nice_step(max: f64, n: f64) -> f64 {
-    let raw = (max / n).max(1e-9);
-    let mag = 10f64.powf(raw.log10().floor());
-    let norm = raw / mag;
-    mag * if norm <= 1.0 {
-        1.0
-    } else if norm <= 2.0 {
-        2.0
-    } else if norm <= 5.0 {
-        5.0
-    } else {
-        10.0
-    }
-}
-
-/// Seconds as `+12 s`, `+3.5 min`, `+2.0 h`.
-fn elapsed(secs: f64) -> String {
-    if secs < 120.0 {
-        format!("+{secs:.0} s")
-    } else if secs < 7200.0 {
-        format!("+{:.1} min", secs / 60.0)
-    } else {
-        format!("+{:.1} h", secs / 3600.0)
-    }
-}
-
-/// The stacked parts of Sys per snapshot, MaxRSS and the goroutine count.
-fn chart(moments: &[Moment]) -> impl IntoView {
+/// The worker's chart (fractions of its axes) in pixels.
+fn chart(c: &Chart, moments: &[Moment]) -> impl IntoView {
     let (w, h) = (760.0, 280.0);
     let (left, right, top, bottom) = (78.0, 64.0, 12.0, 46.0);
     let (pw, ph) = (w - left - right, h - top - bottom);
-    let with: Vec<&Moment> = moments.iter().filter(|m| m.components.is_some()).collect();
-    let n = with.len().max(1) as f64;
-    let max = with
-        .iter()
-        .map(|m| {
-            let c = m.components.unwrap();
-            c.sys.max(c.max_rss.unwrap_or(0))
-        })
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let mib = (1u64 << 20) as f64;
-    let step = nice_step(max / mib, 4.0) * mib;
-    let top_value = (max / step).ceil() * step;
-    let y = move |v: f64| top + ph - v / top_value * ph;
-    let slot = pw / n;
+    let slot = pw / c.bars.len().max(1) as f64;
     let bar = (slot * 0.6).min(64.0);
     let x = move |i: usize| left + slot * (i as f64 + 0.5);
-    let timed = with.iter().all(|m| m.time_nanos != 0);
-    let t0 = with.first().map(|m| m.time_nanos).unwrap_or(0);
-    let xlabel = |i: usize, m: &Moment| {
-        if timed {
-            elapsed((m.time_nanos - t0) as f64 / 1e9)
-        } else {
-            format!("#{}", i + 1)
-        }
-    };
-    let gmax = with.iter().filter_map(|m| m.goroutines).max();
-    let ticks: Vec<f64> = (0..=((top_value / step).round() as usize))
-        .map(|k| k as f64 * step)
-        .collect();
+    let y = move |f: f64| top + ph - f * ph;
+    let tick_y = |v: u64| y(v as f64 / c.top.max(1) as f64);
     let summary = format!(
         "Memory per snapshot: {}",
-        with.iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let c = m.components.unwrap();
+        c.bars
+            .iter()
+            .map(|b| {
+                let m = &moments[b.moment];
+                let comp = m.components.unwrap_or_default();
                 format!(
                     "{} Sys {}{}",
-                    xlabel(i, m),
-                    bytes(c.sys),
-                    c.max_rss
+                    b.label,
+                    bytes(comp.sys),
+                    comp.max_rss
                         .map(|r| format!(", MaxRSS {}", bytes(r)))
                         .unwrap_or_default()
                 )
@@ -104,62 +52,53 @@ fn chart(moments: &[Moment]) -> impl IntoView {
             .collect::<Vec<_>>()
             .join("; ")
     );
-    let rss: Vec<(f64, f64)> = with
-        .iter()
-        .enumerate()
-        .filter_map(|(i, m)| m.components.unwrap().max_rss.map(|r| (x(i), y(r as f64))))
-        .collect();
-    let gpts: Vec<(f64, f64)> = match gmax {
-        Some(g) if g > 0 => with
-            .iter()
-            .enumerate()
-            .filter_map(|(i, m)| {
-                m.goroutines
-                    .map(|c| (x(i), top + ph - c as f64 / g as f64 * ph))
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
     let poly = |pts: &[(f64, f64)]| {
         pts.iter()
             .map(|(a, b)| format!("{a:.1},{b:.1}"))
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let x_title = if timed {
+    let rss: Vec<(f64, f64)> = c
+        .bars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| b.max_rss.map(|f| (x(i), y(f))))
+        .collect();
+    let gpts: Vec<(f64, f64)> = c
+        .bars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, b)| b.goroutines.map(|f| (x(i), y(f))))
+        .collect();
+    let x_title = if c.timed {
         "time since the first snapshot"
     } else {
         "snapshot (the files record no time)"
     };
+    let gtop = c.goroutine_top.filter(|g| *g > 0);
     view! {
         <svg class="memchart" data-testid="memory-chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=summary.clone()>
             <title>{summary.clone()}</title>
-            // Value axis: bytes.
-            {ticks.iter().map(|&t| view! {
-                <line class="grid" x1=left x2=left + pw y1=y(t) y2=y(t)/>
-                <text class="tick" x=left - 6.0 y=y(t) + 4.0 text-anchor="end">{bytes(t as u64)}</text>
+            {c.ticks.iter().map(|&t| view! {
+                <line class="grid" x1=left x2=left + pw y1=tick_y(t) y2=tick_y(t)/>
+                <text class="tick" x=left - 6.0 y=tick_y(t) + 4.0 text-anchor="end">{bytes(t)}</text>
             }).collect_view()}
             <text class="axis-title" x=12 y=top + ph / 2.0 transform=format!("rotate(-90 12 {})", top + ph / 2.0) text-anchor="middle">"bytes"</text>
-            // One stacked bar per snapshot.
-            {with.iter().enumerate().map(|(i, m)| {
-                let c = m.components.unwrap();
-                let mut acc = 0u64;
+            {c.bars.iter().enumerate().map(|(i, b)| {
+                let m = &moments[b.moment];
+                let comp = m.components.unwrap_or_default();
                 let file = m.files.join(" + ");
                 let when = if m.time_nanos != 0 { format_time_utc(m.time_nanos) } else { String::new() };
                 view! {
                     <g class="bar" data-testid="memory-bar">
-                        <title>{format!("{file} {when}: Sys {}", bytes(c.sys))}</title>
-                        {c.parts().iter().zip(PARTS).map(|((_, v), (class, name))| {
-                            let (lo, hi) = (acc, acc + v);
-                            acc = hi;
-                            view! {
-                                <rect class=class x=x(i) - bar / 2.0 width=bar y=y(hi as f64) height=(y(lo as f64) - y(hi as f64)).max(0.0)>
-                                    <title>{format!("{name}: {}", bytes(*v))}</title>
-                                </rect>
-                            }
+                        <title>{format!("{file} {when}: Sys {}", bytes(comp.sys))}</title>
+                        {b.parts.iter().zip(comp.parts()).zip(PARTS).map(|((&(lo, hi), (_, v)), (class, name))| view! {
+                            <rect class=class x=x(i) - bar / 2.0 width=bar y=y(hi) height=(y(lo) - y(hi)).max(0.0)>
+                                <title>{format!("{name}: {}", bytes(v))}</title>
+                            </rect>
                         }).collect_view()}
                     </g>
-                    <text class="tick" x=x(i) y=top + ph + 16.0 text-anchor="middle">{xlabel(i, m)}</text>
+                    <text class="tick" x=x(i) y=top + ph + 16.0 text-anchor="middle">{b.label.clone()}</text>
                 }
             }).collect_view()}
             <text class="axis-title" x=left + pw / 2.0 y=h - 6.0 text-anchor="middle">{x_title}</text>
@@ -169,7 +108,7 @@ fn chart(moments: &[Moment]) -> impl IntoView {
                 <polyline class="rss" points=poly(&rss) fill="none"/>
                 {rss.iter().map(|(a, b)| view! { <circle class="rss-dot" cx=*a cy=*b r="3"/> }).collect_view()}
             })}
-            {gmax.filter(|g| *g > 0).map(|g| view! {
+            {gtop.map(|g| view! {
                 <line class="axis" x1=left + pw x2=left + pw y1=top y2=top + ph/>
                 <text class="tick g" x=left + pw + 6.0 y=top + 4.0>{g.to_string()}</text>
                 <text class="tick g" x=left + pw + 6.0 y=top + ph + 4.0>"0"</text>
@@ -181,7 +120,7 @@ fn chart(moments: &[Moment]) -> impl IntoView {
         <p class="legend" aria-hidden="true">
             {PARTS.iter().map(|(class, name)| view! { <span class="key"><svg width="12" height="12"><rect class=*class width="12" height="12"/></svg>" "{*name}</span> }).collect_view()}
             <span class="key"><svg width="16" height="12"><line class="rss" x1="0" x2="16" y1="6" y2="6"/></svg>" peak RSS (MaxRSS)"</span>
-            {gmax.is_some().then(|| view! { <span class="key"><svg width="16" height="12"><line class="gline" x1="0" x2="16" y1="6" y2="6"/></svg>" goroutines (right axis)"</span> })}
+            {gtop.is_some().then(|| view! { <span class="key"><svg width="16" height="12"><line class="gline" x1="0" x2="16" y1="6" y2="6"/></svg>" goroutines (right axis)"</span> })}
         </p>
     }
 }
@@ -279,10 +218,10 @@ pub fn MemoryView() -> impl IntoView {
                     let name = m.files.last()?;
                     store.snapshots.with_untracked(|v| v.iter().find(|s| &s.name == name).map(|s| s.id))
                 });
-                let any = r.moments.iter().any(|m| m.components.is_some());
+                let any = r.chart.is_some();
                 view! {
                     <h2>"Where the memory is"</h2>
-                    {any.then(|| chart(&r.moments))}
+                    {r.chart.as_ref().map(|c| chart(c, &r.moments))}
                     <details class="memtable-wrap" open=!any>
                         <summary>"Numbers per snapshot"</summary>
                         {table(&r.moments)}
