@@ -229,7 +229,27 @@ pub fn moment_key(name: &str) -> Option<String> {
     ] {
         key = key.replace(word, "");
     }
-    key.chars().any(|c| c.is_ascii_digit()).then_some(key)
+    (key.chars().any(|c| c.is_ascii_digit()) && name_time(name).is_none()).then_some(key)
+}
+
+/// A Unix time in seconds in a file name (`heap-1764670003.txt`, as
+/// `curl -o heap-$(date +%s).txt` writes it), in nanoseconds.
+pub fn name_time(name: &str) -> Option<i64> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.split(|c: char| !c.is_ascii_digit())
+        .filter(|d| d.len() == 10)
+        .filter_map(|d| d.parse::<i64>().ok())
+        .find(|s| (1_000_000_000..10_000_000_000).contains(s))
+        .map(|s| s * 1_000_000_000)
+}
+
+/// When a profile was taken: its own time, else one its name carries.
+fn time_of(name: &str, p: &Profile) -> i64 {
+    if p.time_nanos != 0 {
+        p.time_nanos
+    } else {
+        name_time(name).unwrap_or(0)
+    }
 }
 
 /// Two profiles taken at most this far apart, when their names say
@@ -254,7 +274,8 @@ fn moments_of(series: &[(&str, &Profile)]) -> Vec<Vec<usize>> {
             let same = match (&keys[i], &keys[j]) {
                 (Some(a), Some(b)) => a == b,
                 _ => {
-                    let (ta, tb) = (series[i].1.time_nanos, series[j].1.time_nanos);
+                    let ta = time_of(series[i].0, series[i].1);
+                    let tb = time_of(series[j].0, series[j].1);
                     ta != 0 && tb != 0 && (ta - tb).abs() <= SAME_MOMENT_NANOS
                 }
             };
@@ -309,9 +330,11 @@ pub fn triage(series: &[(&str, &Profile)]) -> MemoryReport {
             .copied()
             .find(|t| t.alloc_space.is_some())
             .unwrap_or(totals[0]);
+        // A profile's own time before one read from a name.
         m.time_nanos = idx
             .iter()
             .map(|&i| series[i].1.time_nanos)
+            .chain(idx.iter().map(|&i| time_of(series[i].0, series[i].1)))
             .find(|&t| t != 0)
             .unwrap_or(0);
         if let Some(&g) = idx
@@ -879,6 +902,13 @@ mod tests {
         assert_eq!(moment_key("goroutine-2.pb.gz").as_deref(), Some("-2"));
         assert_eq!(moment_key("heap.pb.gz"), None);
         assert_ne!(moment_key("heap-12.txt"), moment_key("heap-1.txt"));
+        // `$(date +%s)` in a name is a time, not a snapshot number.
+        assert_eq!(moment_key("heap-1764670003.txt"), None);
+        assert_eq!(
+            name_time("x/goroutine-1764670001.txt"),
+            Some(1_764_670_001_000_000_000)
+        );
+        assert_eq!(name_time("heap-3.txt"), None);
     }
 
     #[test]

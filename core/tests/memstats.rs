@@ -428,3 +428,41 @@ fn the_chart_stacks_the_parts_to_sys() {
         assert!((g - m.goroutines.unwrap() as f64).abs() < 1e-6);
     }
 }
+
+/// Files named as `curl -o heap-$(date +%s).txt` names them: the Unix
+/// time in the name pairs a heap text with the dump taken a second or two
+/// apart, and times the chart.
+#[test]
+fn unix_times_in_names_pair_and_time_the_moments() {
+    let dir = fixtures().join("go/m-memory-triage/stacks/run1");
+    let t0 = 1_764_670_000i64;
+    let mut names = Vec::new();
+    let mut profiles = Vec::new();
+    for k in 0..4i64 {
+        names.push(format!("heap-{}.txt", t0 + 60 * k + 2));
+        profiles.push(load(&dir.join(format!("heap-{k}.debug1.txt"))));
+        names.push(format!("goroutine-{}.txt", t0 + 60 * k));
+        profiles.push(load(&dir.join(format!("goroutine-{k}.debug1.txt"))));
+    }
+    let series: Vec<(&str, &Profile)> = names.iter().map(String::as_str).zip(&profiles).collect();
+    let r = triage(&series);
+    assert_eq!(r.moments.len(), 4);
+    for (k, m) in r.moments.iter().enumerate() {
+        assert_eq!(m.files, [format!("heap-{}.txt", t0 + 60 * k as i64 + 2)]);
+        assert_eq!(
+            m.goroutine_file,
+            Some(format!("goroutine-{}.txt", t0 + 60 * k as i64))
+        );
+        assert_eq!(m.time_nanos, (t0 + 60 * k as i64 + 2) * 1_000_000_000);
+    }
+    let labels: Vec<&str> = r
+        .chart
+        .as_ref()
+        .unwrap()
+        .bars
+        .iter()
+        .map(|b| b.label.as_str())
+        .collect();
+    assert_eq!(labels, ["+0 s", "+60 s", "+2.0 min", "+3.0 min"]);
+    assert_eq!(applying(&r), [CheckKind::GoroutineStacks]);
+}
