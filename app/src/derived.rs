@@ -5,7 +5,9 @@
 
 use crate::state::{Store, Tab};
 use crate::worker::{Client, Event};
+use leakscope_core::goroutines::{Similarity, Sort, View as GoroutineView};
 use leakscope_core::leak::LeakReport;
+use leakscope_core::memory::MemoryReport;
 use leakscope_core::report::{flame::FlameTree, list::Listing, traces::Trace};
 pub use leakscope_core::session::TopData;
 use leakscope_core::session::{Ask, Request, Response};
@@ -82,6 +84,38 @@ pub struct FlameAsk {
     pub width: f64,
 }
 
+/// What the Goroutines view asks for besides the series.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GoroutineAsk {
+    pub sort: Sort,
+    /// Case-insensitive text found in a function, a file or the state.
+    pub search: String,
+    pub similarity: Similarity,
+    /// Groups drawn at most ("show more" raises it).
+    pub limit: u32,
+}
+
+impl Default for GoroutineAsk {
+    fn default() -> Self {
+        GoroutineAsk {
+            sort: Sort::Count,
+            search: String::new(),
+            similarity: Similarity::Exact,
+            limit: GOROUTINE_PAGE,
+        }
+    }
+}
+
+/// Goroutine groups drawn at once.
+pub const GOROUTINE_PAGE: u32 = 100;
+
+pub struct GoroutinesData {
+    pub view: GoroutineView,
+    /// The worker ids of the series, in order (`view.files` names them).
+    pub series: Vec<u32>,
+    pub error: Option<String>,
+}
+
 /// Kinds of request; the worker answers only the latest of each kind
 /// (older queued ones are skipped), so only the latest is waited for.
 #[derive(Clone, Copy)]
@@ -92,6 +126,8 @@ enum Kind {
     List,
     Leaks,
     Summary,
+    Goroutines,
+    Memory,
     Export,
 }
 
@@ -136,6 +172,11 @@ pub struct Derived {
     /// The function the Source view lists.
     pub list_fn: RwSignal<Option<String>>,
     pub leaks: RwSignal<Shared<LeakReport>>,
+    pub goroutines: RwSignal<Option<Shared<GoroutinesData>>>,
+    pub goroutine_ask: RwSignal<GoroutineAsk>,
+    pub memory: RwSignal<Option<Shared<MemoryReport>>>,
+    /// The series the last Goroutines request was for.
+    goroutine_series: StoredValue<Vec<u32>>,
     /// True while requests are out: the page marks itself busy for tests.
     pub waiting: RwSignal<bool>,
     /// The export being written, if any.
@@ -179,6 +220,10 @@ impl Derived {
             listing: RwSignal::new(None),
             list_fn: RwSignal::new(None),
             leaks: RwSignal::new(Shared::new(LeakReport::default())),
+            goroutines: RwSignal::new(None),
+            goroutine_ask: RwSignal::new(GoroutineAsk::default()),
+            memory: RwSignal::new(None),
+            goroutine_series: StoredValue::new(Vec::new()),
             waiting: RwSignal::new(false),
             export: RwSignal::new_local(None),
             seqs: StoredValue::new(Seqs::default()),
@@ -411,6 +456,21 @@ impl Derived {
                     self.leaks.set(Shared::new(report));
                 }
             }
+            Response::Goroutines { seq, view, error } => {
+                if self.fresh(seq, Kind::Goroutines) {
+                    let series = self.goroutine_series.get_value();
+                    self.goroutines.set(Some(Shared::new(GoroutinesData {
+                        view,
+                        series,
+                        error,
+                    })));
+                }
+            }
+            Response::Memory { seq, report } => {
+                if self.fresh(seq, Kind::Memory) {
+                    self.memory.set(Some(Shared::new(report)));
+                }
+            }
             Response::Summary { seq, link } => {
                 if self.fresh(seq, Kind::Summary) {
                     match link {
@@ -488,6 +548,36 @@ impl Derived {
             store.sources.track();
             d.ask_for(Kind::Leaks, |seq| Request::Leaks { seq, series });
         });
+        Effect::new(move |_| {
+            if store.tab.get() != Tab::Goroutines {
+                return;
+            }
+            let Some((series, current)) = store.goroutine_series() else {
+                d.goroutines.set(None);
+                return;
+            };
+            let a = d.goroutine_ask.get();
+            d.goroutine_series.set_value(series.clone());
+            d.ask_for(Kind::Goroutines, |seq| Request::Goroutines {
+                seq,
+                series,
+                current,
+                similarity: a.similarity,
+                sort: a.sort,
+                search: a.search,
+                limit: a.limit,
+            });
+        });
+        Effect::new(move |_| {
+            if store.tab.get() != Tab::Memory {
+                return;
+            }
+            let series: Vec<u32> = store.snapshots.with(|v| v.iter().map(|s| s.id).collect());
+            if series.is_empty() {
+                return;
+            }
+            d.ask_for(Kind::Memory, |seq| Request::Memory { seq, series });
+        });
         // A summary from a link fills the views directly (no worker).
         Effect::new(move |_| {
             if !store.summary_mode() {
@@ -515,6 +605,8 @@ impl Derived {
                 d.traces.set(None);
                 d.flame.set(None);
                 d.listing.set(None);
+                d.goroutines.set(None);
+                d.memory.set(None);
             }
         });
     }

@@ -1,4 +1,4 @@
-//! Keyboard shortcuts: `?` help, `1`-`5` views, `/` search, `Esc` closes
+//! Keyboard shortcuts: `?` help, `1`-`7` views, `/` search, `Esc` closes
 //! dialogs. Arrow keys and Enter are handled by the Top and Flame views.
 
 use crate::state::{Store, Tab};
@@ -44,7 +44,10 @@ pub fn install(store: Store, help: RwSignal<bool>) {
                     let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
                 }
             }
-            k if k.len() == 1 && ('1'..='5').contains(&k.chars().next().unwrap()) => {
+            k if k.len() == 1
+                && k.parse::<usize>()
+                    .is_ok_and(|n| (1..=Tab::ALL.len()).contains(&n)) =>
+            {
                 let i = k.parse::<usize>().unwrap() - 1;
                 if store.snapshots.with_untracked(|v| !v.is_empty()) || store.summary_mode() {
                     let t = Tab::ALL[i];
@@ -62,12 +65,12 @@ pub fn install(store: Store, help: RwSignal<bool>) {
 pub fn HelpDialog(open: RwSignal<bool>) -> impl IntoView {
     let rows = [
         ("?", "show or hide this help"),
-        ("1 – 5", "Leaks, Top, Source, Traces, Flame"),
+        ("1 – 7", "Leaks, Top, Source, Traces, Flame, Goroutines, Memory"),
         ("/", "focus the filter or search box"),
         ("Esc", "zoom out of the flame graph, close a dialog"),
         (
             "↑ ↓",
-            "move through table rows; in the flame graph, to the caller / first callee",
+            "move through table rows and goroutine groups; in the flame graph, to the caller / first callee",
         ),
         ("← →", "flame graph: previous / next frame on the row"),
         ("Enter", "open the selected row's or frame's source"),

@@ -27,10 +27,20 @@ pub enum Tab {
     Source,
     Traces,
     Flame,
+    Goroutines,
+    Memory,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Leaks, Tab::Top, Tab::Source, Tab::Traces, Tab::Flame];
+    pub const ALL: [Tab; 7] = [
+        Tab::Leaks,
+        Tab::Top,
+        Tab::Source,
+        Tab::Traces,
+        Tab::Flame,
+        Tab::Goroutines,
+        Tab::Memory,
+    ];
     pub fn slug(self) -> &'static str {
         match self {
             Tab::Leaks => "leaks",
@@ -38,6 +48,8 @@ impl Tab {
             Tab::Source => "source",
             Tab::Traces => "traces",
             Tab::Flame => "flame",
+            Tab::Goroutines => "goroutines",
+            Tab::Memory => "memory",
         }
     }
     pub fn label(self) -> &'static str {
@@ -47,6 +59,8 @@ impl Tab {
             Tab::Source => "Source",
             Tab::Traces => "Traces",
             Tab::Flame => "Flame",
+            Tab::Goroutines => "Goroutines",
+            Tab::Memory => "Memory",
         }
     }
     pub fn from_slug(s: &str) -> Option<Tab> {
@@ -174,6 +188,44 @@ impl Store {
     /// True while a permalink summary is shown instead of opened files.
     pub fn summary_mode(&self) -> bool {
         self.snapshots.with(|v| v.is_empty()) && self.summary.with(|s| s.is_some())
+    }
+
+    /// The goroutine snapshots the Goroutines view reads as one series
+    /// (those of the kind and format of the one shown, or of the latest
+    /// goroutine snapshot when a profile of another kind is shown) and the
+    /// id of the one to show.
+    pub fn goroutine_series(&self) -> Option<(Vec<u32>, u32)> {
+        let cur = self.current_snapshot();
+        self.snapshots.with(|v| {
+            let is_g = |s: &Snapshot| matches!(s.meta.kind.as_str(), "goroutine" | "goroutineleak");
+            let like = cur
+                .as_ref()
+                .filter(|c| is_g(c))
+                .or_else(|| v.iter().rev().find(|s| is_g(s)))?;
+            let series: Vec<u32> = v
+                .iter()
+                .filter(|s| {
+                    is_g(s) && s.meta.kind == like.meta.kind && s.meta.format == like.meta.format
+                })
+                .map(|s| s.id)
+                .collect();
+            let current = cur
+                .map(|c| c.id)
+                .filter(|id| series.contains(id))
+                .or(series.last().copied())?;
+            Some((series, current))
+        })
+    }
+
+    /// Shows the snapshot with this worker id (a link from a view that
+    /// reads several).
+    pub fn show_snapshot(&self, id: u32) {
+        if let Some(i) = self
+            .snapshots
+            .with_untracked(|v| v.iter().position(|s| s.id == id))
+        {
+            self.current.set(i);
+        }
     }
 
     pub fn push_error(&self, e: String) {

@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use leakscope_core::graph::Granularity;
 use leakscope_core::report::{self, list, top, traces};
 use leakscope_core::{decode_with, Limits, Profile};
-use leakscope_core::{leak, permalink};
+use leakscope_core::{goroutines, leak, memory, permalink};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -124,11 +124,30 @@ enum TracesFormat {
     Csv,
 }
 
-/// `leaks --format`.
+/// `--format` of `leaks`, `goroutines` and `memstats`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum LeaksFormat {
     Text,
     Json,
+}
+
+/// `goroutines --similarity`: how alike goroutines of one group are.
+#[derive(Clone, Copy, Default, ValueEnum)]
+enum SimilarityArg {
+    /// Same frames and lines.
+    #[default]
+    Exact,
+    /// Same frames; lines may differ.
+    Lines,
+}
+
+impl From<SimilarityArg> for goroutines::Similarity {
+    fn from(s: SimilarityArg) -> goroutines::Similarity {
+        match s {
+            SimilarityArg::Exact => goroutines::Similarity::Exact,
+            SimilarityArg::Lines => goroutines::Similarity::AnyLine,
+        }
+    }
 }
 
 /// `leaks --fail-on`: the lowest severity that fails the run.
@@ -211,6 +230,30 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Goroutines grouped by stack and state (panicparse's buckets), per
+    /// snapshot and, for a series, each group's count per snapshot.
+    Goroutines {
+        /// text (for people) or json (stable, documented in the README).
+        #[arg(long, value_enum, default_value_t = LeaksFormat::Text)]
+        format: LeaksFormat,
+        /// exact, or lines: merge groups whose stacks differ only in line numbers.
+        #[arg(long, value_enum, default_value_t = SimilarityArg::Exact)]
+        similarity: SimilarityArg,
+        /// Goroutine dumps (?debug=2, ?debug=1) or goroutine profiles (.pb.gz).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Where a Go process's memory is, from the runtime.MemStats trailer of
+    /// heap profiles taken with ?debug=1, and what it means.
+    Memstats {
+        /// text (for people) or json (stable, documented in the README).
+        #[arg(long, value_enum, default_value_t = LeaksFormat::Text)]
+        format: LeaksFormat,
+        /// Heap profiles; goroutine dumps of the same moments add their
+        /// counts to the text report.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Annotated source of functions matching REGEX, like `go tool pprof -list`.
     List {
         regex: String,
@@ -231,6 +274,18 @@ enum Cmd {
 fn load(path: &Path, limits: Limits) -> Result<Profile, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     decode_with(&bytes, limits, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Loads every file, named as given on the command line.
+fn load_all(files: &[PathBuf], limits: Limits) -> Result<(Vec<String>, Vec<Profile>), String> {
+    let profiles = files
+        .iter()
+        .map(|f| load(f, limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        files.iter().map(|f| f.display().to_string()).collect(),
+        profiles,
+    ))
 }
 
 /// The published page (README: "Permalinks").
@@ -355,6 +410,69 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 eprintln!("leakscope: left out of the link to fit: {o}");
             }
             Ok((url + "\n", 0))
+        }
+        Cmd::Goroutines {
+            format,
+            similarity,
+            files,
+        } => {
+            let (names, profiles) = load_all(&files, limits)?;
+            let mut series: Vec<(&str, &Profile)> = names
+                .iter()
+                .map(String::as_str)
+                .zip(profiles.iter())
+                .collect();
+            leak::order_series(&mut series);
+            let ex = goroutines::explore(&series, similarity.into())?;
+            let out = if format == LeaksFormat::Json {
+                serde_json::to_string_pretty(&ex.json()).map_err(|e| e.to_string())? + "\n"
+            } else {
+                goroutines::format_text(&ex)
+            };
+            Ok((out, 0))
+        }
+        Cmd::Memstats { format, files } => {
+            let (names, profiles) = load_all(&files, limits)?;
+            let mut series: Vec<(&str, &Profile)> = names
+                .iter()
+                .map(String::as_str)
+                .zip(profiles.iter())
+                .collect();
+            leak::order_series(&mut series);
+            for (name, p) in &series {
+                if p.kind() != "heap" && !goroutines::is_goroutine(p) {
+                    return Err(format!(
+                        "{name}: a {} profile; memstats reads heap profiles (and goroutine dumps of the same moments)",
+                        p.kind()
+                    ));
+                }
+                // The trailer is what was asked for: a broken one is an error here.
+                if let Some(Err(e)) = &p.memstats {
+                    return Err(format!("{name}: {e}"));
+                }
+            }
+            if !series.iter().any(|(_, p)| p.kind() == "heap") {
+                return Err("no heap profile among the files".into());
+            }
+            let out = if format == LeaksFormat::Json {
+                let json = memory::Json {
+                    snapshots: series
+                        .iter()
+                        .filter(|(_, p)| p.kind() == "heap")
+                        .map(|(name, p)| memory::JsonSnapshot {
+                            file: name,
+                            memstats: match &p.memstats {
+                                Some(Ok(m)) => Some(memory::JsonMemStats(m)),
+                                _ => None,
+                            },
+                        })
+                        .collect(),
+                };
+                serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n"
+            } else {
+                memory::format_text(&memory::triage(&series))
+            };
+            Ok((out, 0))
         }
         Cmd::Leaks {
             format,

@@ -191,6 +191,10 @@ pub struct Profile {
     /// Set by text decoders that know the profile kind better than the
     /// sample types do (`mutex` vs `block`, `goroutineleak`).
     pub kind_hint: String,
+    /// The `# runtime.MemStats` trailer of a heap profile written with
+    /// `?debug=1`, or why it could not be read (the records still are, as
+    /// `go tool pprof` reads them). `None`: the file has no trailer.
+    pub memstats: Option<Result<crate::decode::memstats::MemStats, String>>,
 }
 
 impl Profile {

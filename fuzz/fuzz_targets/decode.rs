@@ -1,7 +1,8 @@
 //! Arbitrary bytes through every decoder (profile.proto, gzip, goroutine
 //! dumps, legacy text; and, read as text, a permalink), then every report
-//! on what decodes (top, traces, list, the flame graph both ways) and the
-//! leak analysis: nothing may panic, hang or run out of memory.
+//! on what decodes (top, traces, list, the flame graph both ways), the
+//! leak analysis, the goroutine explorer (both similarity levels) and the
+//! memory triage: nothing may panic, hang or run out of memory.
 #![no_main]
 use leakscope_core::report::list::{self, DroppedSources};
 use leakscope_core::report::{flame, top, traces, View};
@@ -25,5 +26,14 @@ fuzz_target!(|data: &[u8]| {
             let _ = list::list(&v, ".", &mut none);
         }
         let _ = leakscope_core::leak::analyze(&[("fuzz", &p)]);
+        use leakscope_core::goroutines::{explore, Similarity, Sort};
+        for sim in [Similarity::Exact, Similarity::AnyLine] {
+            if let Ok(ex) = explore(&[("a", &p), ("b", &p)], sim) {
+                let _ = ex.view(1, Sort::Growth, "main", 10);
+                let _ = leakscope_core::goroutines::format_text(&ex);
+            }
+        }
+        let r = leakscope_core::memory::triage(&[("heap-1", &p)]);
+        let _ = leakscope_core::memory::format_text(&r);
     }
 });

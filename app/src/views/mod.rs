@@ -1,7 +1,9 @@
 //! The page shell: header, tabs, banners, drop handling, start screen.
 
 mod flame;
+mod goroutines;
 mod leaks;
+mod memory;
 mod narrow;
 pub mod share;
 mod source;
@@ -110,7 +112,9 @@ pub fn App() -> impl IntoView {
                 {move || if !has_content.get() {
                     view! { <StartScreen/> }.into_any()
                 } else {
-                    view! { <Tabs/> <narrow::FilterBar/> <CurrentView/> }.into_any()
+                    // pprof's filters narrow the profile reports, not these two views.
+                    let narrowed = move || !matches!(store.tab.get(), Tab::Goroutines | Tab::Memory);
+                    view! { <Tabs/> <Show when=narrowed><narrow::FilterBar/></Show> <CurrentView/> }.into_any()
                 }}
             </main>
             <div class="drop-overlay" aria-hidden="true">"Drop profiles or .go sources to open them"</div>
@@ -318,6 +322,8 @@ fn CurrentView() -> impl IntoView {
         Tab::Source => view! { <source::SourceView/> }.into_any(),
         Tab::Traces => view! { <traces::TracesView/> }.into_any(),
         Tab::Flame => view! { <flame::FlameView/> }.into_any(),
+        Tab::Goroutines => view! { <goroutines::GoroutinesView/> }.into_any(),
+        Tab::Memory => view! { <memory::MemoryView/> }.into_any(),
     }
 }
 

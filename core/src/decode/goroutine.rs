@@ -343,7 +343,8 @@ pub fn decode_debug2_with(
                 .strip_prefix("...")
                 .and_then(|r| r.strip_suffix("frames elided..."))
             {
-                g.frames_elided += n.trim().parse::<u64>().unwrap_or(0);
+                // Go before 1.21 prints `...additional frames elided...`: some.
+                g.frames_elided += n.trim().parse::<u64>().unwrap_or(1);
                 i += 1;
                 continue;
             }

@@ -120,9 +120,16 @@ pub fn decode_heap(text: &str) -> Result<Profile, DecodeError> {
     b.profile.period = rate;
     while let Some((ln, line)) = lines.next() {
         let line = line.trim();
-        // pprof skips every comment line (the runtime.MemStats trailer
-        // among them) and stops at the C++ memory map.
-        if line.is_empty() || line.starts_with('#') {
+        if line.is_empty() {
+            continue;
+        }
+        // pprof skips every comment line and stops at the C++ memory map;
+        // the runtime.MemStats trailer, a block of comments, is read aside.
+        if line.starts_with('#') {
+            if line == super::memstats::HEADER && b.profile.memstats.is_none() {
+                let trailer = super::memstats::parse_trailer(&mut lines);
+                b.profile.memstats = Some(trailer.map_err(|e| e.to_string()));
+            }
             continue;
         }
         if line.starts_with("MAPPED_LIBRARIES") || line.starts_with("--- Memory map") {

@@ -8,6 +8,7 @@ pub mod goroutine;
 pub mod gzip;
 pub mod input;
 pub mod legacy;
+pub mod memstats;
 pub mod proto;
 
 use crate::error::DecodeError;

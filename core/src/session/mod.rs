@@ -18,6 +18,7 @@ pub use queue::{Job, Queue};
 pub use wire::{Ask, Meta, Request, Response, TopData};
 
 use crate::decode::Input;
+use crate::goroutines::{Explorer, Similarity};
 use crate::graph::NodeIndex;
 use crate::leak;
 use crate::permalink;
@@ -54,6 +55,8 @@ pub struct Session {
     /// The unfocused top-down tree of `stacks` at [`fine_cut`], laid out
     /// between requests: the flame graph opened after Top is a cut of it.
     fine: Option<(Ask, Arc<FlameTree>)>,
+    /// The last goroutine series grouped: a new sort or search re-uses it.
+    explorer: Option<(Vec<u32>, Similarity, Arc<Explorer>)>,
 }
 
 impl Session {
@@ -253,6 +256,13 @@ impl Session {
                 if self.fine.as_ref().is_some_and(|(k, _)| stale(k)) {
                     self.fine = None;
                 }
+                if self
+                    .explorer
+                    .as_ref()
+                    .is_some_and(|(s, _, _)| s.contains(&id))
+                {
+                    self.explorer = None;
+                }
                 return None;
             }
             Request::Source { name, text } => {
@@ -437,6 +447,29 @@ impl Session {
                 });
                 Response::Summary { seq, link }
             }
+            Request::Goroutines {
+                seq,
+                series,
+                current,
+                similarity,
+                sort,
+                search,
+                limit,
+            } => {
+                let (view, error) = match self.explorer_of(&series, similarity) {
+                    Ok(ex) => {
+                        let at = series.iter().position(|&id| id == current);
+                        let at = at.unwrap_or(series.len().saturating_sub(1));
+                        (ex.view(at, sort, &search, limit as usize), None)
+                    }
+                    Err(e) => (Default::default(), Some(e)),
+                };
+                Response::Goroutines { seq, view, error }
+            }
+            Request::Memory { seq, series } => Response::Memory {
+                seq,
+                report: crate::memory::triage(&self.series(&series)),
+            },
         })
     }
 
@@ -453,6 +486,18 @@ impl Session {
                 explain: false,
             },
         )
+    }
+
+    /// The goroutine series grouped, from the cache when it is the last one.
+    fn explorer_of(&mut self, ids: &[u32], sim: Similarity) -> Result<Arc<Explorer>, String> {
+        if let Some((s, k, ex)) = &self.explorer {
+            if s == ids && *k == sim {
+                return Ok(ex.clone());
+            }
+        }
+        let ex = Arc::new(crate::goroutines::explore(&self.series(ids), sim)?);
+        self.explorer = Some((ids.to_vec(), sim, ex.clone()));
+        Ok(ex)
     }
 
     fn stacks_for(&mut self, key: &Ask, p: &Prepared, bottom_up: bool) -> Stacks {

@@ -3,8 +3,8 @@
 use super::wire::Request;
 
 /// Work waiting for the worker, in the order worth doing it: files first
-/// (in the order dropped), then what the user looks at (Top, Flame, List,
-/// Traces), then Summary and Leaks. A request replaces a queued one of the
+/// (in the order dropped), then what the user looks at (Top, then Flame,
+/// Goroutines and Memory, List, Traces), then Summary and Leaks. A request replaces a queued one of the
 /// same kind: the page only reads the answer to its latest.
 /// `F` is how a queued file is held (the worker: its JavaScript buffer).
 pub struct Queue<F = Vec<u8>> {
@@ -37,7 +37,7 @@ impl Request {
         match self {
             Request::Forget { .. } | Request::Source { .. } => 0,
             Request::Top { .. } => 1,
-            Request::Flame { .. } => 2,
+            Request::Flame { .. } | Request::Goroutines { .. } | Request::Memory { .. } => 2,
             Request::List { .. } => 3,
             Request::Traces { .. } | Request::ExportTraces { .. } => 4,
             Request::Summary { .. } => 5,

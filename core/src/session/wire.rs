@@ -3,8 +3,10 @@
 //! (postcard on the wire).
 
 use crate::filter::Filters;
+use crate::goroutines::{Similarity, Sort, View as GoroutineView};
 use crate::graph::Granularity;
 use crate::leak::LeakReport;
+use crate::memory::MemoryReport;
 use crate::profile::Profile;
 use crate::report::flame::FlameTree;
 use crate::report::list::Listing;
@@ -138,6 +140,24 @@ pub enum Request {
         series: Vec<u32>,
         base_url: String,
     },
+    /// The goroutine explorer over these goroutine snapshots (in series
+    /// order): the groups of snapshot `current` (and, for a series, those
+    /// it lacks) matching `search`, sorted, the first `limit`.
+    Goroutines {
+        seq: u32,
+        series: Vec<u32>,
+        current: u32,
+        similarity: Similarity,
+        sort: Sort,
+        search: String,
+        limit: u32,
+    },
+    /// The memory triage over these snapshots: heap profiles, with the
+    /// goroutine dumps of the same moments for their counts.
+    Memory {
+        seq: u32,
+        series: Vec<u32>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,5 +214,16 @@ pub enum Response {
     Summary {
         seq: u32,
         link: Option<(String, Vec<String>)>,
+    },
+    /// `error`: why the snapshots could not be explored (one is not a
+    /// goroutine profile); the view is then empty.
+    Goroutines {
+        seq: u32,
+        view: GoroutineView,
+        error: Option<String>,
+    },
+    Memory {
+        seq: u32,
+        report: MemoryReport,
     },
 }

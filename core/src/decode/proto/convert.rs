@@ -283,6 +283,7 @@ pub(super) fn convert(
         goroutines: Vec::new(),
         format: Some(SourceFormat::Proto),
         kind_hint: String::new(),
+        memstats: None,
     })
 }
 
