@@ -263,8 +263,8 @@ fn load(path: &Path, limits: Limits) -> Result<Profile, String> {
     decode_with(&bytes, limits, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The published page (README: "Permalinks").
-const DEFAULT_BASE_URL: &str = "https://leakscope.github.io/";
+/// The published page (the repository's `site-url`; README: "Permalinks").
+const DEFAULT_BASE_URL: &str = leakscope_core::permalink::SITE_URL;
 
 /// `top --format`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

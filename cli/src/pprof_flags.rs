@@ -48,8 +48,17 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>, cmd: &clap::Command) 
     let mut out: Vec<OsString> = args.next().into_iter().collect();
     let mut sub: Option<&clap::Command> = None;
     let mut value_next = false;
+    // A long flag waiting for its value: written `--flag=VALUE`, so a value
+    // that starts with a dash (`--focus -lines`) stays a value for clap.
+    let mut pending: Option<String> = None;
     let mut rest = false;
     for arg in args {
+        if let Some(flag) = pending.take() {
+            let mut joined = OsString::from(format!("{flag}="));
+            joined.push(&arg);
+            out.push(joined);
+            continue;
+        }
         if rest || value_next {
             value_next = false;
             out.push(arg);
@@ -93,14 +102,13 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>, cmd: &clap::Command) 
             Some(long) if value.is_none() && GRANULARITIES.contains(&long.as_str()) => {
                 out.push(format!("--granularity={long}").into());
             }
-            Some(long) => {
-                value_next =
-                    value.is_none() && takes_value(cmd, sub, |a| a.get_long() == Some(&long));
-                out.push(match value {
-                    Some(v) => format!("--{long}={v}").into(),
-                    None => format!("--{long}").into(),
-                });
-            }
+            Some(long) => match value {
+                Some(v) => out.push(format!("--{long}={v}").into()),
+                None if takes_value(cmd, sub, |a| a.get_long() == Some(&long)) => {
+                    pending = Some(format!("--{long}"));
+                }
+                None => out.push(format!("--{long}").into()),
+            },
             None if dashes == 1 && value.is_none() && GRANULARITIES.contains(&name) => {
                 out.push(format!("--granularity={name}").into());
             }
@@ -114,6 +122,8 @@ pub fn normalize(args: impl IntoIterator<Item = OsString>, cmd: &clap::Command) 
             }
         }
     }
+    // A flag missing its value: clap says so.
+    out.extend(pending.map(OsString::from));
     out
 }
 
@@ -172,7 +182,7 @@ mod tests {
     fn pprof_spellings_become_long_flags() {
         assert_eq!(
             norm(&["top", "-sample_index=alloc_space", "-focus", "main", "f"]),
-            ["top", "--sample-index=alloc_space", "--focus", "main", "f"]
+            ["top", "--sample-index=alloc_space", "--focus=main", "f"]
         );
         assert_eq!(
             norm(&[
@@ -186,8 +196,7 @@ mod tests {
             ]),
             [
                 "top",
-                "--sample-index",
-                "x",
+                "--sample-index=x",
                 "--show-from=a",
                 "--cum",
                 "--granularity=lines",
@@ -197,7 +206,7 @@ mod tests {
         // Global flags before the subcommand are read too.
         assert_eq!(
             norm(&["--max-decompressed-mib", "-1", "top", "-focus=x", "f"]),
-            ["--max-decompressed-mib", "-1", "top", "--focus=x", "f"]
+            ["--max-decompressed-mib=-1", "top", "--focus=x", "f"]
         );
     }
 
@@ -206,12 +215,14 @@ mod tests {
         // A regex that looks like a pprof flag is a value.
         assert_eq!(
             norm(&["top", "--focus", "-hide", "-focus", "-lines", "f"]),
-            ["top", "--focus", "-hide", "--focus", "-lines", "f"]
+            ["top", "--focus=-hide", "--focus=-lines", "f"]
         );
         assert_eq!(
             norm(&["top", "f", "--", "-focus", "-lines"]),
             ["top", "f", "--", "-focus", "-lines"]
         );
+        // A flag at the end, missing its value, is left for clap to report.
+        assert_eq!(norm(&["top", "f", "-focus"]), ["top", "f", "--focus"]);
         // Short flags with a value, unknown single-dash words, `-` (stdin).
         assert_eq!(
             norm(&["capture", "-o", "-focus", "-x", "-", "-oDIR", "-focus", "y"]),

@@ -242,7 +242,7 @@ fn failures_are_named_and_a_partial_series_is_kept() {
         "{err}"
     );
     let t = std::time::Instant::now();
-    let err = fails(stub.url("/hang/debug/pprof/heap"), &["--timeout", "1"]);
+    let err = fails(stub.url("/hang/debug/pprof/heap"), &["-timeout=1"]);
     assert!(err.contains("no complete answer within 1s"), "{err}");
     assert!(t.elapsed().as_secs() < 10);
     // Nothing listens on a port just freed.
