@@ -57,6 +57,9 @@ pub fn App() -> impl IntoView {
         }
     });
     share::open_from_hash(store);
+    if let Some(token) = load::served_files_token() {
+        spawn_local(load::open_served(store, derived, token));
+    }
     let help = RwSignal::new(false);
     crate::keys::install(store, help);
     load::install_paste(store, derived);
@@ -122,7 +125,11 @@ pub fn open_file_list(store: Store, derived: Derived, files: web_sys::FileList) 
 
 /// A file chooser button; `folder` picks a whole directory of sources.
 #[component]
-fn FilePicker(label: &'static str, #[prop(optional)] folder: bool) -> impl IntoView {
+fn FilePicker(
+    label: &'static str,
+    #[prop(optional)] folder: bool,
+    #[prop(optional, into)] testid: Option<&'static str>,
+) -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
     let input = NodeRef::<leptos::html::Input>::new();
@@ -134,7 +141,7 @@ fn FilePicker(label: &'static str, #[prop(optional)] folder: bool) -> impl IntoV
         }
     });
     view! {
-        <label class="button">
+        <label class="button" data-testid=testid>
             {label}
             <input type="file" multiple node_ref=input class="visually-hidden"
                 on:change=move |ev| {
@@ -182,7 +189,7 @@ fn Header(help: RwSignal<bool>) -> impl IntoView {
         <header class="top">
             <h1><a href="./" class="brand">"leakscope"</a></h1>
             <div class="open">
-                <FilePicker label="Open files…"/>
+                <FilePicker label="Open files…" testid="open-files"/>
                 <FilePicker label="Open source folder…" folder=true/>
             </div>
             <span class="spacer"></span>
