@@ -130,7 +130,9 @@ pub fn served_files_token() -> Option<String> {
 /// Opens the files `leakscope web` serves this page (same origin: the
 /// page's CSP allows no other), named as the command line named them.
 pub async fn open_served(store: Store, derived: Derived, token: String) {
-    store.busy.set(Some("Loading the files from leakscope web…".into()));
+    store
+        .busy
+        .set(Some("Loading the files from leakscope web…".into()));
     let base = format!("files/{token}/");
     let index = match fetch_bytes(&format!("{base}index.json")).await {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
