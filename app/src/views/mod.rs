@@ -19,10 +19,11 @@ use wasm_bindgen::JsCast;
 pub fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
-    crate::url::read_into(store);
     let derived = Derived::new(store);
     provide_context(derived);
-    crate::url::sync(store);
+    // Before any effect runs: the views' first requests ask for the URL's state.
+    crate::url::read_into(store, derived);
+    crate::url::sync(store, derived);
     // The Leaks tab opens first when leak checks ran on the first files
     // opened (unless the URL asked for a view): its verdict, a leak or a
     // clean bill of health, is the first thing to read. Decided on the
