@@ -280,3 +280,77 @@ fn failures_are_named_and_a_partial_series_is_kept() {
         "{err}"
     );
 }
+
+#[test]
+fn then_web_serves_the_whole_series() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let stub = Stub::start(vec![
+        ("/debug/pprof/goroutine", Reply::Series(series("pb.gz"))),
+        (
+            "/debug/pprof/heap",
+            Reply::Series(vec![fx("h1-substring-retention/heap-3.pb.gz")]),
+        ),
+    ]);
+    let site = tmpdir("capture-web-site");
+    std::fs::write(site.join("index.html"), "<!DOCTYPE html>").unwrap();
+    let dir = tmpdir("capture-web");
+    let mut child = common::bin()
+        .args([
+            "capture",
+            &stub.url(""),
+            "--profiles",
+            "goroutine,heap",
+            "--every",
+            "0s",
+            "--count",
+            "2",
+            "-o",
+            dir.to_str().unwrap(),
+            "--then",
+            "web",
+            "--",
+            "--no-browser",
+            "--site",
+            site.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let (port, token) = line
+        .trim()
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|r| r.split_once("/#files="))
+        .unwrap_or_else(|| panic!("{line}"));
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())).unwrap();
+    write!(
+        s,
+        "GET /files/{token}/index.json HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap();
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    let names: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.starts_with("goroutine-") && n.ends_with(".pb.gz"))
+            .count(),
+        2
+    );
+    assert_eq!(names.iter().filter(|n| n.starts_with("heap-")).count(), 2);
+}

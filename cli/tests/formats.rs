@@ -273,3 +273,28 @@ fn exit_statuses_are_told_and_kept() {
     assert_eq!(code, 2);
     assert!(err.contains("[possible values: text, json]"), "{err}");
 }
+
+#[test]
+fn the_published_address_is_one_setting() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let site = std::fs::read_to_string(root.join("site-url")).unwrap();
+    let site = site.trim();
+    assert!(
+        site.starts_with("https://") && site.ends_with('/'),
+        "{site}"
+    );
+    let f = fx("a2-chanrecv-leak-n500/goroutine-3.pb.gz")
+        .display()
+        .to_string();
+    let (code, out, _) = run(&["link", &f]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&format!("{site}#s=1.")), "{out}");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("default\nbase URL is `{site}`"))
+            || readme.contains(&format!("`{site}`"))
+    );
+    // The Pages workflow sets it before building the site.
+    let pages = std::fs::read_to_string(root.join(".github/workflows/pages.yml")).unwrap();
+    assert!(pages.contains("> site-url") && pages.contains("make build"));
+}
