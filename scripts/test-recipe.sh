@@ -27,11 +27,12 @@ export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod CGO_ENABLED=0
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 passed=0 failed=0
 check() { # NAME WANT_STATUS PATTERN...
   local svc=$1 want=$2; shift 2
   local summary="$out/$svc.md" log="$out/$svc.log" status=0
+  # The workflow writes its series to ./leak-check, as in a CI checkout.
+  rm -rf leak-check
   scripts/run-workflow.py .github/workflows/leak-check.yml --skip "Install leakscope" \
     --env "SERVICE=corpus/services/$svc" --env "PPROF_ADDR=127.0.0.1:$(free_port)" \
     --summary "$summary" --step-timeout 300 > "$log" 2>&1 || status=$?
@@ -49,6 +50,7 @@ check() { # NAME WANT_STATUS PATTERN...
     failed=$((failed + 1)); echo "--- $svc: output"; cat "$log"; echo "--- $svc: job summary"; cat "$summary"
   fi
 }
+trap 'rm -rf "$out" leak-check' EXIT
 check pubsub 0 '^## leakscope leak report' 'No leak found'
 check pubsub-leak 1 '^## leakscope leak report' '\| (high|medium) \| chan-recv-no-sender \| main\.\(\\\*subscriber\)\.run \(.*services/pubsub-leak/main\.go:[0-9]+\)'
 echo "$passed passed, $failed failed"
