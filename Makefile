@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/e2e/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: setup setup-native setup-lint build serve lint test test-native test-e2e screenshots bench clean
+.PHONY: setup setup-native setup-lint build cli serve lint test test-native test-e2e test-recipe screenshots man bench clean
 
 setup:
 	@scripts/setup.sh all
@@ -24,6 +24,18 @@ build: setup
 	@# off its gzipped size (exports keep their names).
 	terser dist/leakscope-app.js --module --compress --mangle -o dist/leakscope-app.js
 	scripts/stamp-sw.sh dist
+
+# The CLI with the page built in (`leakscope web`): target/release/leakscope.
+cli: build
+	cargo build --release -p leakscope --features embed-site
+
+# Man pages and shell completions, from the CLI's flag definitions.
+man:
+	cargo build --release -p leakscope
+	mkdir -p target/man target/completions
+	target/release/leakscope man > target/man/leakscope.1
+	for c in top traces list leaks link web capture completions; do target/release/leakscope man $$c > target/man/leakscope-$$c.1; done
+	for s in bash zsh fish; do target/release/leakscope completions $$s > target/completions/leakscope.$$s; done
 
 serve: build
 	@echo "leakscope: serving dist/ on http://127.0.0.1:$(PORT) (Ctrl-C to stop)"
@@ -43,11 +55,15 @@ lint: setup-lint
 test-native: setup-native
 	cargo test --workspace --exclude leakscope-app
 
-test-e2e: build
-	cargo build --release -p leakscope
+test-e2e: cli
 	cd e2e && node --test --test-timeout=180000 tests/
 
-test: lint test-native test-e2e
+# The CI leak check of the README, run from .github/workflows/leak-check.yml
+# against a healthy and a leaking Go service (installs Go when missing).
+test-recipe: cli
+	scripts/test-recipe.sh
+
+test: lint test-native test-e2e test-recipe
 
 # The README's images, from the screenshots the browser tests take.
 screenshots: test-e2e

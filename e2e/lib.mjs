@@ -125,3 +125,30 @@ export function cliTop(args) {
   const start = out.findIndex((l) => l.trim().startsWith('flat  flat%'));
   return out.slice(start + 1).filter((l) => l.trim()).map((l) => l.match(/^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s\s(.*)$/).slice(1, 7));
 }
+
+/** `leakscope web FILES` (the page built into the binary by `make cli`):
+ *  its URL (with the #files= token) and a way to stop it. */
+export async function web(files, extra = []) {
+  const { spawn } = await import('node:child_process');
+  // LEAKSCOPE_WEB_SITE=dist serves a fresh `trunk build` instead of the
+  // page built into the binary (quicker while working on the page).
+  const site = process.env.LEAKSCOPE_WEB_SITE ? ['--site', process.env.LEAKSCOPE_WEB_SITE] : [];
+  const child = spawn(join(ROOT, 'target/release/leakscope'), ['web', '--no-browser', '--port', '0', ...site, ...extra, ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl).trim());
+    });
+    child.on('exit', (code) => reject(new Error(`leakscope web exited ${code}: ${stderr}`)));
+  });
+  return { url, origin: new URL(url).origin, stderr: () => stderr, close: () => { child.kill(); } };
+}
+
+/** The option texts of the snapshot selector. */
+export async function snapshotNames(page) {
+  return page.$$eval('[data-testid=snapshot-select] option', (o) => o.map((x) => x.textContent));
+}

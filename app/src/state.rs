@@ -102,6 +102,15 @@ pub struct Store {
     pub summary: RwSignal<Option<Arc<leakscope_core::permalink::Summary>>>,
     /// The link the Share dialog shows, and what it left out.
     pub share: RwSignal<Option<(String, Vec<String>)>>,
+    /// Top's order (in the URL).
+    pub top_sort: RwSignal<leakscope_core::report::compare::Sort>,
+    /// The snapshot and base the URL names, until a file of that name is
+    /// open (a reload opens the address before the files come back).
+    pub want_snapshot: RwSignal<Option<String>>,
+    pub want_base: RwSignal<Option<String>>,
+    /// The Graph view's focused node (a function name), in the URL as
+    /// `graph_focus`: the hook the Graph view reads and sets.
+    pub graph_focus: RwSignal<Option<String>>,
 }
 
 impl Store {
@@ -125,6 +134,10 @@ impl Store {
             base: RwSignal::new(None),
             summary: RwSignal::new(None),
             share: RwSignal::new(None),
+            top_sort: RwSignal::new(Default::default()),
+            want_snapshot: RwSignal::new(None),
+            want_base: RwSignal::new(None),
+            graph_focus: RwSignal::new(None),
         }
     }
 

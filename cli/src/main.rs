@@ -1,7 +1,12 @@
 //! `leakscope`: the command line over leakscope-core. Glue only: parse
 //! flags, read files, print what the core computes.
 
-use clap::{Parser, Subcommand, ValueEnum};
+mod capture;
+mod fetch;
+mod pprof_flags;
+mod web;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use leakscope_core::graph::Granularity;
 use leakscope_core::report::{self, list, top, traces};
 use leakscope_core::{decode_with, Limits, Profile};
@@ -13,12 +18,15 @@ use std::process::ExitCode;
 #[command(
     name = "leakscope",
     version,
-    about = "Read Go profiles like go tool pprof, and find goroutine and memory leaks"
+    about = "Read Go profiles like go tool pprof, and find goroutine and memory leaks",
+    after_help = AFTER_HELP
 )]
 struct Cli {
     /// Largest decompressed size accepted, in MiB (guards against gzip bombs).
     #[arg(long, global = true, default_value_t = 1024)]
     max_decompressed_mib: usize,
+    #[command(flatten)]
+    fetch: fetch::FetchArgs,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -122,6 +130,7 @@ impl From<GranularityArg> for Granularity {
 enum TracesFormat {
     Text,
     Csv,
+    Json,
 }
 
 /// `--format` of `leaks`, `goroutines` and `memstats`.
@@ -129,6 +138,7 @@ enum TracesFormat {
 enum LeaksFormat {
     Text,
     Json,
+    Markdown,
 }
 
 /// `goroutines --similarity`: how alike goroutines of one group are.
@@ -187,14 +197,17 @@ enum Cmd {
         /// nodes `(inline)` (pprof's -edgefraction).
         #[arg(long, default_value_t = top::PPROF_EDGE_FRACTION)]
         edgefraction: f64,
+        /// text (pprof's -top) or json (schema in the README).
+        #[arg(long, value_enum, default_value_t = TopFormat::Text)]
+        format: TopFormat,
         file: PathBuf,
     },
     /// Every sample's stack, like `go tool pprof -traces`.
     Traces {
         #[command(flatten)]
         query: QueryArgs,
-        /// text (pprof's -traces, profile order) or csv (the page's
-        /// export: largest first, one row per stack).
+        /// text (pprof's -traces, profile order), csv (the page's export)
+        /// or json (schema in the README); csv and json: largest first.
         #[arg(long, value_enum, default_value_t = TracesFormat::Text)]
         format: TracesFormat,
         /// Only stacks with a frame whose name matches this regex.
@@ -204,7 +217,8 @@ enum Cmd {
     },
     /// Find goroutine and memory leaks in one snapshot or a series of them.
     Leaks {
-        /// text (for people) or json (stable, documented in the README).
+        /// text (for people), json (stable, documented in the README) or
+        /// markdown (the page's report, e.g. for a CI job summary).
         #[arg(long, value_enum, default_value_t = LeaksFormat::Text)]
         format: LeaksFormat,
         /// Exit with status 1 when a finding at or above this severity exists.
@@ -254,6 +268,22 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Serve the page on 127.0.0.1 with the files already open, like
+    /// `go tool pprof -http`.
+    Web(web::WebArgs),
+    /// Take a series of snapshots from running services' /debug/pprof/.
+    Capture(capture::CaptureArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff): leakscope(1), or leakscope-COMMAND(1)
+    /// for a command, e.g. `leakscope man top > leakscope-top.1`.
+    Man {
+        /// The command whose page to print.
+        command: Option<String>,
+    },
     /// Annotated source of functions matching REGEX, like `go tool pprof -list`.
     List {
         regex: String,
@@ -271,8 +301,17 @@ enum Cmd {
     },
 }
 
+/// Said under every --help (README: "Exit status", "pprof's spellings").
+const AFTER_HELP: &str = "\
+FILE may be a profile's URL, as go tool pprof takes it (http://host:6060/debug/pprof/heap,
+host:6060/debug/pprof/profile?seconds=10); --seconds and --timeout apply to it.
+pprof's flag spellings work too: -sample_index=alloc_space, -focus main, -lines, ...
+
+Exit status: 0 success; 1 a --fail-on threshold was met; 2 an error (bad flag, unreadable
+or invalid file, failed fetch).";
+
 fn load(path: &Path, limits: Limits) -> Result<Profile, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = fetch::read_source(path, limits.max_decompressed)?;
     decode_with(&bytes, limits, &mut |_| {}).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -288,21 +327,142 @@ fn load_all(files: &[PathBuf], limits: Limits) -> Result<(Vec<String>, Vec<Profi
     ))
 }
 
-/// The published page (README: "Permalinks").
-const DEFAULT_BASE_URL: &str = "https://leakscope.github.io/";
+/// The published page (the repository's `site-url`; README: "Permalinks").
+const DEFAULT_BASE_URL: &str = leakscope_core::permalink::SITE_URL;
+
+/// `top --format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TopFormat {
+    Text,
+    Json,
+}
+
+/// Pretty JSON and a newline.
+fn json(v: &impl serde::Serialize) -> Result<String, String> {
+    Ok(serde_json::to_string_pretty(v).map_err(|e| e.to_string())? + "\n")
+}
+
+/// `traces --format json`, written a trace at a time (a big profile's
+/// traces are hundreds of megabytes).
+fn traces_json(
+    view: &report::View,
+    idx: &leakscope_core::graph::NodeIndex,
+    keep: Option<&dyn Fn(&str) -> bool>,
+) -> Result<(String, u8), String> {
+    use leakscope_core::export::json as j;
+    use std::io::Write;
+    let head =
+        serde_json::to_string_pretty(&j::Header::new(view, "traces")).map_err(|e| e.to_string())?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut result = write!(
+        out,
+        "{},\n  \"traces\": [",
+        head.trim_end_matches('}').trim_end()
+    );
+    let mut first = true;
+    traces::each_largest(view, idx, keep, &mut |t| {
+        if result.is_ok() {
+            let sep = if first { "\n    " } else { ",\n    " };
+            first = false;
+            result = out.write_all(sep.as_bytes()).and_then(|_| {
+                serde_json::to_writer(&mut out, &j::trace(view, &t)).map_err(std::io::Error::from)
+            });
+        }
+    });
+    result = result
+        .and_then(|_| out.write_all(if first { b"]\n}\n" } else { b"\n  ]\n}\n" }))
+        .and_then(|_| out.flush());
+    match result {
+        // A closed pipe ends the output quietly, as in `main`.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("writing the output: {e}"))
+        }
+        _ => Ok((String::new(), 0)),
+    }
+}
+
+/// File names as the page's report shows them (a file's name, a URL whole).
+fn names_for_report(files: &[PathBuf]) -> Vec<String> {
+    files
+        .iter()
+        .map(|f| {
+            let s = f.to_string_lossy();
+            if fetch::is_url(&s) {
+                return s.into_owned();
+            }
+            f.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| s.into_owned())
+        })
+        .collect()
+}
+
+/// The command line's definition: the derive's, with the exit statuses
+/// and pprof's spellings told under every subcommand's --help.
+fn command() -> clap::Command {
+    Cli::command().mut_subcommands(|c| c.after_help(AFTER_HELP))
+}
+
+/// Parses a command line: pprof's spellings first, then clap.
+fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let mut cmd = command();
+    let args = pprof_flags::normalize(args, &cmd);
+    Cli::from_arg_matches(&cmd.try_get_matches_from_mut(args)?)
+}
 
 /// Output and exit status (1 when `--fail-on` trips).
 fn run(cli: Cli) -> Result<(String, u8), String> {
     let limits = Limits {
         max_decompressed: cli.max_decompressed_mib.saturating_mul(1 << 20),
     };
+    fetch::configure(cli.fetch.clone());
     match cli.cmd {
+        Cmd::Web(a) => web::run(a, limits.max_decompressed),
+        Cmd::Capture(a) => {
+            let opts = cli.fetch.clone();
+            let max = cli.max_decompressed_mib.to_string();
+            capture::run(a, limits, &opts, &mut |argv| {
+                // The follow-up command, with this run's global flags.
+                let mut full = vec![
+                    "leakscope".to_string(),
+                    "--max-decompressed-mib".into(),
+                    max.clone(),
+                ];
+                full.extend(argv);
+                let cli = parse(full.into_iter().map(Into::into)).map_err(|e| e.to_string())?;
+                run(cli)
+            })
+        }
+        Cmd::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut command(), "leakscope", &mut out);
+            Ok((String::from_utf8_lossy(&out).into_owned(), 0))
+        }
+        Cmd::Man { command: name } => {
+            let root = command();
+            let page = match &name {
+                None => root,
+                Some(n) => {
+                    let sub = root
+                        .find_subcommand(n)
+                        .ok_or_else(|| format!("man: no command {n:?}"))?;
+                    sub.clone().name(format!("leakscope-{n}"))
+                }
+            };
+            let mut out = Vec::new();
+            clap_mangen::Man::new(page)
+                .render(&mut out)
+                .map_err(|e| e.to_string())?;
+            Ok((String::from_utf8_lossy(&out).into_owned(), 0))
+        }
         Cmd::Top {
             cum,
             query,
             nodecount,
             nodefraction,
             edgefraction,
+            format,
             file,
         } => {
             // Not freed: the process exits next, and freeing a big profile
@@ -316,6 +476,10 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
                 edge_fraction: edgefraction,
             };
             let t = top::top(&view, &opts);
+            if format == TopFormat::Json {
+                let doc = leakscope_core::export::json::top(&view, &t);
+                return Ok((json(&doc)?, 0));
+            }
             Ok((top::format_top(&view, &t), 0))
         }
         Cmd::Traces {
@@ -344,6 +508,9 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             );
             let keep = re.as_ref().map(|re| move |name: &str| re.is_match(name));
             let keep = keep.as_ref().map(|k| k as &dyn Fn(&str) -> bool);
+            if format == TracesFormat::Json {
+                return traces_json(&view, &idx, keep);
+            }
             // Written as it is made: the CSV of a big profile is hundreds
             // of megabytes, and held whole it tripled the process's memory.
             use std::io::Write;
@@ -505,6 +672,8 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
             );
             let out = if format == LeaksFormat::Json {
                 serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+            } else if format == LeaksFormat::Markdown {
+                leakscope_core::export::leaks_markdown(&report, &names_for_report(&files))
             } else if explain {
                 leak::format_text(&report) + &leak::format_explain(&report)
             } else {
@@ -527,7 +696,12 @@ fn run(cli: Cli) -> Result<(String, u8), String> {
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = match parse(std::env::args_os()) {
+        Ok(c) => c,
+        // Usage errors exit 2, --help and --version 0 (clap's own codes).
+        Err(e) => e.exit(),
+    };
+    match run(cli) {
         Ok((out, code)) => {
             use std::io::Write;
             // A closed pipe (`leakscope traces f | head`) is the reader's

@@ -20,6 +20,12 @@ use thiserror::Error;
 
 /// The longest link we produce (base URL included).
 pub const MAX_LINK: usize = 8000;
+
+/// Where the page is published: the base of the CLI's links and of links
+/// made in a page served by `leakscope web`. One setting, the repository's
+/// `site-url` file, read by the build and quoted by the README; the Pages
+/// workflow writes its own address there before building.
+pub const SITE_URL: &str = include_str!("../../site-url").trim_ascii();
 /// The largest inflated summary we accept.
 pub const MAX_INFLATED: usize = 1 << 20;
 const VERSION: &str = "2";

@@ -237,6 +237,24 @@ fn flame_keeps_inlined_frames_and_searches() {
     let re = regex_lite::Regex::new("^main\\.fib$").unwrap();
     let (hits, covered) = f.search(&|n| re.is_match(n));
     assert!(hits.len() > 5, "recursive fib appears at many depths");
+    // Stepping through the hits goes left to right, then top down, and
+    // visits each once.
+    let mut mask = vec![false; f.nodes.len()];
+    for &h in &hits {
+        mask[h as usize] = true;
+    }
+    let order = f.in_reading_order(&mask);
+    assert_eq!(order.len(), hits.len());
+    let key = |n: &u32| (f.nodes[*n as usize].x, f.nodes[*n as usize].depth);
+    assert!(
+        order.windows(2).all(|w| key(&w[0]) < key(&w[1])),
+        "reading order"
+    );
+    let mut sorted = hits.clone();
+    leakscope_core::order::sort_by_key(&mut sorted, |&n| n);
+    let mut seen = order.clone();
+    leakscope_core::order::sort_by_key(&mut seen, |&n| n);
+    assert_eq!(seen, sorted);
     let t = top::top(
         &view,
         &top::TopOptions {

@@ -137,7 +137,7 @@ test('granularity: lines and files like the CLI; focus and hide from a flame fra
   await drop(page, [file]);
   await page.waitForSelector('[data-testid=top-table] tbody tr');
   await page.selectOption('[data-testid=granularity]', 'lines');
-  await page.waitForFunction(() => location.search.includes('g=lines'));
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('granularity') === 'lines');
   const rows = new Map((await topRows(page)).map((r) => [r[5], r]));
   for (const r of cliTop(['--granularity', 'lines', file])) {
     assert.ok(rows.has(r[5]), r[5]);

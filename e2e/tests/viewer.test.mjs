@@ -78,7 +78,7 @@ test('sample type selector switches heap views', async () => {
   await page.waitForSelector('[data-testid=sample-type]');
   assert.equal(await page.$eval('[data-testid=sample-type]', (s) => s.value), 'inuse_space');
   await page.selectOption('[data-testid=sample-type]', 'alloc_space');
-  await page.waitForFunction(() => location.search.includes('si=alloc_space'));
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('sample_index') === 'alloc_space');
   const rows = await topRows(page);
   const cli = execFileSync(CLI, ['top', '--sample-index', 'alloc_space', fixture('go/h1-substring-retention/heap-3.pb.gz')], { encoding: 'utf8' });
   const lines = cli.split('\n');

@@ -123,6 +123,53 @@ pub fn FlameView() -> impl IntoView {
         let hits = d.hits.clone()?;
         Some(Shared(std::sync::Arc::new((hits, d.covered))))
     });
+    // The matches drawn (under the zoomed frame) in reading order; Enter
+    // and Shift+Enter in the search box move the keyboard's frame, the
+    // outlined and announced one, through them.
+    let match_list = Memo::new(move |_| {
+        let m = matches.get()?;
+        let t = tree.get()?;
+        let z = zoom.get();
+        let mut list = t.in_reading_order(&m.0 .0);
+        list.retain(|&n| t.is_under(z, n));
+        Some(Shared::new(list))
+    });
+    let match_at = RwSignal::new(None::<usize>);
+    Effect::new(move |_| {
+        match_list.track();
+        match_at.set(None);
+    });
+    let step_match = move |by: isize| {
+        let (Some(list), Some(t)) = (match_list.get_untracked(), tree.get_untracked()) else {
+            return;
+        };
+        if list.is_empty() {
+            return;
+        }
+        let n = list.len() as isize;
+        let next = match match_at.get_untracked() {
+            None if by > 0 => 0,
+            None => n - 1,
+            Some(i) => (i as isize + by).rem_euclid(n),
+        } as usize;
+        match_at.set(Some(next));
+        let node = list[next];
+        focus.set(Some(node));
+        // Bring its row into the window.
+        if let Some(c) = canvas.get_untracked() {
+            let depth = t.nodes[node as usize].depth - t.nodes[zoom.get_untracked() as usize].depth;
+            let y = c.get_bounding_client_rect().top() + depth as f64 * ROW;
+            let w = window();
+            let h = w
+                .inner_height()
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(800.0);
+            if !(0.0..h - ROW).contains(&y) {
+                w.scroll_by_with_x_and_y(0.0, y - h / 2.0);
+            }
+        }
+    };
     Effect::new(move |_| {
         let w = width.get();
         if derived.flame_ask.with_untracked(|a| a.width != w) {
@@ -327,13 +374,23 @@ pub fn FlameView() -> impl IntoView {
            <section class="view flame-view" aria-label="Flame graph">
                <div class="toolbar">
                    <label class="field">"Search (regex) "
-    <input type="search" data-testid="flame-search" data-search="" spellcheck="false" prop:value=move || search.get() on:input=move |ev| { let q = event_target_value(&ev); derived.flame_ask.update(|a| a.search = q); }/>
+    <input type="search" data-testid="flame-search" data-search="" spellcheck="false" prop:value=move || search.get() on:input=move |ev| { let q = event_target_value(&ev); derived.flame_ask.update(|a| a.search = q); }
+        on:keydown=move |ev: web_sys::KeyboardEvent| { if ev.key() == "Enter" { ev.prevent_default(); step_match(if ev.shift_key() { -1 } else { 1 }); } }
+        aria-describedby="flame-search-help"/>
                    </label>
                    <span class="muted" data-testid="flame-share">{move || {
                        let m = matches.get()?;
                        let t = tree.get()?;
                        let hits = m.0 .0.iter().filter(|b| **b).count();
                        Some(format!("{hits} frames match, {} of the total", percentage(m.0 .1, t.nodes[0].total).trim()))
+                   }}</span>
+                   <span class="muted" data-testid="flame-match" id="flame-search-help">{move || {
+                       let list = match_list.get()?;
+                       if list.is_empty() { return None; }
+                       Some(match match_at.get() {
+                           Some(i) => format!("match {} of {} (Enter, Shift+Enter)", i + 1, list.len()),
+                           None => "Enter: next match".to_string(),
+                       })
                    }}</span>
                    <label class="field"><input type="checkbox" data-testid="bottom-up" prop:checked=move || store.bottom_up.get()
                        on:change=move |ev| { let el: web_sys::HtmlInputElement = ev.target().unwrap().unchecked_into(); store.bottom_up.set(el.checked()); }/>" Bottom-up (callers of each leaf)"</label>

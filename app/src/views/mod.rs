@@ -27,10 +27,11 @@ use wasm_bindgen::JsCast;
 pub fn App() -> impl IntoView {
     let store = Store::new();
     provide_context(store);
-    crate::url::read_into(store);
     let derived = Derived::new(store);
     provide_context(derived);
-    crate::url::sync(store);
+    // Before any effect runs: the views' first requests ask for the URL's state.
+    crate::url::read_into(store, derived);
+    crate::url::sync(store, derived);
     // The Leaks tab opens first when leak checks ran on the first files
     // opened (unless the URL asked for a view): its verdict, a leak or a
     // clean bill of health, is the first thing to read. Decided on the
@@ -65,6 +66,9 @@ pub fn App() -> impl IntoView {
         }
     });
     share::open_from_hash(store);
+    if let Some(token) = load::served_files_token() {
+        spawn_local(load::open_served(store, derived, token));
+    }
     let help = RwSignal::new(false);
     crate::keys::install(store, help);
     load::install_paste(store, derived);
@@ -132,7 +136,11 @@ pub fn open_file_list(store: Store, derived: Derived, files: web_sys::FileList) 
 
 /// A file chooser button; `folder` picks a whole directory of sources.
 #[component]
-fn FilePicker(label: &'static str, #[prop(optional)] folder: bool) -> impl IntoView {
+fn FilePicker(
+    label: &'static str,
+    #[prop(optional)] folder: bool,
+    #[prop(optional, into)] testid: Option<&'static str>,
+) -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
     let input = NodeRef::<leptos::html::Input>::new();
@@ -144,7 +152,7 @@ fn FilePicker(label: &'static str, #[prop(optional)] folder: bool) -> impl IntoV
         }
     });
     view! {
-        <label class="button">
+        <label class="button" data-testid=testid>
             {label}
             <input type="file" multiple node_ref=input class="visually-hidden"
                 on:change=move |ev| {
@@ -192,7 +200,7 @@ fn Header(help: RwSignal<bool>) -> impl IntoView {
         <header class="top">
             <h1><a href="./" class="brand">"leakscope"</a></h1>
             <div class="open">
-                <FilePicker label="Open files…"/>
+                <FilePicker label="Open files…" testid="open-files"/>
                 <FilePicker label="Open source folder…" folder=true/>
             </div>
             <span class="spacer"></span>

@@ -6,8 +6,13 @@ use leakscope_core::permalink;
 use leptos::prelude::*;
 use std::sync::Arc;
 
-/// The page's own address without query or fragment: the link's base.
+/// The page's own address without query or fragment: the link's base;
+/// the published page's when `leakscope web` serves this one (a link to
+/// 127.0.0.1 would open nothing elsewhere).
 fn base_url() -> String {
+    if crate::load::served_files_token().is_some() {
+        return permalink::SITE_URL.to_string();
+    }
     let loc = web_sys::window().unwrap().location();
     format!(
         "{}{}",

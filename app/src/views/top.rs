@@ -3,7 +3,7 @@
 use crate::derived::Derived;
 use crate::state::{Store, Tab};
 use leakscope_core::measurement::percentage;
-use leakscope_core::report::compare::{self, Column, Sort};
+use leakscope_core::report::compare::{self, Column};
 use leptos::prelude::*;
 
 /// Rows drawn at once; the rest behind "show all" (a DOM row per node of a
@@ -33,7 +33,8 @@ pub fn FilterInput() -> impl IntoView {
 pub fn TopView() -> impl IntoView {
     let store = Store::use_context();
     let derived = Derived::use_context();
-    let sort = RwSignal::new(Sort::default());
+    // In the store: the URL keeps it.
+    let sort = store.top_sort;
     let show_all = RwSignal::new(false);
     let selected = RwSignal::new(None::<usize>);
     let has_base = Memo::new(move |_| derived.base_top.with(|b| b.is_some()));

@@ -3,6 +3,8 @@
 //! flame graph. Pure string building; every profile string is escaped
 //! for its format.
 
+pub mod json;
+
 use crate::graph::NodeIndex;
 use crate::leak::{LeakReport, Severity};
 use crate::measurement::{percentage, scaled_label};

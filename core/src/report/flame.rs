@@ -543,6 +543,21 @@ impl FlameTree {
         (matches, covered)
     }
 
+    /// The frames flagged in `mask` (one flag per node, as search hits
+    /// are drawn) in reading order: left to right, then top down. Enter
+    /// and Shift+Enter in the page's search box step through this list.
+    pub fn in_reading_order(&self, mask: &[bool]) -> Vec<u32> {
+        let mut v: Vec<u32> = (1..self.nodes.len().min(mask.len()))
+            .filter(|&i| mask[i])
+            .map(|i| i as u32)
+            .collect();
+        crate::order::sort_by_key(&mut v, |&n| {
+            let node = &self.nodes[n as usize];
+            (node.x, node.depth)
+        });
+        v
+    }
+
     /// Where frame `n` sits in the graph zoomed to frame `zoom`: its left
     /// edge and width as fractions of the zoomed frame's width (the page
     /// multiplies them by the canvas width).
