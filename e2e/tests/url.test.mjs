@@ -185,7 +185,7 @@ test('keys: n and p step through snapshots, Ctrl+F finds, Enter steps through ma
   // The help lists every key.
   await page.keyboard.press('?');
   const help = await page.textContent('[data-testid=help]');
-  for (const k of ['n / p', 'Ctrl/⌘ F', 'Enter / ⇧ Enter', 'Ctrl/⌘ O', '1 – 5', 'Esc', 'Ctrl/⌘ V']) {
+  for (const k of ['n / p', 'Ctrl/⌘ F', 'Enter / ⇧ Enter', 'Ctrl/⌘ O', '1 – 7', 'Esc', 'Ctrl/⌘ V']) {
     assert.ok(help.includes(k), `help lists ${k}`);
   }
   assert.deepEqual(errors, []);
